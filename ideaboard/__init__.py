@@ -1,0 +1,52 @@
+"""IdeaBoard: an open idea board joined to the social accounts where customers talk."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import DEFAULTS, load_settings
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: code defaults, then the environment, then the mapping given."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(load_settings(app.instance_path))
+    if config_overrides:
+        app.config.from_mapping(config_overrides)
+
+    from . import database, web
+    from .accounts.views import bp as accounts_bp
+    from .cli import bp as cli_bp
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    database.init_database(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale)
+    limiter.init_app(app)
+
+    from .ideas.views import bp as ideas_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(ideas_bp)
+    app.register_blueprint(cli_bp)
+    web.init_web(app)
+    return app

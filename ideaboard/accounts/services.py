@@ -1,0 +1,99 @@
+"""Account rules: registration, authentication, staff creation. Services flush, never commit."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import EmailTaken, ValidationFailed
+from ..extensions import db
+from ..text import check_length, clean_text
+from .models import Role, User
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 200
+# werkzeug's default: scrypt (n=2**15, r=8, p=1) with a random salt.
+PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hashing method name, not a password
+# Checked against when the e-mail is unknown, so a login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+
+def normalise_email(raw: str) -> str:
+    """Return the address as stored and compared: NFC, trimmed, case-folded."""
+    return unicodedata.normalize("NFC", raw or "").strip().casefold()
+
+
+def _checked_email(raw: str) -> str:
+    email = normalise_email(raw)
+    if not email:
+        raise ValidationFailed(_("E-mail is required."), field="email")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationFailed(_("This is not a valid e-mail address."), field="email") from exc
+    return email
+
+
+def _checked_password(password: str) -> str:
+    if "\x00" in password:
+        raise ValidationFailed(_("Password contains characters that are not allowed."), "password")
+    if len(password) < PASSWORD_MIN:
+        raise ValidationFailed(
+            _("Password must be at least %(n)d characters long.", n=PASSWORD_MIN), field="password"
+        )
+    if len(password) > PASSWORD_MAX:
+        raise ValidationFailed(
+            _("Password must be at most %(n)d characters long.", n=PASSWORD_MAX), field="password"
+        )
+    return password
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the user with this e-mail address, whatever its case."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def register_user(
+    email: str,
+    name: str,
+    password: str,
+    *,
+    role: Role = Role.CUSTOMER,
+    initials: str = "",
+    locale: str | None = None,
+) -> User:
+    """Create an account; raise EmailTaken if the address is in use, ValidationFailed if bad."""
+    email = _checked_email(email)
+    name = clean_text(name, field="name", label=_("Display name"))
+    check_length(name, field="name", label=_("Display name"), minimum=1, maximum=80)
+    password = _checked_password(password)
+    initials = clean_text(initials, field="initials", label=_("Initials"))
+    check_length(initials, field="initials", label=_("Initials"), minimum=0, maximum=8)
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(_("An account with this e-mail address already exists."), field="email")
+    user = User(
+        email=email,
+        name=name,
+        initials=initials,
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        role=Role(role).value,
+        locale=locale,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user whose e-mail and password match, else None."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user

@@ -1,0 +1,78 @@
+"""Settings: embedded defaults, then the environment, then the mapping given to create_app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    raw = os.environ.get(name, default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _secret_key(instance_path: str) -> str:
+    """Return SECRET_KEY from the environment, else a key kept in the instance folder."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgres:// URLs, as hosting platforms hand them out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings(instance_path: str) -> dict[str, Any]:
+    """Read the settings from the environment at app-creation time (never at import time)."""
+    sqlite_path = Path(instance_path) / "ideaboard.sqlite"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "IDEABOARD_PUBLIC_URL": os.environ.get("IDEABOARD_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "IDEABOARD_IDEA_TAGS": _env_list("IDEABOARD_IDEA_TAGS", "idea,아이디어"),
+        "IDEABOARD_DEFAULT_LOCALE": os.environ.get("IDEABOARD_DEFAULT_LOCALE", "en"),
+        "IDEABOARD_X_BEARER_TOKEN": os.environ.get("IDEABOARD_X_BEARER_TOKEN"),
+        "IDEABOARD_X_CONSUMER_KEY": os.environ.get("IDEABOARD_X_CONSUMER_KEY"),
+        "IDEABOARD_X_CONSUMER_SECRET": os.environ.get("IDEABOARD_X_CONSUMER_SECRET"),
+        "IDEABOARD_X_ACCESS_TOKEN": os.environ.get("IDEABOARD_X_ACCESS_TOKEN"),
+        "IDEABOARD_X_ACCESS_TOKEN_SECRET": os.environ.get("IDEABOARD_X_ACCESS_TOKEN_SECRET"),
+        "IDEABOARD_X_USER_ID": os.environ.get("IDEABOARD_X_USER_ID"),
+        "IDEABOARD_X_API_URL": os.environ.get("IDEABOARD_X_API_URL"),
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session, so long forms do not fail
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "IDEABOARD_LOCALES": ["en", "ko"],
+    "IDEABOARD_PAGE_SIZE": 20,
+    "IDEABOARD_SQLITE_BUSY_TIMEOUT_MS": 30_000,
+    # Rate limits for customer actions (flask-limiter syntax); tests switch limiting off.
+    "IDEABOARD_LIMIT_LOGIN": "10 per minute",
+    "IDEABOARD_LIMIT_REGISTER": "5 per minute",
+    "IDEABOARD_LIMIT_SUBMIT": "10 per minute",
+    "IDEABOARD_LIMIT_COMMENT": "20 per minute",
+}

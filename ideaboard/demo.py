@@ -1,0 +1,179 @@
+"""Load the demo board (`flask ideaboard demo`): realistic, deterministic, in Korean and English."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from . import demo_data
+from .accounts.models import Role, User
+from .accounts.services import PASSWORD_METHOD, normalise_email
+from .database import utcnow
+from .extensions import db
+from .ideas import services as ideas
+from .ideas.models import Category, Comment, Idea, Source
+from .ideas.ranking import hot_rank
+from .text import render_markdown
+from .triage.services import change_stage, find_stage
+
+DEMO_PASSWORD = "ideaboard-demo"  # noqa: S105 - printed for the demo on purpose
+
+# The path an idea takes to reach each stage, and the notes for the steps before the last.
+_PATHS = {
+    "new": [],
+    "under-review": ["under-review"],
+    "planned": ["under-review", "planned"],
+    "in-progress": ["under-review", "planned", "in-progress"],
+    "launched": ["under-review", "planned", "in-progress", "launched"],
+    "declined": ["under-review", "declined"],
+    "duplicate": ["duplicate"],
+}
+_STEP_NOTES = {
+    "ko": {
+        "under-review": "담당 팀이 검토를 시작했습니다. 의견 주셔서 감사합니다.",
+        "planned": "검토 결과 개선 계획에 포함했습니다. 일정이 정해지면 알려드리겠습니다.",
+        "in-progress": "현재 개발 중입니다.",
+    },
+    "en": {
+        "under-review": "The team that owns this has started looking at it. Thank you!",
+        "planned": "We have put this on our plan and will share the date when we have one.",
+        "in-progress": "We are building this now.",
+    },
+}
+
+Progress = Callable[..., AbstractContextManager[Any]]
+
+
+def _is_korean(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
+def _user(spec: dict[str, Any], password_hash: str, role: Role) -> User:
+    user = User(
+        email=normalise_email(spec["email"]),
+        name=spec["name"],
+        initials=spec.get("initials", ""),
+        password_hash=password_hash,
+        role=role.value,
+        locale=spec.get("locale"),
+    )
+    db.session.add(user)
+    return user
+
+
+def load_demo(*, seed: int = 7, progress: Progress | None = None) -> dict[str, Any]:
+    """Create the demo users, ideas, votes, comments and stage changes; flush, do not commit."""
+    rng = random.Random(seed)
+    now = utcnow()
+    password_hash = generate_password_hash(DEMO_PASSWORD, method=PASSWORD_METHOD)
+
+    existing = set(db.session.scalars(select(User.email)))
+    for slug, name in demo_data.CATEGORIES:
+        if db.session.scalar(select(Category).where(Category.slug == slug)) is None:
+            db.session.add(Category(slug=slug, name=name, position=len(existing)))
+    customers = [
+        _user(spec, password_hash, Role.CUSTOMER)
+        for spec in demo_data.USERS
+        if normalise_email(spec["email"]) not in existing
+    ]
+    staff = [
+        _user(spec, password_hash, Role(spec["role"]))
+        for spec in demo_data.STAFF
+        if normalise_email(spec["email"]) not in existing
+    ]
+    db.session.flush()
+    if not customers or not staff:
+        customers = (
+            list(db.session.scalars(select(User).where(User.role == Role.CUSTOMER.value)))
+            or customers
+        )
+        staff = list(db.session.scalars(select(User).where(User.role != Role.CUSTOMER.value)))
+    responder = staff[0]
+
+    counts = {"ideas": 0, "votes": 0, "comments": 0}
+    items = demo_data.IDEAS
+    bar: AbstractContextManager[Any]
+    bar = progress(items, label="Loading demo ideas") if progress else _Plain(items)
+    with bar as specs:
+        for spec in specs:
+            _load_idea(spec, rng, now, customers, responder, counts)
+    return {**counts, "users": len(customers) + len(staff), "customer": customers[0].email}
+
+
+def _load_idea(
+    spec: dict[str, Any],
+    rng: random.Random,
+    now: Any,
+    customers: list[User],
+    responder: User,
+    counts: dict[str, int],
+) -> None:
+    created = now - timedelta(days=float(spec["days_ago"]))
+    author = customers[spec["author"] % len(customers)] if spec["author"] is not None else None
+    lang = "ko" if _is_korean(spec["title"]) else "en"
+    if author is not None:
+        idea = ideas.submit_idea(author, spec["title"], spec["body"], spec["category"])
+    else:
+        x = spec["x"]
+        idea = Idea(
+            title=ideas.clean_title(spec["title"]),
+            body=spec["body"],
+            body_html=render_markdown(spec["body"]),
+            category=ideas.find_category(spec["category"]),
+            stage=ideas.default_stage(),
+            source=Source.X.value,
+            source_url=f"https://x.com/{x['handle']}/status/{x['post_id']}",
+            source_author_name=x["name"],
+            source_author_handle=x["handle"],
+        )
+        db.session.add(idea)
+        lang = x.get("lang", lang)
+    idea.created_at = idea.updated_at = created
+    db.session.flush()
+
+    wanted = max(0, int(spec["votes"]))
+    downs = rng.randint(0, 2) if wanted > 3 else 0
+    voters = rng.sample(customers, min(len(customers), wanted + 2 * downs))
+    for i, voter in enumerate(voters):
+        if voter is author:
+            continue
+        ideas.cast_vote(voter, idea, -1 if i < downs else 1)
+        counts["votes"] += 1
+    idea.hot = hot_rank(idea.score, created)
+
+    for offset, (who, text) in enumerate(spec.get("comments", []), start=1):
+        commenter = responder if who is None else customers[who % len(customers)]
+        comment = ideas.add_comment(commenter, idea, text)
+        comment.created_at = created + timedelta(hours=3 * offset + rng.random())
+        counts["comments"] += 1
+
+    path = _PATHS[spec["stage"]]
+    span = (now - created) * 0.8
+    for step, slug in enumerate(path, start=1):
+        last = step == len(path)
+        note = spec.get("note") if last and spec.get("note") else _STEP_NOTES[lang].get(slug, "")
+        when = created + span * step / (len(path) + 1)
+        change_stage(idea, find_stage(slug), note or slug, responder, at=when)
+    idea.updated_at = max([created] + [c.created_at for c in _comments(idea)])
+    counts["ideas"] += 1
+
+
+def _comments(idea: Idea) -> list[Comment]:
+    return list(db.session.scalars(select(Comment).where(Comment.idea_id == idea.id)).unique())
+
+
+class _Plain(AbstractContextManager[Any]):
+    def __init__(self, items: Any) -> None:
+        self.items = items
+
+    def __enter__(self) -> Any:
+        return self.items
+
+    def __exit__(self, *exc: object) -> None:
+        return None

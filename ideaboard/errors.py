@@ -1,0 +1,47 @@
+"""Domain errors raised by services and mapped once at each edge (form, flash, JSON)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule said no. `code` is stable for the API; `message` is shown to people."""
+
+    code = "invalid"
+    status = 422
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        return {self.field: [self.message]} if self.field else {}
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    status = 422
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+
+
+class VotingClosed(Conflict):
+    code = "voting_closed"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+    status = 403

@@ -1,0 +1,1 @@
+"""Ideas, votes, comments, follows, notifications and search."""

@@ -1,0 +1,34 @@
+"""Idea forms: they check shape; the services check the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class IdeaForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(), Length(min=5, max=140)],
+        description=_l("One sentence: what should we make or change?"),
+    )
+    body = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("Why it matters and how you would use it. Markdown works."),
+    )
+    category = SelectField(_l("Category"), choices=[], validators=[Optional()])
+
+
+class VoteForm(FlaskForm):
+    value = RadioField(choices=[("1", "up"), ("-1", "down"), ("0", "withdraw")])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5_000)])
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token, for buttons that change state (follow, mark read)."""

@@ -1,0 +1,182 @@
+"""Ideas and what customers do with them: votes, comments, follows, notifications."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask import url_for
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..database import UTCDateTime, utcnow
+from ..extensions import Model
+from ..triage.models import Stage, StatusChange
+
+
+class Source(enum.StrEnum):
+    WEB = "web"
+    X = "x"
+
+
+class Category(Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Idea(Model):
+    __tablename__ = "ideas"
+    __table_args__ = (
+        # Keyset pagination walks these indexes for each tab; the id breaks ties.
+        Index("ix_ideas_hot_id", "hot", "id"),
+        Index("ix_ideas_score_id", "score", "id"),
+        Index("ix_ideas_stage_hot_id", "stage_id", "hot", "id"),
+        Index("ix_ideas_category_hot_id", "category_id", "hot", "id"),
+        Index("ix_ideas_author_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(140))
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    # Where the idea came from; imported ideas keep the social author and the original post.
+    source: Mapped[str] = mapped_column(String(16), default=Source.WEB.value)
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    source_author_name: Mapped[str | None] = mapped_column(String(120))
+    source_author_handle: Mapped[str | None] = mapped_column(String(120))
+
+    # Stored counts, changed in the same transaction as the rows they count.
+    score: Mapped[int] = mapped_column(default=0)
+    up_count: Mapped[int] = mapped_column(default=0)
+    down_count: Mapped[int] = mapped_column(default=0)
+    comment_count: Mapped[int] = mapped_column(default=0)
+    follower_count: Mapped[int] = mapped_column(default=0)
+    # Trending rank (see ideas.ranking.hot_rank): fixed per score and creation time, so it is
+    # stored and indexed instead of computed per request.
+    hot: Mapped[float] = mapped_column(default=0.0)
+
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    stage: Mapped[Stage] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(lazy="joined")
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        back_populates="idea", order_by="StatusChange.created_at, StatusChange.id"
+    )
+
+    @property
+    def url(self) -> str:
+        return url_for("ideas.show", idea_id=self.id)
+
+    @property
+    def voting_open(self) -> bool:
+        return self.stage.is_open and self.hidden_at is None
+
+    @property
+    def author_display_name(self) -> str:
+        if self.source_author_name:
+            return self.source_author_name
+        if self.author is not None:
+            return self.author.name
+        return ""
+
+    def __repr__(self) -> str:
+        return f"<Idea {self.id} {self.title!r}>"
+
+
+class Vote(Model):
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idea_id", name="uq_votes_user_idea"),
+        CheckConstraint("value IN (-1, 1)", name="value_is_up_or_down"),
+        Index("ix_votes_idea_id", "idea_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    idea: Mapped[Idea] = relationship()
+
+
+class Comment(Model):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_idea_created", "idea_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    is_official: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="joined")
+    idea: Mapped[Idea] = relationship()
+
+
+class Follow(Model):
+    __tablename__ = "follows"
+    __table_args__ = (Index("ix_follows_idea_id", "idea_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    idea_id: Mapped[int] = mapped_column(
+        ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    idea: Mapped[Idea] = relationship()
+
+
+class NotificationKind(enum.StrEnum):
+    STAGE_CHANGED = "stage_changed"
+    OFFICIAL_COMMENT = "official_comment"
+
+
+class Notification(Model):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status_change_id: Mapped[int | None] = mapped_column(
+        ForeignKey("status_changes.id", ondelete="CASCADE")
+    )
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    idea: Mapped[Idea] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    status_change: Mapped[StatusChange | None] = relationship()
+    comment: Mapped[Comment | None] = relationship()

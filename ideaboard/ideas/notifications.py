@@ -1,0 +1,42 @@
+"""The in-app notification list of a user."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from ..accounts.models import User
+from ..database import utcnow
+from ..extensions import db
+from .models import Notification
+
+
+def unread_count(user: User) -> int:
+    """Return how many notifications the user has not read."""
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+    return int(count or 0)
+
+
+def recent_notifications(user: User, limit: int = 50) -> list[Notification]:
+    """Return the user's notifications, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification of the user read; return how many changed."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,206 @@
+"""Reading the board: tabs, filters, keyset pages, search and similar ideas."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select, tuple_
+
+from ..accounts.models import User
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..triage.models import Stage
+from .models import Category, Follow, Idea, Vote
+from .search import match_all, match_any, overlap, terms_of
+
+MAX_PAGE_SIZE = 100
+
+
+class Sort(enum.StrEnum):
+    TRENDING = "trending"
+    TOP = "top"
+    NEW = "new"
+
+
+@dataclass(frozen=True)
+class IdeaPage:
+    items: list[Idea]
+    next_cursor: str | None
+
+
+def parse_sort(raw: str | None) -> Sort:
+    """Return the sort named by raw (default Trending), or raise ValidationFailed."""
+    if not raw:
+        return Sort.TRENDING
+    try:
+        return Sort(raw)
+    except ValueError:
+        raise ValidationFailed(_("Sort by trending, top or new."), field="sort") from None
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: Sort) -> list[Any]:
+    error = ValidationFailed(_("This page link is not valid; start from the first page."), "cursor")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeError):
+        raise error from None
+    expected = 1 if sort is Sort.NEW else 2
+    if not isinstance(values, list) or len(values) != expected:
+        raise error
+    if not isinstance(values[-1], int) or isinstance(values[-1], bool):
+        raise error
+    if sort is Sort.TRENDING and not isinstance(values[0], int | float):
+        raise error
+    if sort is Sort.TOP and (not isinstance(values[0], int) or isinstance(values[0], bool)):
+        raise error
+    return values
+
+
+def _sort_key(sort: Sort) -> list[Any]:
+    if sort is Sort.TRENDING:
+        return [Idea.hot, Idea.id]
+    if sort is Sort.TOP:
+        return [Idea.score, Idea.id]
+    return [Idea.id]
+
+
+def _cursor_values(sort: Sort, idea: Idea) -> list[Any]:
+    if sort is Sort.TRENDING:
+        return [idea.hot, idea.id]
+    if sort is Sort.TOP:
+        return [idea.score, idea.id]
+    return [idea.id]
+
+
+def visible_ideas(viewer: User | None) -> Select[tuple[Idea]]:
+    """Return a select of the ideas the viewer may see in lists."""
+    query = select(Idea)
+    if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
+        query = query.where(Idea.hidden_at.is_(None))
+    return query
+
+
+def list_ideas(
+    *,
+    sort: Sort = Sort.TRENDING,
+    stage: str | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+    viewer: User | None = None,
+) -> IdeaPage:
+    """Return one page of the board, newest-ranked first, and the cursor of the next page."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = visible_ideas(viewer)
+    if stage:
+        stage_id = db.session.scalar(select(Stage.id).where(Stage.slug == stage))
+        if stage_id is None:
+            raise ValidationFailed(_("There is no stage called %(s)s.", s=stage), field="stage")
+        query = query.where(Idea.stage_id == stage_id)
+    if category:
+        category_id = db.session.scalar(select(Category.id).where(Category.slug == category))
+        if category_id is None:
+            raise ValidationFailed(
+                _("There is no category called %(c)s.", c=category), field="category"
+            )
+        query = query.where(Idea.category_id == category_id)
+    condition = match_all(terms_of(q))
+    if condition is not None:
+        query = query.where(condition)
+    key = _sort_key(sort)
+    if cursor:
+        values = _decode_cursor(cursor, sort)
+        query = query.where(tuple_(*key) < tuple_(*values))
+    query = query.order_by(*(column.desc() for column in key)).limit(limit + 1)
+    items = list(db.session.scalars(query).unique())
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = _encode_cursor(_cursor_values(sort, items[-1]))
+    return IdeaPage(items=items, next_cursor=next_cursor)
+
+
+def similar_ideas(title: str, *, limit: int = 5, viewer: User | None = None) -> list[Idea]:
+    """Return visible ideas sharing words with title, the closest first."""
+    terms = [t for t in terms_of(title) if len(t) >= 2]
+    condition = match_any(terms)
+    if condition is None:
+        return []
+    candidates = db.session.scalars(
+        visible_ideas(viewer).where(condition).order_by(Idea.hot.desc()).limit(50)
+    ).unique()
+    scored = [(overlap(terms, idea), idea) for idea in candidates]
+    scored = [pair for pair in scored if pair[0] >= 0.34 or len(terms) == 1]
+    scored.sort(key=lambda pair: (-pair[0], -pair[1].hot))
+    return [idea for _score, idea in scored[:limit]]
+
+
+def votes_of(user: User, ideas: list[Idea]) -> dict[int, int]:
+    """Return {idea id: the user's vote} for the ideas the user voted on."""
+    if not ideas or not user.is_authenticated:
+        return {}
+    rows = db.session.execute(
+        select(Vote.idea_id, Vote.value).where(
+            Vote.user_id == user.id, Vote.idea_id.in_([i.id for i in ideas])
+        )
+    )
+    return {idea_id: value for idea_id, value in rows}
+
+
+def ideas_by(user: User, limit: int = 50) -> list[Idea]:
+    """Return the user's own ideas, newest first."""
+    return list(
+        db.session.scalars(
+            select(Idea).where(Idea.author_id == user.id).order_by(Idea.id.desc()).limit(limit)
+        ).unique()
+    )
+
+
+def voted_by(user: User, limit: int = 50) -> list[tuple[Idea, int]]:
+    """Return the ideas the user voted on with their vote, most recent vote first."""
+    rows = db.session.execute(
+        select(Idea, Vote.value)
+        .join(Vote, Vote.idea_id == Idea.id)
+        .where(Vote.user_id == user.id, Idea.hidden_at.is_(None))
+        .order_by(Vote.updated_at.desc(), Vote.id.desc())
+        .limit(limit)
+    ).unique()
+    return [(idea, value) for idea, value in rows]
+
+
+def followed_by(user: User, limit: int = 50) -> list[Idea]:
+    """Return the ideas the user follows, most recently followed first."""
+    return list(
+        db.session.scalars(
+            select(Idea)
+            .join(Follow, Follow.idea_id == Idea.id)
+            .where(Follow.user_id == user.id, Idea.hidden_at.is_(None))
+            .order_by(Follow.created_at.desc())
+            .limit(limit)
+        ).unique()
+    )
+
+
+def all_stages() -> list[Stage]:
+    """Return the public stages in workflow order."""
+    return list(
+        db.session.scalars(select(Stage).where(Stage.is_public).order_by(Stage.position, Stage.id))
+    )
+
+
+def all_categories() -> list[Category]:
+    """Return the categories in display order."""
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))

@@ -1,0 +1,1 @@
+"""Social networks: the X client factory, the sandbox X API, importers and reply delivery."""

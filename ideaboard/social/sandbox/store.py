@@ -1,0 +1,401 @@
+"""SQLite state of the sandbox X API: schema, users, posts and the queries the /2 routes need.
+
+Every call opens one short connection and one transaction, so the web server, the worker and the
+tests can share the file (WAL journal, busy timeout).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from .text import build_text_and_entities, detect_lang, mentioned_usernames
+
+TWITTER_EPOCH_MS = 1288834974657
+MENTIONS_REACHABLE = 800
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    username_lower TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tweets (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL,
+    source_text TEXT NOT NULL,
+    author_id TEXT NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    conversation_id INTEGER NOT NULL,
+    in_reply_to_tweet_id INTEGER,
+    in_reply_to_user_id TEXT,
+    quote_tweet_id INTEGER,
+    lang TEXT NOT NULL,
+    entities TEXT NOT NULL,
+    referenced_tweets TEXT NOT NULL,
+    reply_settings TEXT NOT NULL DEFAULT 'everyone',
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS ix_tweets_author ON tweets (author_id, id);
+CREATE INDEX IF NOT EXISTS ix_tweets_conversation ON tweets (conversation_id, id);
+CREATE TABLE IF NOT EXISTS tweet_mentions (
+    user_id TEXT NOT NULL,
+    tweet_id INTEGER NOT NULL,
+    PRIMARY KEY (user_id, tweet_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rate_limits (
+    bucket TEXT PRIMARY KEY,
+    window_start REAL NOT NULL,
+    used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+def format_time(moment: datetime) -> str:
+    """Format a datetime as X does: 2026-08-01T12:34:56.000Z (UTC, milliseconds)."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_time(value: str) -> datetime:
+    """Parse an RFC 3339 timestamp (a trailing Z is allowed); raise ValueError if malformed."""
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("timestamp needs a time zone")
+    return moment.astimezone(UTC)
+
+
+def snowflake(moment: datetime, sequence: int = 0) -> int:
+    """Return an X-style snowflake id for moment (19 digits today)."""
+    millis = int(moment.timestamp() * 1000)
+    return ((millis - TWITTER_EPOCH_MS) << 22) | (sequence & 0x3FFFFF)
+
+
+class SandboxStore:
+    """Access to one sandbox database file."""
+
+    def __init__(self, db_path: str, *, busy_timeout_ms: int = 10_000) -> None:
+        self.db_path = db_path
+        self.busy_timeout_ms = busy_timeout_ms
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """Open a connection, run one transaction (IMMEDIATE when writing), then close it."""
+        conn = sqlite3.connect(
+            self.db_path, timeout=self.busy_timeout_ms / 1000, isolation_level=None
+        )
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def init_schema(self, *, brand_user_id: str, brand_username: str, brand_name: str) -> None:
+        """Create the tables if needed and make sure the brand account exists."""
+        conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_ms / 1000)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+        finally:
+            conn.close()
+        with self.transaction(write=True) as tx:
+            tx.execute(
+                "INSERT INTO users (id, username, username_lower, name, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                " username = excluded.username, username_lower = excluded.username_lower,"
+                " name = excluded.name",
+                (
+                    brand_user_id,
+                    brand_username,
+                    brand_username.lower(),
+                    brand_name,
+                    "2010-03-01T00:00:00.000Z",
+                ),
+            )
+            brands = self.get_setting(tx, "brand_ids", [])
+            if brand_user_id not in brands:
+                self.put_setting(tx, "brand_ids", [*brands, brand_user_id])
+
+    # settings -------------------------------------------------------------------------------
+    @staticmethod
+    def get_setting(tx: sqlite3.Connection, key: str, default: Any = None) -> Any:
+        """Return the JSON value stored under key, or default."""
+        row = tx.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row["value"])
+
+    @staticmethod
+    def put_setting(tx: sqlite3.Connection, key: str, value: Any) -> None:
+        """Store a JSON value under key."""
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value)),
+        )
+
+    def reset(self) -> None:
+        """Delete every post, customer, rate-limit window and fault; keep the brand and settings."""
+        with self.transaction(write=True) as tx:
+            tx.execute("DELETE FROM tweet_mentions")
+            tx.execute("DELETE FROM tweets")
+            tx.execute("DELETE FROM rate_limits")
+            tx.execute("DELETE FROM settings WHERE key IN ('faults', 'fault_counter', 'last_id')")
+            keep = set(self.get_setting(tx, "brand_ids", []))
+            for row in tx.execute("SELECT id FROM users").fetchall():
+                if row["id"] not in keep:
+                    tx.execute("DELETE FROM users WHERE id = ?", (row["id"],))
+
+    # users ----------------------------------------------------------------------------------
+    @staticmethod
+    def get_user(tx: sqlite3.Connection, user_id: str) -> dict[str, Any] | None:
+        """Return the user with this id, or None."""
+        row = tx.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        return None if row is None else dict(row)
+
+    @staticmethod
+    def get_user_by_username(tx: sqlite3.Connection, username: str) -> dict[str, Any] | None:
+        """Return the user with this username (case-insensitive), or None."""
+        row = tx.execute(
+            "SELECT * FROM users WHERE username_lower = ?", (username.lower(),)
+        ).fetchone()
+        return None if row is None else dict(row)
+
+    def ensure_user(
+        self, tx: sqlite3.Connection, username: str, name: str | None = None
+    ) -> dict[str, Any]:
+        """Return the user called username, creating a customer account if there is none."""
+        user = self.get_user_by_username(tx, username)
+        if user is not None:
+            if name and name != user["name"]:
+                tx.execute("UPDATE users SET name = ? WHERE id = ?", (name, user["id"]))
+                user["name"] = name
+            return user
+        last = int(self.get_setting(tx, "last_user_id", 1_600_000_000_000_000_000))
+        user_id = str(last + 1)
+        self.put_setting(tx, "last_user_id", last + 1)
+        now = format_time(datetime.now(UTC))
+        tx.execute(
+            "INSERT INTO users (id, username, username_lower, name, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, username, username.lower(), name or username, now),
+        )
+        return {
+            "id": user_id,
+            "username": username,
+            "username_lower": username.lower(),
+            "name": name or username,
+            "created_at": now,
+        }
+
+    # posts ----------------------------------------------------------------------------------
+    @staticmethod
+    def get_tweet(tx: sqlite3.Connection, tweet_id: int) -> dict[str, Any] | None:
+        """Return the post with this id (deleted ones included), or None."""
+        row = tx.execute("SELECT * FROM tweets WHERE id = ?", (tweet_id,)).fetchone()
+        return None if row is None else _decode(row)
+
+    @staticmethod
+    def find_duplicate(tx: sqlite3.Connection, author_id: str, source_text: str) -> int | None:
+        """Return the id of a live post by author_id with exactly this text, or None."""
+        row = tx.execute(
+            "SELECT id FROM tweets WHERE author_id = ? AND source_text = ? AND deleted = 0",
+            (author_id, source_text),
+        ).fetchone()
+        return None if row is None else int(row["id"])
+
+    @staticmethod
+    def mentions_user(tx: sqlite3.Connection, tweet_id: int, user_id: str) -> bool:
+        """Tell whether the post mentions user_id."""
+        row = tx.execute(
+            "SELECT 1 FROM tweet_mentions WHERE user_id = ? AND tweet_id = ?", (user_id, tweet_id)
+        ).fetchone()
+        return row is not None
+
+    def _allocate_id(
+        self, tx: sqlite3.Connection, created: datetime, backdated: bool, explicit: int | None
+    ) -> int:
+        last = int(self.get_setting(tx, "last_id", 0))
+        if explicit is not None:
+            if self.get_tweet(tx, explicit) is not None:
+                raise ValueError(f"a post with id {explicit} already exists")
+            candidate = explicit
+        else:
+            candidate = snowflake(created)
+            if not backdated and candidate <= last:
+                candidate = last + 1
+            while self.get_tweet(tx, candidate) is not None:
+                candidate += 1
+        self.put_setting(tx, "last_id", max(last, candidate))
+        return candidate
+
+    def create_tweet(
+        self,
+        tx: sqlite3.Connection,
+        *,
+        author: dict[str, Any],
+        text: str,
+        in_reply_to: dict[str, Any] | None = None,
+        quote_tweet_id: int | None = None,
+        created_at: datetime | None = None,
+        tweet_id: int | None = None,
+        reply_settings: str = "everyone",
+    ) -> dict[str, Any]:
+        """Insert a post by author and return it; rules (duplicates, reply rights) are the caller's.
+
+        A reply whose text does not mention the parent's author gets "@author " put in front, as X
+        auto-populates reply mentions.
+        """
+        created = created_at or datetime.now(UTC)
+        new_id = self._allocate_id(tx, created, created_at is not None, tweet_id)
+        referenced: list[dict[str, str]] = []
+        conversation_id = new_id
+        in_reply_to_user_id = None
+        source_text = text
+        if in_reply_to is not None:
+            conversation_id = in_reply_to["conversation_id"]
+            in_reply_to_user_id = in_reply_to["author_id"]
+            referenced.append({"type": "replied_to", "id": str(in_reply_to["id"])})
+            parent_author = self.get_user(tx, in_reply_to_user_id)
+            if (
+                parent_author is not None
+                and parent_author["id"] != author["id"]
+                and parent_author["username_lower"] not in mentioned_usernames(text)
+            ):
+                source_text = f"@{parent_author['username']} {text}"
+        if quote_tweet_id is not None:
+            referenced.append({"type": "quoted", "id": str(quote_tweet_id)})
+
+        def resolve(username: str) -> str | None:
+            user = self.get_user_by_username(tx, username)
+            return None if user is None else str(user["id"])
+
+        stored_text, entities = build_text_and_entities(source_text, new_id, resolve)
+        tx.execute(
+            "INSERT INTO tweets (id, text, source_text, author_id, created_at, conversation_id,"
+            " in_reply_to_tweet_id, in_reply_to_user_id, quote_tweet_id, lang, entities,"
+            " referenced_tweets, reply_settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new_id,
+                stored_text,
+                source_text,
+                author["id"],
+                format_time(created),
+                conversation_id,
+                None if in_reply_to is None else in_reply_to["id"],
+                in_reply_to_user_id,
+                quote_tweet_id,
+                detect_lang(text),
+                json.dumps(entities, ensure_ascii=False),
+                json.dumps(referenced),
+                reply_settings,
+            ),
+        )
+        for mention in entities.get("mentions", []):
+            if mention["id"] != author["id"]:
+                tx.execute(
+                    "INSERT OR IGNORE INTO tweet_mentions (user_id, tweet_id) VALUES (?, ?)",
+                    (mention["id"], new_id),
+                )
+        tweet = self.get_tweet(tx, new_id)
+        if tweet is None:  # pragma: no cover - inserted a moment ago in this transaction
+            raise RuntimeError(f"post {new_id} vanished")
+        return tweet
+
+    @staticmethod
+    def delete_tweet(tx: sqlite3.Connection, tweet_id: int) -> None:
+        """Mark a post deleted (it stays visible in the sandbox timeline, struck through)."""
+        tx.execute("UPDATE tweets SET deleted = 1 WHERE id = ?", (tweet_id,))
+
+    @staticmethod
+    def mentions_page(
+        tx: sqlite3.Connection,
+        user_id: str,
+        *,
+        since_id: int | None,
+        until_id: int | None,
+        start_time: str | None,
+        end_time: str | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        """Return up to limit live posts mentioning user_id, newest first, among the 800 newest."""
+        rows = tx.execute(
+            "SELECT * FROM ("
+            "  SELECT t.* FROM tweets t JOIN tweet_mentions m ON m.tweet_id = t.id"
+            "  WHERE m.user_id = ? AND t.deleted = 0 AND t.author_id != ?"
+            "  ORDER BY t.id DESC LIMIT ?"
+            ") WHERE (? IS NULL OR id > ?) AND (? IS NULL OR id < ?)"
+            " AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?)"
+            " ORDER BY id DESC LIMIT ?",
+            (
+                user_id,
+                user_id,
+                MENTIONS_REACHABLE,
+                since_id,
+                since_id,
+                until_id,
+                until_id,
+                start_time,
+                start_time,
+                end_time,
+                end_time,
+                limit,
+            ),
+        ).fetchall()
+        return [_decode(row) for row in rows]
+
+    @staticmethod
+    def live_tweets_since(tx: sqlite3.Connection, oldest: str) -> list[dict[str, Any]]:
+        """Return live posts created at or after oldest, newest first (the search corpus)."""
+        rows = tx.execute(
+            "SELECT t.*, u.username_lower AS author_username_lower FROM tweets t"
+            " JOIN users u ON u.id = t.author_id"
+            " WHERE t.deleted = 0 AND t.created_at >= ? ORDER BY t.id DESC",
+            (oldest,),
+        ).fetchall()
+        return [_decode(row) for row in rows]
+
+    @staticmethod
+    def timeline(tx: sqlite3.Connection) -> list[dict[str, Any]]:
+        """Return every post, deleted ones too, newest first, with author name and username."""
+        rows = tx.execute(
+            "SELECT t.*, u.username AS author_username, u.name AS author_name FROM tweets t"
+            " JOIN users u ON u.id = t.author_id ORDER BY t.id DESC"
+        ).fetchall()
+        return [_decode(row) for row in rows]
+
+    @staticmethod
+    def reply_counts(tx: sqlite3.Connection, tweet_ids: list[int]) -> dict[int, int]:
+        """Return how many live replies each of tweet_ids has."""
+        counts: dict[int, int] = {}
+        for tweet_id in tweet_ids:
+            row = tx.execute(
+                "SELECT COUNT(*) AS n FROM tweets WHERE in_reply_to_tweet_id = ? AND deleted = 0",
+                (tweet_id,),
+            ).fetchone()
+            counts[tweet_id] = int(row["n"])
+        return counts
+
+
+def _decode(row: sqlite3.Row) -> dict[str, Any]:
+    tweet = dict(row)
+    tweet["entities"] = json.loads(tweet["entities"])
+    tweet["referenced_tweets"] = json.loads(tweet["referenced_tweets"])
+    tweet["deleted"] = bool(tweet["deleted"])
+    return tweet

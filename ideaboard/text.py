@@ -1,0 +1,74 @@
+"""Text rules shared by every input: NFC, trimming, control characters, Markdown rendering."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import nh3
+from flask_babel import gettext as _
+from markdown_it import MarkdownIt
+
+from .errors import ValidationFailed
+
+# C0/C1 controls except tab, newline and carriage return. NUL bytes in particular are refused:
+# PostgreSQL cannot store them, and they have no business in an idea.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    ["strikethrough", "table"]
+)
+
+_ALLOWED_TAGS = {
+    "a", "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote",
+    "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+
+
+def clean_text(value: str | None, *, field: str, label: str, multiline: bool = False) -> str:
+    """Return value NFC-normalised and stripped; refuse control characters."""
+    text = unicodedata.normalize("NFC", value or "")
+    if _CONTROL.search(text):
+        raise ValidationFailed(
+            _("%(label)s contains characters that are not allowed.", label=label), field=field
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = " ".join(text.split())
+    return text.strip()
+
+
+def check_length(text: str, *, field: str, label: str, minimum: int, maximum: int) -> None:
+    """Refuse text shorter than minimum or longer than maximum characters."""
+    length = len(text)
+    if minimum and length == 0:
+        raise ValidationFailed(_("%(label)s is required.", label=label), field=field)
+    if length < minimum:
+        raise ValidationFailed(
+            _("%(label)s must be at least %(n)d characters long.", label=label, n=minimum),
+            field=field,
+        )
+    if length > maximum:
+        raise ValidationFailed(
+            _(
+                "%(label)s must be at most %(n)d characters long (it has %(length)d).",
+                label=label,
+                n=maximum,
+                length=length,
+            ),
+            field=field,
+        )
+
+
+def render_markdown(source: str) -> str:
+    """Render Markdown to sanitised HTML: no raw HTML, no scripts or handlers, links nofollow."""
+    html = _md.render(source)
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow ugc noopener",
+    )

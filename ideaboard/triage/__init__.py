@@ -1,0 +1,1 @@
+"""Review stages, status changes and the staff workspace."""

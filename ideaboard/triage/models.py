@@ -1,0 +1,54 @@
+"""Review stages and the public status changes between them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import Model
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+    from ..ideas.models import Idea
+
+
+class Stage(Model):
+    """A review stage. Closed stages (Launched, Declined, Duplicate) close voting."""
+
+    __tablename__ = "stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0)
+    color: Mapped[str] = mapped_column(String(7), default="#6b7280")
+    is_open: Mapped[bool] = mapped_column(default=True)
+    is_public: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Stage {self.slug}>"
+
+
+class StatusChange(Model):
+    """One public stage change of an idea, with the official note."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_idea_created", "idea_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
+    to_stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    note: Mapped[str] = mapped_column(Text)
+    note_html: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    idea: Mapped[Idea] = relationship(back_populates="status_changes")
+    from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id])
+    to_stage: Mapped[Stage] = relationship(foreign_keys=[to_stage_id])
+    by: Mapped[User | None] = relationship()

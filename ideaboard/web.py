@@ -1,0 +1,163 @@
+"""Request-side wiring: locale choice, current user, template helpers, error pages, headers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+)
+from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .accounts.models import User
+from .database import utcnow
+from .errors import DomainError
+from .extensions import db, login_manager
+from .ideas import permissions
+
+logger = logging.getLogger(__name__)
+
+
+def select_locale() -> str | None:
+    """Pick the user's language, else the browser's, else the site default."""
+    locales = current_app.config["IDEABOARD_LOCALES"]
+    if not has_request_context():
+        return str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+    if current_user and current_user.is_authenticated and current_user.locale in locales:
+        return str(current_user.locale)
+    chosen = request.cookies.get("locale")
+    if chosen in locales:
+        return chosen
+    return (
+        request.accept_languages.best_match(locales)
+        or current_app.config["IDEABOARD_DEFAULT_LOCALE"]
+    )
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+
+
+def _wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """Answer an error as JSON for API and script callers, as a page for people."""
+    if _wants_json():
+        body: dict[str, Any] = {"code": code, "message": message}
+        if fields:
+            body["fields"] = fields
+        return jsonify(error=body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _relative_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    delta = value - utcnow()
+    return format_timedelta(delta, add_direction=True, granularity="minute", threshold=0.9)
+
+
+def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+    return "" if value is None else format_datetime(value, fmt)
+
+
+def init_web(app: Flask) -> None:
+    """Register template helpers, error pages and response headers."""
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = ""  # the login page says why on its own
+
+    app.jinja_env.filters["relative_time"] = _relative_time
+    app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.globals.update(
+        can_vote=permissions.can_vote,
+        can_comment=permissions.can_comment,
+        can_triage=permissions.can_triage,
+        get_locale=get_locale,
+    )
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        from .ideas.notifications import unread_count
+
+        count = 0
+        if current_user.is_authenticated:
+            if "unread" not in g:
+                g.unread = unread_count(current_user)
+            count = g.unread
+        return {"unread_notifications": count, "locales": app.config["IDEABOARD_LOCALES"]}
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return error_response(
+            400,
+            "csrf_failed",
+            _("The form expired or was sent from another site. Reload the page and try again."),
+        )
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return error_response(error.status, error.code, error.message, error.fields or None)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        status = error.code or 500
+        messages = {
+            400: _("The request could not be understood."),
+            401: _("Please log in first."),
+            403: _("You are not allowed to do that."),
+            404: _("This page does not exist."),
+            405: _("This address does not accept that kind of request."),
+            413: _("What you sent is too large."),
+            429: _("Too many requests. Please wait a moment and try again."),
+        }
+        message = messages.get(status, error.description or error.name)
+        code = error.name.lower().replace(" ", "_")
+        return error_response(status, code, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", _("Something went wrong on our side."))
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            # Stage colours are data, set as a CSS variable in a style attribute.
+            "style-src-attr 'unsafe-inline'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response

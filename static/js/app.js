@@ -1,0 +1,91 @@
+// IdeaBoard: progressive enhancement only. Every form here also works without JavaScript.
+"use strict";
+
+function setupVoting() {
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("[data-vote-form]")) return;
+    const button = event.submitter;
+    if (!button || button.name !== "value") return;
+    event.preventDefault();
+    if (form.classList.contains("busy")) return;
+    const data = new FormData(form);
+    data.set("value", button.value);
+    form.classList.add("busy");
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: data,
+        headers: { "Accept": "application/json", "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      if (response.status === 401 || response.redirected) {
+        window.location.href = form.action.replace(/\/ideas\/.*$/, "/login");
+        return;
+      }
+      const body = await response.json();
+      if (!response.ok) {
+        alert(body.error ? body.error.message : response.statusText);
+        return;
+      }
+      updateVoteForm(form, body);
+    } catch (error) {
+      form.submit(); // network trouble: fall back to the plain form post
+    } finally {
+      form.classList.remove("busy");
+    }
+  });
+}
+
+function updateVoteForm(form, tally) {
+  form.querySelector("[data-score-value]").textContent = tally.score;
+  form.querySelector("[data-up]").textContent = tally.up;
+  form.querySelector("[data-down]").textContent = tally.down;
+  for (const button of form.querySelectorAll("button[data-direction]")) {
+    const direction = Number(button.dataset.direction);
+    const pressed = tally.my_vote === direction;
+    button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    button.value = pressed ? "0" : String(direction);
+  }
+}
+
+function setupSimilarIdeas() {
+  const form = document.querySelector("form[data-similar-url]");
+  if (!form) return;
+  const input = form.querySelector("input[name=title]");
+  const box = document.getElementById("similar");
+  const list = box.querySelector("[data-similar-list]");
+  let timer = null;
+  let last = "";
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const title = input.value.trim();
+      if (title === last) return;
+      last = title;
+      if (title.length < 2) { box.hidden = true; return; }
+      const url = new URL(form.dataset.similarUrl, window.location.href);
+      url.searchParams.set("title", title);
+      try {
+        const response = await fetch(url, { headers: { "Accept": "application/json" } });
+        if (!response.ok) return;
+        const body = await response.json();
+        if (title !== input.value.trim()) return; // the user typed on meanwhile
+        list.replaceChildren(...body.items.map((item) => {
+          const li = document.createElement("li");
+          const a = document.createElement("a");
+          a.href = item.url;
+          a.textContent = item.title;
+          li.append(a, ` — ${item.stage} · ${item.score}`);
+          return li;
+        }));
+        box.hidden = body.items.length === 0;
+      } catch (error) {
+        box.hidden = true;
+      }
+    }, 250);
+  });
+}
+
+setupVoting();
+setupSimilarIdeas();

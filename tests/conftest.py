@@ -1,0 +1,166 @@
+"""App, database, client and data-builder fixtures shared by every test package.
+
+The schema comes from `flask db upgrade` (never create_all), run once per session into a
+template SQLite file; each test gets its own copy of that file, so tests are isolated and a
+missing migration fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+for _name in ("DATABASE_URL", "REDIS_URL", "IDEABOARD_X_API_URL"):
+    os.environ.pop(_name, None)
+
+from ideaboard import create_app  # noqa: E402 - the environment above must be set first
+from ideaboard.accounts.models import Role, User  # noqa: E402
+from ideaboard.extensions import db  # noqa: E402
+from ideaboard.ideas import services as idea_services  # noqa: E402
+from ideaboard.ideas.models import Idea  # noqa: E402
+
+PASSWORD = "correct horse battery"
+# Hashed once: scrypt per test would make the suite slow.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
+
+BASE_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "RATELIMIT_ENABLED": False,
+    "SERVER_NAME": None,
+}
+
+
+def _build_template(path: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    _build_template(path)
+    return path
+
+
+@pytest.fixture
+def app_factory(template_db: Path, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Make apps on a fresh copy of the migrated database; extra config as keywords."""
+    made: list[Flask] = []
+    db_path = tmp_path / "ideaboard.sqlite"
+    shutil.copyfile(template_db, db_path)
+
+    def make(**config: Any) -> Flask:
+        app = create_app(
+            {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", **config}
+        )
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
+    app = app_factory()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        role: Role | str = Role.CUSTOMER,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        initials: str = "",
+    ) -> User:
+        n = next(counter)
+        user = User(
+            email=email or f"user{n}@example.com",
+            name=name or f"User {n}",
+            initials=initials,
+            password_hash=PASSWORD_HASH,
+            role=Role(role).value,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_idea(app: Flask, make_user: Callable[..., User]) -> Callable[..., Idea]:
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        author: User | None = None,
+        *,
+        title: str | None = None,
+        body: str = "",
+        category: str | None = None,
+    ) -> Idea:
+        n = next(counter)
+        idea = idea_services.submit_idea(
+            author or make_user(), title or f"Idea number {n}", body, category
+        )
+        db.session.commit()
+        return idea
+
+    return make
+
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """Return a CSRF token valid for the client's session, read from a page it is shown."""
+    for path in ("/register", "/notifications", "/"):
+        response = client.get(path)
+        match = _TOKEN.search(response.get_data(as_text=True))
+        if match:
+            return match.group(1)
+    raise AssertionError("no page showed a CSRF token")
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    """Log the client in as user through the real login form."""
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": password, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """POST a form with a valid CSRF token."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
