@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -20,10 +20,6 @@ class IdeaForm(FlaskForm):
         description=_l("Why it matters and how you would use it. Markdown works."),
     )
     category = SelectField(_l("Category"), choices=[], validators=[Optional()])
-
-
-class VoteForm(FlaskForm):
-    value = RadioField(choices=[("1", "up"), ("-1", "down"), ("0", "withdraw")])
 
 
 class CommentForm(FlaskForm):

@@ -152,7 +152,7 @@ def cast_vote(user: User, idea: Idea, value: int) -> VoteTally:
     The idea row is locked first (FOR UPDATE on PostgreSQL; SQLite writers are serialised by
     BEGIN IMMEDIATE), so the stored counts move with the vote rows under any concurrency.
     """
-    if isinstance(value, bool) or value not in VOTE_VALUES:
+    if type(value) is not int or value not in VOTE_VALUES:
         raise ValidationFailed(_("A vote is 1 (up), -1 (down) or 0 (withdraw)."), field="value")
     if not can_vote(user, idea):
         raise VotingClosed(_("Voting on this idea is closed."))

@@ -18,13 +18,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from ..accounts.views import safe_next
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from . import notifications as notes
 from . import queries, services
-from .forms import ActionForm, CommentForm, IdeaForm, VoteForm
+from .forms import ActionForm, CommentForm, IdeaForm
 from .models import Idea
 
 bp = Blueprint("ideas", __name__)
@@ -74,16 +75,15 @@ def index() -> str | tuple[str, int]:
         stages=queries.all_stages(),
         categories=queries.all_categories(),
         my_votes=my_votes,
-        vote_form=VoteForm(),
         error=error,
         first_page=not args.get("cursor"),
     )
     return (html, 400) if error else html
 
 
-def _category_choices() -> list[tuple[str, str]]:
-    return [("", _("— Choose a category —"))] + [
-        (c.slug, _(c.name)) for c in queries.all_categories()
+def _category_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("— Choose a category —"))] + [
+        SelectChoice(c.slug, _(c.name)) for c in queries.all_categories()
     ]
 
 
@@ -144,7 +144,6 @@ def show(idea_id: int) -> str:
         comments=comments,
         my_vote=services.my_vote(viewer, idea),
         following=services.is_following(viewer, idea),
-        vote_form=VoteForm(),
         comment_form=CommentForm(),
         action_form=ActionForm(),
     )
@@ -192,7 +191,6 @@ def comment(idea_id: int) -> Response | tuple[str, int]:
         comments=services.comments_of(idea),
         my_vote=services.my_vote(viewer, idea),
         following=services.is_following(viewer, idea),
-        vote_form=VoteForm(),
         comment_form=form,
         action_form=ActionForm(),
     )

@@ -1,0 +1,47 @@
+"""The schema comes from migrations only, and models and migrations cannot drift apart."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, select, text
+
+from ideaboard.extensions import db
+from ideaboard.ideas.models import Category
+from ideaboard.triage.models import Stage
+
+
+def test_models_and_migrations_match(app):
+    result = app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_upgrade_seeds_the_default_stages_and_categories(app):
+    stages = db.session.execute(select(Stage.slug, Stage.is_open).order_by(Stage.position)).all()
+    assert stages == [
+        ("new", True),
+        ("under-review", True),
+        ("planned", True),
+        ("in-progress", True),
+        ("launched", False),
+        ("declined", False),
+        ("duplicate", False),
+    ]
+    assert db.session.scalar(select(Category).where(Category.slug == "billing")) is not None
+
+
+def test_downgrade_to_base_and_upgrade_again(app):
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", "base"])
+    assert down.exit_code == 0, down.output
+    db.session.remove()
+    assert "ideas" not in inspect(db.engine).get_table_names()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    db.session.remove()
+    names = inspect(db.engine).get_table_names()
+    assert {"ideas", "votes", "idea_fts"} <= set(names)
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
+    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
