@@ -13,8 +13,10 @@ from flask import (
     g,
     has_request_context,
     jsonify,
+    redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_babel import gettext as _
@@ -53,6 +55,13 @@ def _load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
     except ValueError:
         return None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():  # type: ignore[no-untyped-def]
+    if _wants_json() or request.headers.get("X-Requested-With") == "fetch":
+        return error_response(401, "unauthorized", _("Please log in first."))
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 def _wants_json() -> bool:

@@ -19,8 +19,9 @@ function setupVoting() {
         headers: { "Accept": "application/json", "X-Requested-With": "fetch" },
         credentials: "same-origin",
       });
-      if (response.status === 401 || response.redirected) {
-        window.location.href = form.action.replace(/\/ideas\/.*$/, "/login");
+      if (response.status === 401) {
+        const next = window.location.pathname + window.location.search;
+        window.location.href = "/login?next=" + encodeURIComponent(next);
         return;
       }
       const body = await response.json();
