@@ -30,7 +30,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     if config_overrides:
         app.config.from_mapping(config_overrides)
 
-    from . import database, web
+    from . import database, models, web  # noqa: F401 - models registers every table
     from .accounts.views import bp as accounts_bp
     from .cli import bp as cli_bp
     from .extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from . import demo_data
@@ -19,6 +19,7 @@ from .extensions import db
 from .ideas import services as ideas
 from .ideas.models import Category, Comment, Idea, Source
 from .ideas.ranking import hot_rank
+from .social.models import OutboxMessage, OutboxState
 from .text import render_markdown
 from .triage.services import change_stage, find_stage
 
@@ -103,6 +104,12 @@ def load_demo(*, seed: int = 7, progress: Progress | None = None) -> dict[str, A
     with bar as specs:
         for spec in specs:
             _load_idea(spec, rng, now, customers, responder, counts)
+    # The demo's stage history predates this install: its echo replies are not sent.
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == OutboxState.PENDING.value)
+        .values(state=OutboxState.CANCELLED.value, last_error="demo history, not sent")
+    )
     return {**counts, "users": len(customers) + len(staff), "customer": customers[0].email}
 
 
@@ -131,6 +138,8 @@ def _load_idea(
             source_url=f"https://x.com/{x['handle']}/status/{x['post_id']}",
             source_author_name=x["name"],
             source_author_handle=x["handle"],
+            source_post_id=str(x["post_id"]),
+            source_lang=x.get("lang"),
         )
         db.session.add(idea)
         lang = x.get("lang", lang)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import nh3
+import regex
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 
@@ -72,3 +73,24 @@ def render_markdown(source: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
     )
+
+
+_GRAPHEME = regex.compile(r"\X")
+
+
+def graphemes(text: str) -> list[str]:
+    """Split text into user-perceived characters (extended grapheme clusters)."""
+    return _GRAPHEME.findall(text)
+
+
+def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Return text cut to at most limit graphemes, at a word boundary when one is near."""
+    clusters = graphemes(text)
+    if len(clusters) <= limit:
+        return text
+    keep = max(0, limit - len(ellipsis))
+    cut = "".join(clusters[:keep])
+    space = cut.rfind(" ")
+    if space >= keep * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-—") + ellipsis

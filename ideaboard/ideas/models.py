@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..database import UTCDateTime, utcnow
 from ..extensions import Model
-from ..triage.models import Stage, StatusChange
+from ..triage.models import Stage, StatusChange, Team
 
 
 class Source(enum.StrEnum):
@@ -49,6 +49,10 @@ class Idea(Model):
         Index("ix_ideas_stage_hot_id", "stage_id", "hot", "id"),
         Index("ix_ideas_category_hot_id", "category_id", "hot", "id"),
         Index("ix_ideas_author_id", "author_id"),
+        Index("ix_ideas_stage_created", "stage_id", "created_at"),
+        Index("ix_ideas_team_id", "team_id"),
+        Index("ix_ideas_assignee_id", "assignee_id"),
+        UniqueConstraint("source", "source_post_id", name="uq_ideas_source_post"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +68,9 @@ class Idea(Model):
     source_url: Mapped[str | None] = mapped_column(String(500))
     source_author_name: Mapped[str | None] = mapped_column(String(120))
     source_author_handle: Mapped[str | None] = mapped_column(String(120))
+    # The network's id of the original post (a string: X ids overflow 53-bit JSON numbers).
+    source_post_id: Mapped[str | None] = mapped_column(String(40))
+    source_lang: Mapped[str | None] = mapped_column(String(8))
 
     # Stored counts, changed in the same transaction as the rows they count.
     score: Mapped[int] = mapped_column(default=0)
@@ -75,13 +82,24 @@ class Idea(Model):
     # stored and indexed instead of computed per request.
     hot: Mapped[float] = mapped_column(default=0.0)
 
+    # Triage: who owns it, when it was first answered, since when it is in its stage.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stage_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     category: Mapped[Category | None] = relationship(lazy="joined")
     stage: Mapped[Stage] = relationship(lazy="joined")
-    author: Mapped[User | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
+    team: Mapped[Team | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    merged_into: Mapped[Idea | None] = relationship(remote_side=[id])
     status_changes: Mapped[list[StatusChange]] = relationship(
         back_populates="idea", order_by="StatusChange.created_at, StatusChange.id"
     )

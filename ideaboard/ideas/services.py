@@ -235,6 +235,8 @@ def add_comment(author: User, idea: Idea, body: str) -> Comment:
     )
     db.session.flush()
     if comment.is_official:
+        if idea.first_response_at is None:  # an official answer is a first response
+            idea.first_response_at = comment.created_at or utcnow()
         notify_followers(idea, NotificationKind.OFFICIAL_COMMENT, author, comment_id=comment.id)
     follow_idea(author, idea)
     db.session.refresh(idea, ["comment_count", "follower_count"])

@@ -47,8 +47,53 @@ class StatusChange(Model):
     note_html: Mapped[str] = mapped_column(Text)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How long the idea had been in from_stage when it left it.
+    seconds_in_from_stage: Mapped[int | None] = mapped_column()
+    # A bulk change or a merge writes one note for several ideas; they share this key.
+    batch_key: Mapped[str | None] = mapped_column(String(36))
 
     idea: Mapped[Idea] = relationship(back_populates="status_changes")
     from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id])
     to_stage: Mapped[Stage] = relationship(foreign_keys=[to_stage_id])
+    by: Mapped[User | None] = relationship()
+
+
+class StageTransition(Model):
+    """A move the workflow allows, from one stage to another. Admins can edit the set."""
+
+    __tablename__ = "stage_transitions"
+
+    from_stage_id: Mapped[int] = mapped_column(
+        ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True
+    )
+    to_stage_id: Mapped[int] = mapped_column(
+        ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Team(Model):
+    """A team that owns ideas (Product, Support, Billing, …)."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class IdeaEdit(Model):
+    """One staff edit of an idea field (title, category, team, assignee, visibility)."""
+
+    __tablename__ = "idea_edits"
+    __table_args__ = (Index("ix_idea_edits_idea_created", "idea_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
     by: Mapped[User | None] = relationship()

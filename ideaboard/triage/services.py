@@ -1,23 +1,40 @@
-"""Stage changes: the public answer to an idea. Services flush; the caller commits."""
+"""Triage rules: stage changes, merge, hide/restore, assignment, edits. Flush, never commit.
+
+A stage change is the public answer to an idea: it records the change, notifies the
+followers and writes the outbox rows that echo it to the original social posts, all in the
+caller's one transaction.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, exists, func, select, update
 
 from ..accounts.models import User
 from ..database import utcnow
-from ..errors import PermissionDenied, ValidationFailed
+from ..errors import Conflict, PermissionDenied, ValidationFailed
 from ..extensions import db
-from ..ideas.models import Idea, NotificationKind
+from ..ideas.models import Follow, Idea, NotificationKind, Source, Vote
 from ..ideas.permissions import can_triage
-from ..ideas.services import notify_followers
+from ..ideas.ranking import hot_rank
+from ..ideas.services import clean_title, find_category, notify_followers
+from ..social.compose import compose_stage_reply
+from ..social.models import OutboxKind, OutboxMessage
 from ..text import check_length, clean_text, render_markdown
-from .models import Stage, StatusChange
+from .models import IdeaEdit, Stage, StageTransition, StatusChange, Team
 
 NOTE_MAX = 5_000
+BULK_MAX = 200
+
+
+def _require_staff(user: User) -> None:
+    if not can_triage(user):
+        raise PermissionDenied(_("Only staff can do this."))
 
 
 def find_stage(slug: str) -> Stage:
@@ -28,19 +45,112 @@ def find_stage(slug: str) -> Stage:
     return stage
 
 
-def change_stage(
-    idea: Idea, stage: Stage, note: str, by: User, *, at: datetime | None = None
-) -> StatusChange:
-    """Move the idea to stage with a public note; record it and notify the followers."""
-    if not can_triage(by):
-        raise PermissionDenied(_("Only staff can change the stage of an idea."))
+def allowed_next_stages(idea: Idea) -> list[Stage]:
+    """Return the stages the workflow lets this idea move to, in workflow order."""
+    return list(
+        db.session.scalars(
+            select(Stage)
+            .join(StageTransition, StageTransition.to_stage_id == Stage.id)
+            .where(StageTransition.from_stage_id == idea.stage_id)
+            .order_by(Stage.position, Stage.id)
+        )
+    )
+
+
+def is_transition_allowed(from_stage_id: int, to_stage_id: int) -> bool:
+    """Tell whether the workflow allows moving between the two stages."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    StageTransition.from_stage_id == from_stage_id,
+                    StageTransition.to_stage_id == to_stage_id,
+                )
+            )
+        )
+    )
+
+
+def clean_note(note: str) -> str:
+    """Return the official note as stored, or raise ValidationFailed."""
     note = clean_text(note, field="note", label=_("Note"), multiline=True)
     check_length(note, field="note", label=_("Note"), minimum=1, maximum=NOTE_MAX)
+    return note
+
+
+def _public_url(idea: Idea) -> str:
+    base = str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/")
+    return f"{base}/ideas/{idea.id}"
+
+
+def enqueue_stage_echo(
+    change: StatusChange, ideas: Iterable[Idea], by: User
+) -> list[OutboxMessage]:
+    """Write one outbox reply per imported idea's original post for this status change."""
+    stage = change.to_stage
+    rows: list[OutboxMessage] = []
+    target_idea = change.idea
+    for idea in ideas:
+        if idea.source != Source.X.value or not idea.source_post_id:
+            continue  # a web idea has no post to reply to
+        lang = idea.source_lang if idea.source_lang in ("ko", "en") else None
+        lang = lang or str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+        text = compose_stage_reply(
+            stage_slug=stage.slug,
+            stage_name=stage.name,
+            lang=lang,
+            title=idea.title,
+            url=_public_url(target_idea),
+            signature=by.display_initials,
+        )
+        row = OutboxMessage(
+            kind=OutboxKind.X_REPLY.value,
+            dedupe_key=f"x_reply:status:{change.id}:post:{idea.source_post_id}",
+            idea_id=idea.id,
+            status_change_id=change.id,
+            target=idea.source_post_id,
+            lang=lang,
+            text=text,
+            payload={"in_reply_to_tweet_id": idea.source_post_id, "stage": stage.slug},
+        )
+        db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+def _record_first_response(idea: Idea, when: datetime) -> None:
+    if idea.first_response_at is None:
+        idea.first_response_at = when
+
+
+def change_stage(
+    idea: Idea,
+    stage: Stage,
+    note: str,
+    by: User,
+    *,
+    at: datetime | None = None,
+    batch_key: str | None = None,
+    check_workflow: bool = True,
+) -> StatusChange:
+    """Move the idea to stage with a public note; record, notify and enqueue the echo."""
+    _require_staff(by)
+    note = clean_note(note)
     if stage.id == idea.stage_id:
         raise ValidationFailed(
             _("The idea is already in the stage %(s)s.", s=_(stage.name)), field="stage"
         )
+    if check_workflow and not is_transition_allowed(idea.stage_id, stage.id):
+        raise Conflict(
+            _(
+                "An idea cannot move from %(a)s to %(b)s.",
+                a=_(idea.stage.name),
+                b=_(stage.name),
+            ),
+            field="stage",
+        )
     when = at or utcnow()
+    entered = idea.stage_entered_at or idea.created_at
     change = StatusChange(
         idea_id=idea.id,
         from_stage_id=idea.stage_id,
@@ -49,10 +159,199 @@ def change_stage(
         note_html=render_markdown(note),
         by_id=by.id,
         created_at=when,
+        seconds_in_from_stage=max(0, int((when - entered).total_seconds())),
+        batch_key=batch_key,
     )
     db.session.add(change)
     idea.stage = stage
+    idea.stage_entered_at = when
     idea.updated_at = when
+    if stage.is_public:
+        _record_first_response(idea, when)
     db.session.flush()
+    change.to_stage = stage
     notify_followers(idea, NotificationKind.STAGE_CHANGED, by, status_change_id=change.id)
+    merged = list(db.session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)).unique())
+    enqueue_stage_echo(change, [idea, *merged], by)
+    db.session.flush()
     return change
+
+
+def bulk_change_stage(
+    ideas: list[Idea], stage: Stage, note: str, by: User
+) -> tuple[list[StatusChange], list[tuple[Idea, str]]]:
+    """Move several ideas to one stage with one note; return the changes and the refusals.
+
+    Ideas the workflow does not let move are reported back, not changed; the others are.
+    """
+    _require_staff(by)
+    note = clean_note(note)
+    if not ideas:
+        raise ValidationFailed(_("Select at least one idea."), field="ideas")
+    if len(ideas) > BULK_MAX:
+        raise ValidationFailed(_("Select at most %(n)d ideas.", n=BULK_MAX), field="ideas")
+    batch = str(uuid.uuid4())
+    changes: list[StatusChange] = []
+    refused: list[tuple[Idea, str]] = []
+    for idea in ideas:
+        if idea.stage_id == stage.id or not is_transition_allowed(idea.stage_id, stage.id):
+            refused.append(
+                (idea, _("cannot move from %(a)s to %(b)s", a=_(idea.stage.name), b=_(stage.name)))
+            )
+            continue
+        changes.append(change_stage(idea, stage, note, by, batch_key=batch))
+    return changes, refused
+
+
+def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> StatusChange:
+    """Merge duplicate into target: votes and followers move, duplicate becomes Duplicate.
+
+    A voter who voted on both keeps their vote on the target; counts are recomputed from the
+    rows in the same transaction. The duplicate's author is told through the stage change.
+    """
+    _require_staff(by)
+    if duplicate.id == target.id:
+        raise ValidationFailed(_("An idea cannot be merged into itself."), field="target")
+    if target.merged_into_id is not None or target.stage.slug == "duplicate":
+        raise Conflict(_("The target idea is itself a duplicate; merge into its original."))
+    if duplicate.merged_into_id is not None:
+        raise Conflict(_("This idea has already been merged."))
+
+    # Votes: move those whose voter has no vote on the target; drop the rest.
+    on_target = select(Vote.user_id).where(Vote.idea_id == target.id).scalar_subquery()
+    db.session.execute(
+        update(Vote)
+        .where(Vote.idea_id == duplicate.id, Vote.user_id.not_in(on_target))
+        .values(idea_id=target.id)
+    )
+    db.session.execute(delete(Vote).where(Vote.idea_id == duplicate.id))
+    following = select(Follow.user_id).where(Follow.idea_id == target.id).scalar_subquery()
+    db.session.execute(
+        update(Follow)
+        .where(Follow.idea_id == duplicate.id, Follow.user_id.not_in(following))
+        .values(idea_id=target.id)
+    )
+    # The duplicate's followers (its author included) stay to hear about the merge.
+    for idea in (target, duplicate):
+        _recount(idea)
+    if (
+        duplicate.author_id is not None
+        and db.session.get(Follow, (duplicate.author_id, duplicate.id)) is None
+    ):
+        db.session.add(Follow(user_id=duplicate.author_id, idea_id=duplicate.id))
+        duplicate.follower_count += 1
+
+    duplicate.merged_into_id = target.id
+    message = note.strip() or _(
+        "Merged into [%(title)s](%(url)s): follow that idea for updates; your vote moved there.",
+        title=target.title,
+        url=f"/ideas/{target.id}",
+    )
+    change = change_stage(duplicate, find_stage("duplicate"), message, by, check_workflow=False)
+    db.session.add(
+        IdeaEdit(
+            idea_id=duplicate.id,
+            by_id=by.id,
+            field="merged_into",
+            old_value=None,
+            new_value=str(target.id),
+        )
+    )
+    db.session.flush()
+    return change
+
+
+def _recount(idea: Idea) -> None:
+    db.session.flush()
+    up = (
+        db.session.scalar(select(func.count()).where(Vote.idea_id == idea.id, Vote.value == 1)) or 0
+    )
+    down = (
+        db.session.scalar(select(func.count()).where(Vote.idea_id == idea.id, Vote.value == -1))
+        or 0
+    )
+    followers = db.session.scalar(select(func.count()).where(Follow.idea_id == idea.id)) or 0
+    idea.up_count, idea.down_count, idea.score = up, down, up - down
+    idea.follower_count = followers
+    idea.hot = hot_rank(idea.score, idea.created_at)
+
+
+def _log_edit(idea: Idea, by: User, field: str, old: object, new: object) -> None:
+    db.session.add(
+        IdeaEdit(
+            idea_id=idea.id,
+            by_id=by.id,
+            field=field,
+            old_value=None if old is None else str(old),
+            new_value=None if new is None else str(new),
+        )
+    )
+
+
+def hide_idea(idea: Idea, by: User, reason: str) -> None:
+    """Hide an idea from public lists (spam, abuse); staff still see it."""
+    _require_staff(by)
+    reason = clean_text(reason, field="reason", label=_("Reason"))
+    check_length(reason, field="reason", label=_("Reason"), minimum=1, maximum=200)
+    if idea.hidden_at is not None:
+        raise Conflict(_("This idea is hidden already."))
+    idea.hidden_at = utcnow()
+    idea.hidden_reason = reason
+    _log_edit(idea, by, "hidden", None, reason)
+    db.session.flush()
+
+
+def restore_idea(idea: Idea, by: User) -> None:
+    """Show a hidden idea again."""
+    _require_staff(by)
+    if idea.hidden_at is None:
+        raise Conflict(_("This idea is not hidden."))
+    _log_edit(idea, by, "hidden", idea.hidden_reason, None)
+    idea.hidden_at = None
+    idea.hidden_reason = None
+    db.session.flush()
+
+
+def assign_idea(idea: Idea, by: User, *, team: Team | None, assignee: User | None) -> None:
+    """Route the idea to a team and, optionally, a staff member."""
+    _require_staff(by)
+    if assignee is not None and not assignee.is_staff:
+        raise ValidationFailed(_("Ideas can only be assigned to staff."), field="assignee")
+    if (team.id if team else None) != idea.team_id:
+        _log_edit(
+            idea, by, "team", idea.team.name if idea.team else None, team.name if team else None
+        )
+        idea.team = team
+    if (assignee.id if assignee else None) != idea.assignee_id:
+        _log_edit(
+            idea,
+            by,
+            "assignee",
+            idea.assignee.name if idea.assignee else None,
+            assignee.name if assignee else None,
+        )
+        idea.assignee = assignee
+    db.session.flush()
+
+
+def edit_idea(idea: Idea, by: User, *, title: str, category_slug: str | None) -> None:
+    """Change the title and category (staff), keeping the history."""
+    _require_staff(by)
+    title = clean_title(title)
+    category = find_category(category_slug)
+    if title != idea.title:
+        _log_edit(idea, by, "title", idea.title, title)
+        idea.title = title
+    if (category.id if category else None) != idea.category_id:
+        _log_edit(
+            idea, by, "category", idea.category.slug if idea.category else None,
+            category.slug if category else None,
+        )  # fmt: skip
+        idea.category = category
+    idea.updated_at = utcnow()
+    db.session.flush()
+
+
+def record_official_comment(idea: Idea, when: datetime) -> None:
+    """An official comment is a first response too."""
+    _record_first_response(idea, when)
