@@ -44,9 +44,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from .ideas.views import bp as ideas_bp
+    from .triage.views import bp as triage_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ideas_bp)
+    app.register_blueprint(triage_bp)
     app.register_blueprint(cli_bp)
     web.init_web(app)
     return app

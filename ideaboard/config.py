@@ -69,6 +69,8 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "IDEABOARD_LOCALES": ["en", "ko"],
     "IDEABOARD_PAGE_SIZE": 20,
+    # Ideas without an answer after this many hours are marked overdue in the staff inbox.
+    "IDEABOARD_RESPONSE_TARGET_HOURS": 24,
     "IDEABOARD_SQLITE_BUSY_TIMEOUT_MS": 30_000,
     # Rate limits for customer actions (flask-limiter syntax); tests switch limiting off.
     "IDEABOARD_LIMIT_LOGIN": "10 per minute",

@@ -100,6 +100,7 @@ def init_web(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = ""  # the login page says why on its own
 
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["relative_time"] = _relative_time
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.globals.update(

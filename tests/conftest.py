@@ -41,6 +41,23 @@ BASE_CONFIG: dict[str, Any] = {
 }
 
 
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose requests start with an empty `g`, as in production.
+
+    The `app` fixture keeps one app context pushed so tests can use the database; requests
+    reuse it, and without this the logged-in user (`g._login_user`) and other per-request
+    caches would leak from one request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g
+
+        if g:
+            for name in list(vars(g._get_current_object())):
+                delattr(g, name)
+        return super().open(*args, **kwargs)
+
+
 def _build_template(path: Path) -> None:
     from flask_migrate import upgrade
 
@@ -70,6 +87,7 @@ def app_factory(template_db: Path, tmp_path: Path) -> Iterator[Callable[..., Fla
         app = create_app(
             {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", **config}
         )
+        app.test_client_class = FreshGlobalsClient
         made.append(app)
         return app
 

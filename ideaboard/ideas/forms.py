@@ -11,7 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional
 class IdeaForm(FlaskForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(), Length(min=5, max=140)],
+        # Only a shape guard: the 5–140 rule is checked by the service after NFC
+        # normalisation (a decomposed Korean title has three times the code points).
+        validators=[DataRequired(), Length(max=600)],
         description=_l("One sentence: what should we make or change?"),
     )
     body = TextAreaField(

@@ -6,6 +6,7 @@ import base64
 import binascii
 import enum
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,13 +60,22 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any]:
     expected = 1 if sort is Sort.NEW else 2
     if not isinstance(values, list) or len(values) != expected:
         raise error
-    if not isinstance(values[-1], int) or isinstance(values[-1], bool):
+    if not _is_db_int(values[-1]):
         raise error
-    if sort is Sort.TRENDING and not isinstance(values[0], int | float):
+    if sort is Sort.TRENDING and not (_is_db_int(values[0]) or _is_finite_float(values[0])):
         raise error
-    if sort is Sort.TOP and (not isinstance(values[0], int) or isinstance(values[0], bool)):
+    if sort is Sort.TOP and not _is_db_int(values[0]):
         raise error
     return values
+
+
+def _is_db_int(value: object) -> bool:
+    """A JSON integer that fits a signed 64-bit column (bigger ones crash the driver)."""
+    return type(value) is int and -(2**63) <= value < 2**63
+
+
+def _is_finite_float(value: object) -> bool:
+    return type(value) is float and math.isfinite(value)
 
 
 def _sort_key(sort: Sort) -> list[Any]:

@@ -92,22 +92,24 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def set_faults(store: SandboxStore, **switches: Any) -> FaultConfig:
+def set_faults(store: SandboxStore | str, **switches: Any) -> FaultConfig:
     """Replace the fault switches (unnamed ones go back to their defaults) and restart the count."""
     config = FaultConfig.from_dict(switches)
+    store = SandboxStore.of(store)
     with store.transaction(write=True) as tx:
         store.put_setting(tx, "faults", config.to_dict())
         store.put_setting(tx, "fault_counter", 0)
     return config
 
 
-def clear_faults(store: SandboxStore) -> None:
+def clear_faults(store: SandboxStore | str) -> None:
     """Switch every fault off."""
     set_faults(store)
 
 
-def get_faults(store: SandboxStore) -> FaultConfig:
+def get_faults(store: SandboxStore | str) -> FaultConfig:
     """Return the current fault switches."""
+    store = SandboxStore.of(store)
     with store.transaction() as tx:
         return FaultConfig(**store.get_setting(tx, "faults", {}))
 
@@ -125,7 +127,9 @@ def draw(store: SandboxStore, endpoint: str) -> FaultDecision:
             store.put_setting(
                 tx, "faults", {**current.to_dict(), "burst_429": current.burst_429 - 1}
             )
-    rng = random.Random(f"{current.seed}:{step}") if current.seed is not None else random.Random()  # noqa: S311 - fault dice, not security
+    # Fault dice, not security: a seeded Random makes a run reproducible.
+    seed = f"{current.seed}:{step}" if current.seed is not None else None
+    rng = random.Random(seed)  # noqa: S311
     latency = current.latency_ms / 1000
     if current.burst_429 > 0:
         return FaultDecision(latency, "burst_429", 429, reset_s=current.burst_429_reset_s)

@@ -7,6 +7,7 @@ tests; 10 gives a demo room), and `unlimited` keeps the headers but never answer
 from __future__ import annotations
 
 import math
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -51,14 +52,16 @@ class Bucket:
         }
 
 
-def get_config(store: SandboxStore) -> dict[str, Any]:
+def get_config(store: SandboxStore | str) -> dict[str, Any]:
     """Return the rate-limit configuration: {"scale": float, "unlimited": bool}."""
+    store = SandboxStore.of(store)
     with store.transaction() as tx:
         return {**DEFAULT_CONFIG, **store.get_setting(tx, "rate_limits", {})}
 
 
-def set_config(store: SandboxStore, *, scale: float = 1.0, unlimited: bool = False) -> None:
+def set_config(store: SandboxStore | str, *, scale: float = 1.0, unlimited: bool = False) -> None:
     """Set the limit multiplier or switch limits off, and start fresh windows."""
+    store = SandboxStore.of(store)
     if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
         raise ValueError("scale must be a positive number")
     with store.transaction(write=True) as tx:
@@ -71,7 +74,13 @@ def _limit(base: int, config: dict[str, Any]) -> int:
 
 
 def _bucket(
-    store: SandboxStore, tx: Any, name: str, base: int, window: int, count: bool, now: float
+    store: SandboxStore,
+    tx: sqlite3.Connection,
+    name: str,
+    base: int,
+    window: int,
+    count: bool,
+    now: float,
 ) -> Bucket:
     config = {**DEFAULT_CONFIG, **store.get_setting(tx, "rate_limits", {})}
     limit = _limit(base, config)

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .text import build_text_and_entities, detect_lang, mentioned_usernames
+from .times import format_time, snowflake
 
-TWITTER_EPOCH_MS = 1288834974657
 MENTIONS_REACHABLE = 800
 
 _SCHEMA = """
@@ -61,32 +61,17 @@ CREATE TABLE IF NOT EXISTS settings (
 """
 
 
-def format_time(moment: datetime) -> str:
-    """Format a datetime as X does: 2026-08-01T12:34:56.000Z (UTC, milliseconds)."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_time(value: str) -> datetime:
-    """Parse an RFC 3339 timestamp (a trailing Z is allowed); raise ValueError if malformed."""
-    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("timestamp needs a time zone")
-    return moment.astimezone(UTC)
-
-
-def snowflake(moment: datetime, sequence: int = 0) -> int:
-    """Return an X-style snowflake id for moment (19 digits today)."""
-    millis = int(moment.timestamp() * 1000)
-    return ((millis - TWITTER_EPOCH_MS) << 22) | (sequence & 0x3FFFFF)
-
-
 class SandboxStore:
     """Access to one sandbox database file."""
 
     def __init__(self, db_path: str, *, busy_timeout_ms: int = 10_000) -> None:
         self.db_path = db_path
         self.busy_timeout_ms = busy_timeout_ms
+
+    @classmethod
+    def of(cls, store_or_path: SandboxStore | str) -> SandboxStore:
+        """Return store_or_path itself, or a store on that database file."""
+        return store_or_path if isinstance(store_or_path, SandboxStore) else cls(store_or_path)
 
     @contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -228,6 +213,25 @@ class SandboxStore:
         ).fetchone()
         return row is not None
 
+    def compose_source_text(
+        self,
+        tx: sqlite3.Connection,
+        author: dict[str, Any],
+        text: str,
+        in_reply_to: dict[str, Any] | None,
+    ) -> str:
+        """Return the text to store: a reply not naming the parent's author gets "@author "."""
+        if in_reply_to is None:
+            return text
+        parent_author = self.get_user(tx, in_reply_to["author_id"])
+        if (
+            parent_author is None
+            or parent_author["id"] == author["id"]
+            or parent_author["username_lower"] in mentioned_usernames(text)
+        ):
+            return text
+        return f"@{parent_author['username']} {text}"
+
     def _allocate_id(
         self, tx: sqlite3.Connection, created: datetime, backdated: bool, explicit: int | None
     ) -> int:
@@ -267,18 +271,11 @@ class SandboxStore:
         referenced: list[dict[str, str]] = []
         conversation_id = new_id
         in_reply_to_user_id = None
-        source_text = text
+        source_text = self.compose_source_text(tx, author, text, in_reply_to)
         if in_reply_to is not None:
             conversation_id = in_reply_to["conversation_id"]
             in_reply_to_user_id = in_reply_to["author_id"]
             referenced.append({"type": "replied_to", "id": str(in_reply_to["id"])})
-            parent_author = self.get_user(tx, in_reply_to_user_id)
-            if (
-                parent_author is not None
-                and parent_author["id"] != author["id"]
-                and parent_author["username_lower"] not in mentioned_usernames(text)
-            ):
-                source_text = f"@{parent_author['username']} {text}"
         if quote_tweet_id is not None:
             referenced.append({"type": "quoted", "id": str(quote_tweet_id)})
 

@@ -1,0 +1,43 @@
+"""Staff forms: they check shape; the services check the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class StageForm(FlaskForm):
+    stage = SelectField(_l("New stage"), choices=[], validators=[DataRequired()])
+    note = TextAreaField(
+        _l("Public note"),
+        validators=[DataRequired(), Length(max=5_000)],
+        description=_l("Shown on the idea's timeline, sent to followers and echoed on X."),
+    )
+
+
+class AssignForm(FlaskForm):
+    team = SelectField(_l("Team"), choices=[], validators=[Optional()])
+    assignee = SelectField(_l("Assignee"), choices=[], validators=[Optional()])
+
+
+class EditForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=140)])
+    category = SelectField(_l("Category"), choices=[], validators=[Optional()])
+
+
+class HideForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
+
+
+class MergeForm(FlaskForm):
+    target = IntegerField(
+        _l("Merge into idea number"), validators=[DataRequired(), NumberRange(min=1)]
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=5_000)])
+
+
+class BulkStageForm(FlaskForm):
+    stage = SelectField(_l("Move the selected ideas to"), choices=[], validators=[DataRequired()])
+    note = TextAreaField(_l("Public note"), validators=[DataRequired(), Length(max=5_000)])

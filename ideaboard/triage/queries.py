@@ -1,0 +1,102 @@
+"""What the staff workspace reads: the inbox and its queues, an idea's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..accounts.models import Role, User
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..ideas.models import Category, Idea
+from ..ideas.search import match_all, terms_of
+from .models import IdeaEdit, Stage, StatusChange, Team
+
+INBOX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    stage: str = "new"  # "" means every stage
+    category: str = ""
+    source: str = ""
+    team: str = ""
+    assignee: str = ""  # "", "me", "none" or a user id
+    q: str = ""
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    idea: Idea
+    age: timedelta
+    overdue: bool
+
+
+def _by_slug(model: type[Stage] | type[Category] | type[Team], slug: str, field: str) -> int:
+    found = db.session.scalar(select(model.id).where(model.slug == slug))
+    if found is None:
+        raise ValidationFailed(_("Unknown %(field)s: %(value)s", field=field, value=slug), field)
+    return int(found)
+
+
+def inbox(
+    filters: InboxFilters, *, viewer: User, now: datetime, target: timedelta
+) -> list[InboxRow]:
+    """Return the ideas matching the filters, oldest first, marked when past the target."""
+    query = select(Idea)
+    if filters.stage:
+        query = query.where(Idea.stage_id == _by_slug(Stage, filters.stage, "stage"))
+    if filters.category:
+        query = query.where(Idea.category_id == _by_slug(Category, filters.category, "category"))
+    if filters.team:
+        query = query.where(Idea.team_id == _by_slug(Team, filters.team, "team"))
+    if filters.source:
+        query = query.where(Idea.source == filters.source)
+    if filters.assignee == "me":
+        query = query.where(Idea.assignee_id == viewer.id)
+    elif filters.assignee == "none":
+        query = query.where(Idea.assignee_id.is_(None))
+    elif filters.assignee:
+        if not filters.assignee.isdigit():
+            raise ValidationFailed(_("Unknown assignee."), "assignee")
+        query = query.where(Idea.assignee_id == int(filters.assignee))
+    query = query.where(Idea.hidden_at.is_not(None) if filters.hidden else Idea.hidden_at.is_(None))
+    condition = match_all(terms_of(filters.q))
+    if condition is not None:
+        query = query.where(condition)
+    query = query.order_by(Idea.created_at, Idea.id).limit(INBOX_LIMIT)
+    rows = []
+    for idea in db.session.scalars(query).unique():
+        age = now - idea.created_at
+        overdue = idea.first_response_at is None and age > target
+        rows.append(InboxRow(idea=idea, age=age, overdue=overdue))
+    return rows
+
+
+def staff_members() -> list[User]:
+    """Return staff and admins by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.STAFF.value, Role.ADMIN.value]), User.active)
+            .order_by(User.name)
+        )
+    )
+
+
+def teams() -> list[Team]:
+    """Return the teams in display order."""
+    return list(db.session.scalars(select(Team).order_by(Team.position, Team.id)))
+
+
+def history(idea: Idea) -> list[IdeaEdit | StatusChange]:
+    """Return the idea's edits and status changes, oldest first."""
+    edits: list[IdeaEdit | StatusChange] = list(
+        db.session.scalars(select(IdeaEdit).where(IdeaEdit.idea_id == idea.id))
+    )
+    edits.extend(db.session.scalars(select(StatusChange).where(StatusChange.idea_id == idea.id)))
+    return sorted(edits, key=lambda item: (item.created_at, item.id))
