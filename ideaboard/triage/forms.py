@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -41,3 +41,17 @@ class MergeForm(FlaskForm):
 class BulkStageForm(FlaskForm):
     stage = SelectField(_l("Move the selected ideas to"), choices=[], validators=[DataRequired()])
     note = TextAreaField(_l("Public note"), validators=[DataRequired(), Length(max=5_000)])
+
+
+class StageEditForm(FlaskForm):
+    slug = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    color = StringField(_l("Colour"), validators=[DataRequired(), Length(max=7)], default="#475569")
+    position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=10_000)])
+    is_open = BooleanField(_l("Open (voting allowed)"), default=True)
+    is_public = BooleanField(_l("Public"), default=True)
+
+
+class TeamForm(FlaskForm):
+    slug = StringField(_l("Short name"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])

@@ -270,3 +270,6 @@ def bulk_stage() -> Response:
     for idea, reason in refused:
         flash(_("#%(id)d not moved: %(reason)s", id=idea.id, reason=reason), "error")
     return redirect(back)
+
+
+from . import admin  # noqa: E402,F401 - registers the admin routes on bp

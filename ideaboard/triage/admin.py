@@ -1,0 +1,134 @@
+"""Admin pages of the workflow: stages, allowed transitions, teams."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from ..ideas.forms import ActionForm
+from . import queries, services
+from .forms import StageEditForm, TeamForm
+from .models import Stage, StageTransition
+from .permissions import staff_required
+from .views import bp
+
+
+def _admin() -> None:
+    if not current_user.is_admin:
+        abort(403)
+
+
+def _stages() -> list[Stage]:
+    return list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
+
+
+def _page(
+    stage_form: StageEditForm | None = None, team_form: TeamForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    pairs = set(
+        db.session.execute(select(StageTransition.from_stage_id, StageTransition.to_stage_id))
+    )
+    html = render_template(
+        "triage/workflow.html",
+        stages=_stages(),
+        pairs=pairs,
+        teams=queries.teams(),
+        stage_form=stage_form or StageEditForm(prefix="new"),
+        team_form=team_form or TeamForm(prefix="team"),
+        action_form=ActionForm(),
+        edit_forms={s.id: StageEditForm(prefix=f"s{s.id}", obj=s) for s in _stages()},
+    )
+    return html, status
+
+
+@bp.get("/workflow")
+@staff_required
+def workflow() -> tuple[str, int]:
+    """Show the stages, the allowed moves between them and the teams (admins only)."""
+    _admin()
+    return _page()
+
+
+def _save(form: StageEditForm, stage: Stage | None) -> Response | tuple[str, int]:
+    if form.validate_on_submit():
+        try:
+            services.save_stage(
+                current_user._get_current_object(),
+                stage=stage,
+                slug=form.slug.data or "",
+                name=form.name.data or "",
+                color=form.color.data or "",
+                is_open=bool(form.is_open.data),
+                is_public=bool(form.is_public.data),
+                position=form.position.data if form.position.data is not None else 100,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            flash(_("The stage is saved."), "success")
+            return redirect(url_for("triage.workflow"))
+    return _page(stage_form=form if stage is None else None, status=422)
+
+
+@bp.post("/workflow/stages")
+@staff_required
+def add_stage() -> Response | tuple[str, int]:
+    """Add a stage (e.g. Partially Launched)."""
+    _admin()
+    return _save(StageEditForm(prefix="new"), None)
+
+
+@bp.post("/workflow/stages/<int:stage_id>")
+@staff_required
+def edit_stage(stage_id: int) -> Response | tuple[str, int]:
+    """Rename, recolour, reorder, open/close a stage."""
+    _admin()
+    stage = db.session.get(Stage, stage_id)
+    if stage is None:
+        raise NotFound(_("There is no such stage."))
+    return _save(StageEditForm(prefix=f"s{stage.id}"), stage)
+
+
+@bp.post("/workflow/transitions")
+@staff_required
+def save_transitions() -> Response:
+    """Replace the allowed moves with the ticked boxes."""
+    _admin()
+    ActionForm().validate_on_submit()
+    pairs: set[tuple[int, int]] = set()
+    for value in request.form.getlist("allow"):
+        a, _sep, b = value.partition("-")
+        if a.isdigit() and b.isdigit():
+            pairs.add((int(a), int(b)))
+    services.set_transitions(current_user._get_current_object(), pairs)
+    db.session.commit()
+    flash(_("The workflow is saved."), "success")
+    return redirect(url_for("triage.workflow"))
+
+
+@bp.post("/workflow/teams")
+@staff_required
+def add_team() -> Response | tuple[str, int]:
+    """Add a team."""
+    _admin()
+    form = TeamForm(prefix="team")
+    if form.validate_on_submit():
+        try:
+            services.add_team(
+                current_user._get_current_object(), form.slug.data or "", form.name.data or ""
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            flash(_("The team is added."), "success")
+            return redirect(url_for("triage.workflow"))
+    return _page(team_form=form, status=422)
