@@ -44,11 +44,39 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from .ideas.views import bp as ideas_bp
+    from .insights.views import bp as insights_bp
     from .triage.views import bp as triage_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ideas_bp)
+    app.register_blueprint(insights_bp)
     app.register_blueprint(triage_bp)
     app.register_blueprint(cli_bp)
     web.init_web(app)
+    if app.config.get("IDEABOARD_X_SANDBOX"):
+        _mount_sandbox(app)
     return app
+
+
+def _mount_sandbox(app: Flask) -> None:
+    """Serve the sandbox X API under /x-sandbox; refuse when real X credentials are set."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from .social.sandbox import create_sandbox_app
+
+    real = [
+        name
+        for name in ("CONSUMER_KEY", "ACCESS_TOKEN", "BEARER_TOKEN")
+        if app.config.get(f"IDEABOARD_X_{name}")
+    ]
+    if real:
+        raise RuntimeError(
+            "IDEABOARD_X_SANDBOX is on while real X credentials are configured "
+            f"({', '.join(real)}); switch one of them off"
+        )
+    path = app.config.get("IDEABOARD_X_SANDBOX_DB") or str(
+        Path(app.instance_path) / "x_sandbox.sqlite"
+    )
+    sandbox = create_sandbox_app(path)
+    app.extensions["x_sandbox"] = sandbox
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/x-sandbox": sandbox})  # type: ignore[method-assign]

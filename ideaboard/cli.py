@@ -60,3 +60,77 @@ def demo(if_empty: bool, seed: int) -> None:
     click.echo(f"Staff login: staff@example.com / {DEMO_PASSWORD}")
     click.echo(f"Admin login: admin@example.com / {DEMO_PASSWORD}")
     click.echo(f"Customer login: {summary['customer']} / {DEMO_PASSWORD}")
+
+
+@bp.cli.command("import-mentions")
+def import_mentions() -> None:
+    """Poll every connected account once and import tagged mentions."""
+    from .social import jobs
+    from .social.connectors import FetchError
+    from .social.models import SocialAccount
+
+    jobs.ensure_default_account()
+    accounts = list(db.session.scalars(select(SocialAccount).where(SocialAccount.active)))
+    if not accounts:
+        raise click.ClickException(
+            "No X account is connected: set IDEABOARD_X_USER_ID and the credentials, "
+            "or IDEABOARD_X_SANDBOX=1."
+        )
+    failed = False
+    for account in accounts:
+        connector = jobs.connector_for(account)
+        try:
+            result = jobs.run_import(account, connector, owner=jobs.worker_name())
+        except FetchError as error:
+            click.echo(f"@{account.username}: could not read mentions: {error.message}", err=True)
+            failed = True
+            continue
+        finally:
+            connector.close()
+        if result is None:
+            click.echo(f"@{account.username}: another worker is importing, or waiting for a reset.")
+            continue
+        click.echo(
+            f"@{account.username}: fetched {result.fetched}, imported {result.imported}, "
+            f"held {result.held}, counted as votes {result.voted}, skipped {result.skipped}, "
+            f"seen before {result.already_seen}."
+        )
+    if failed:
+        raise SystemExit(1)
+
+
+@bp.cli.command("deliver")
+def deliver() -> None:
+    """Send every due outbox row once, then exit."""
+    from .social import jobs
+
+    result = jobs.deliver_due(worker=jobs.worker_name())
+    click.echo(
+        f"Claimed {result.claimed}: sent {result.sent}, already on X {result.found_existing}, "
+        f"failed {result.failed} (will retry), dead {result.dead}, deferred {result.deferred}."
+    )
+
+
+@bp.cli.command("worker")
+@click.option("--interval", type=float, default=None, help="Seconds between rounds.")
+@click.option("--once", is_flag=True, help="Run one round and exit.")
+def worker(interval: float | None, once: bool) -> None:
+    """Import mentions and deliver the outbox until stopped (SIGINT/SIGTERM)."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from .social import jobs
+
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        click.echo(f"Stopping on signal {signum}…")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    every = interval or float(current_app.config["IDEABOARD_WORKER_INTERVAL_SECONDS"])
+    click.echo(f"Worker {jobs.worker_name()} running every {every:g} s. Ctrl-C stops it.")
+    jobs.run_worker(stop, interval=every, once=once)

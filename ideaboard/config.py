@@ -56,6 +56,10 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         "IDEABOARD_X_ACCESS_TOKEN_SECRET": os.environ.get("IDEABOARD_X_ACCESS_TOKEN_SECRET"),
         "IDEABOARD_X_USER_ID": os.environ.get("IDEABOARD_X_USER_ID"),
         "IDEABOARD_X_API_URL": os.environ.get("IDEABOARD_X_API_URL"),
+        "IDEABOARD_X_USERNAME": os.environ.get("IDEABOARD_X_USERNAME"),
+        # The built-in sandbox X API, mounted at /x-sandbox (demo and tests; never with real
+        # credentials).
+        "IDEABOARD_X_SANDBOX": os.environ.get("IDEABOARD_X_SANDBOX", "") in ("1", "true", "yes"),
     }
 
 
@@ -71,6 +75,13 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_PAGE_SIZE": 20,
     # Ideas without an answer after this many hours are marked overdue in the staff inbox.
     "IDEABOARD_RESPONSE_TARGET_HOURS": 24,
+    # Estimated X API prices (USD, 2026 pay-per-use) for the spend shown to staff and the cap.
+    "IDEABOARD_X_COST_REPLY": 0.01,
+    "IDEABOARD_X_COST_POST": 0.015,
+    "IDEABOARD_X_COST_LINK": 0.05,
+    "IDEABOARD_X_OVERLAP_MINUTES": 10,
+    "IDEABOARD_WORKER_INTERVAL_SECONDS": 15,
+    "IDEABOARD_X_TIMEOUT_SECONDS": 10.0,
     "IDEABOARD_SQLITE_BUSY_TIMEOUT_MS": 30_000,
     # Rate limits for customer actions (flask-limiter syntax); tests switch limiting off.
     "IDEABOARD_LIMIT_LOGIN": "10 per minute",

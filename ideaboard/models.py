@@ -2,7 +2,7 @@
 
 from .accounts.models import Role, User
 from .ideas.models import Category, Comment, Follow, Idea, Notification, Vote
-from .social.models import OutboxMessage
+from .social.models import MentionLog, OutboxMessage, SocialAccount, SocialIdentity
 from .triage.models import IdeaEdit, Stage, StageTransition, StatusChange, Team
 
 __all__ = [
@@ -10,10 +10,13 @@ __all__ = [
     "Comment",
     "Follow",
     "Idea",
+    "MentionLog",
     "IdeaEdit",
     "Notification",
     "OutboxMessage",
     "Role",
+    "SocialAccount",
+    "SocialIdentity",
     "Stage",
     "StageTransition",
     "StatusChange",

@@ -91,9 +91,11 @@ def register_user(
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user whose e-mail and password match, else None."""
     user = find_user_by_email(email)
-    if user is None:
+    if user is None or not user.active:
+        # Deactivated and shadow users (social authors, whose hash is not a hash) cannot log
+        # in; the dummy check keeps the timing the same as for a wrong password.
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not check_password_hash(user.password_hash, password):
         return None
     return user

@@ -91,6 +91,11 @@ class Idea(Model):
 
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(String(200))
+    # Imported posts an account holds for moderation: hidden until staff approve them.
+    held: Mapped[bool] = mapped_column(default=False)
+    source_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("social_accounts.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -181,7 +181,7 @@ def cast_vote(user: User, idea: Idea, value: int) -> VoteTally:
         db.session.flush()
         db.session.refresh(idea, ["score", "up_count", "down_count"])
         idea.hot = hot_rank(idea.score, idea.created_at)
-        if vote is None:
+        if vote is None and user.active:  # shadow users of social authors follow nothing
             follow_idea(user, idea)
         db.session.flush()
     return VoteTally(score=idea.score, up=idea.up_count, down=idea.down_count, my_vote=value)

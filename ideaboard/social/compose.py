@@ -77,3 +77,25 @@ def compose_stage_reply(
     lang = lang if lang in ("ko", "en") else "en"
     template = STAGE_TEMPLATES.get(stage_slug, FALLBACK_TEMPLATE)[lang]
     return fit(template, title, url=url, signature=signature or "IB", stage=stage_name)
+
+
+ACK_TEMPLATES = {
+    "imported": {
+        "ko": "아이디어 고맙습니다! 진행 상황은 여기에서 알려드릴게요: {url} ^{signature}",
+        "en": "Thanks for the idea! Follow its progress here: {url} ^{signature}",
+    },
+    "matched": {
+        "ko": "비슷한 아이디어가 이미 있어 한 표로 더했습니다. 함께 지켜봐 주세요: "
+        "{url} ^{signature}",
+        "en": "A similar idea is already on our board, so we added your vote: {url} ^{signature}",
+    },
+}
+
+
+def compose_ack(kind: str, *, lang: str, url: str, signature: str) -> str:
+    """Return the acknowledgement reply for an imported ('imported') or matched idea."""
+    lang = lang if lang in ("ko", "en") else "en"
+    text = ACK_TEMPLATES[kind][lang].format(url=url, signature=signature or "IB")
+    if weighted_length(text) > MAX_WEIGHTED:
+        raise ValueError("acknowledgement template too long")
+    return text

@@ -12,7 +12,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
@@ -41,6 +41,9 @@ class OutboxMessage(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("social_accounts.id", ondelete="SET NULL")
+    )
     state: Mapped[str] = mapped_column(String(16), default=OutboxState.PENDING.value)
     # Makes enqueueing idempotent, e.g. "x_reply:status:42:post:1861…" — one reply per post
     # per status change, however often the code path runs.
@@ -63,4 +66,97 @@ class OutboxMessage(Model):
     remote_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    # Set when a send may have reached the network without our knowing (a timeout, a crash
+    # while sending): the next attempt first asks the network whether the post exists.
+    check_first: Mapped[bool] = mapped_column(default=False)
+    cost_usd: Mapped[float | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Moderation(enum.StrEnum):
+    PUBLISH = "publish"  # imported ideas appear at once
+    HOLD = "hold"  # imported ideas wait in the staff inbox for approval
+
+
+class SocialAccount(Model):
+    """A connected brand account (e.g. the main account and a support account)."""
+
+    __tablename__ = "social_accounts"
+    __table_args__ = (
+        UniqueConstraint("network", "remote_user_id", name="uq_social_accounts_remote"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network: Mapped[str] = mapped_column(String(16), default="x")
+    remote_user_id: Mapped[str] = mapped_column(String(40))
+    username: Mapped[str] = mapped_column(String(60))
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    # Hashtags (without #) that make a mention an idea, comma-separated.
+    tags: Mapped[str] = mapped_column(String(500), default="idea,아이디어")
+    # Signs acknowledgements (stage replies are signed with the staff member's initials).
+    signature: Mapped[str] = mapped_column(String(16), default="")
+    moderation: Mapped[str] = mapped_column(String(16), default=Moderation.PUBLISH.value)
+    acknowledge: Mapped[bool] = mapped_column(default=True)
+    announce_launches: Mapped[bool] = mapped_column(default=False)
+    monthly_cap_usd: Mapped[float | None] = mapped_column()
+    active: Mapped[bool] = mapped_column(default=True)
+
+    # Import cursor: the newest post id imported, and when the last complete poll started.
+    since_id: Mapped[str | None] = mapped_column(String(40))
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # A lease, so only one worker imports an account at a time.
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip().lstrip("#") for t in self.tags.split(",") if t.strip()]
+
+
+class SocialIdentity(Model):
+    """A person on a social network. Votes need a user, so each identity gets a shadow user
+    (no password, cannot log in) that a customer can later link to their real account."""
+
+    __tablename__ = "social_identities"
+    __table_args__ = (
+        UniqueConstraint("network", "remote_user_id", name="uq_social_identities_remote"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network: Mapped[str] = mapped_column(String(16), default="x")
+    remote_user_id: Mapped[str] = mapped_column(String(40))
+    handle: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MentionOutcome(enum.StrEnum):
+    IMPORTED = "imported"
+    HELD = "held"
+    VOTED = "voted"
+    SKIPPED = "skipped"
+
+
+class MentionLog(Model):
+    """Every fetched mention and what the importer did with it (and why)."""
+
+    __tablename__ = "mention_log"
+    __table_args__ = (
+        UniqueConstraint("account_id", "post_id", name="uq_mention_log_account_post"),
+        Index("ix_mention_log_account_fetched", "account_id", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("social_accounts.id", ondelete="CASCADE"))
+    post_id: Mapped[str] = mapped_column(String(40))
+    author_handle: Mapped[str] = mapped_column(String(60), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))

@@ -1,0 +1,292 @@
+"""Turn tagged mentions into ideas (or votes). Services: they flush, the job commits.
+
+Every fetched mention is written to the mention log with what happened to it, and the log's
+unique (account, post) key makes processing idempotent: a mention seen twice — because of the
+overlap window, a crash, or two accounts — is handled once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..accounts.models import Role, User
+from ..extensions import db
+from ..ideas import services as ideas
+from ..ideas.models import Idea, Source
+from ..ideas.queries import similar_ideas
+from ..ideas.ranking import hot_rank
+from ..ideas.search import overlap, terms_of
+from ..text import render_markdown, truncate
+from .compose import compose_ack
+from .connectors import Mention
+from .models import (
+    MentionLog,
+    MentionOutcome,
+    Moderation,
+    OutboxKind,
+    OutboxMessage,
+    SocialAccount,
+    SocialIdentity,
+)
+
+_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+CLEAR_MATCH = 0.8  # share of title words an existing idea must contain to count as the same
+
+
+@dataclass
+class ImportResult:
+    fetched: int = 0
+    imported: int = 0
+    held: int = 0
+    voted: int = 0
+    skipped: int = 0
+    already_seen: int = 0
+
+    def add(self, outcome: MentionOutcome | None) -> None:
+        self.fetched += 1
+        if outcome is None:
+            self.already_seen += 1
+        else:
+            setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+
+def _fold(tag: str) -> str:
+    return unicodedata.normalize("NFC", tag.lstrip("#")).casefold()
+
+
+def matching_tags(mention: Mention, tags: list[str]) -> bool:
+    """Tell whether one of the account's tags is among the post's hashtags (any case)."""
+    wanted = {_fold(t) for t in tags}
+    return any(_fold(h) in wanted for h in mention.hashtags)
+
+
+def title_from_text(text: str, tags: list[str], handle: str) -> str:
+    """Make an idea title: no leading @mentions or idea tags, first sentence, ≤ 140 chars."""
+    text = unicodedata.normalize("NFC", text)
+    text = _LEADING_MENTIONS.sub("", text)
+    for tag in tags:
+        text = re.sub(rf"#{re.escape(tag.lstrip('#'))}(?!\w)", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"https?://\S+", "", text)
+    text = " ".join(text.split())
+    first = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
+    title = first if len(first) >= ideas.TITLE_MIN else text
+    title = truncate(title, ideas.TITLE_MAX)
+    if len(title) < ideas.TITLE_MIN:
+        title = f"Idea from @{handle}" if handle else "Idea from X"
+    return title
+
+
+def identity_for(mention: Mention) -> SocialIdentity:
+    """Return the social author's identity, creating it and its shadow user the first time."""
+    identity = db.session.scalar(
+        select(SocialIdentity).where(
+            SocialIdentity.network == "x", SocialIdentity.remote_user_id == mention.author_id
+        )
+    )
+    if identity is not None:
+        if mention.author_handle and identity.handle != mention.author_handle:
+            identity.handle = mention.author_handle
+        return identity
+    user = User(
+        email=f"x-{mention.author_id}@social.invalid",
+        name=(mention.author_name or mention.author_handle or "X user")[:80],
+        password_hash="!",  # noqa: S106 - not a hash at all: a shadow user cannot log in
+        role=Role.CUSTOMER.value,
+        active=False,
+    )
+    db.session.add(user)
+    db.session.flush()
+    identity = SocialIdentity(
+        network="x",
+        remote_user_id=mention.author_id,
+        handle=mention.author_handle or mention.author_id,
+        name=mention.author_name,
+        user_id=user.id,
+    )
+    db.session.add(identity)
+    db.session.flush()
+    return identity
+
+
+def _public_url(idea: Idea) -> str:
+    return f"{str(current_app.config['IDEABOARD_PUBLIC_URL']).rstrip('/')}/ideas/{idea.id}"
+
+
+def enqueue_ack(
+    account: SocialAccount, idea: Idea, post_id: str, lang: str | None, kind: str
+) -> None:
+    """Queue the acknowledgement reply to post_id, linking idea."""
+    lang = lang if lang in ("ko", "en") else str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+    text = compose_ack(kind, lang=lang, url=_public_url(idea), signature=account.signature)
+    db.session.add(
+        OutboxMessage(
+            kind=OutboxKind.X_REPLY.value,
+            account_id=account.id,
+            dedupe_key=f"x_reply:ack:{account.id}:post:{post_id}",
+            idea_id=idea.id,
+            target=post_id,
+            lang=lang,
+            text=text,
+            payload={"in_reply_to_tweet_id": post_id, "ack": kind},
+        )
+    )
+
+
+def _log(account: SocialAccount, mention: Mention, outcome: MentionOutcome, reason: str,
+         idea: Idea | None = None) -> MentionOutcome:  # fmt: skip
+    db.session.add(
+        MentionLog(
+            account_id=account.id,
+            post_id=mention.id,
+            author_handle=mention.author_handle[:60],
+            text=mention.text,
+            posted_at=mention.created_at,
+            outcome=outcome.value,
+            reason=reason[:200],
+            idea_id=idea.id if idea else None,
+        )
+    )
+    db.session.flush()
+    return outcome
+
+
+def _vote(identity: SocialIdentity, idea: Idea) -> bool:
+    voter = db.session.get(User, identity.user_id)
+    if voter is None or not idea.voting_open:
+        return False
+    ideas.cast_vote(voter, idea, 1)
+    return True
+
+
+def process_mention(
+    account: SocialAccount, mention: Mention, now: datetime
+) -> MentionOutcome | None:
+    """Import, vote or skip one mention and log it; None if it was handled before."""
+    seen = db.session.scalar(
+        select(MentionLog.id).where(
+            MentionLog.account_id == account.id, MentionLog.post_id == mention.id
+        )
+    )
+    if seen is not None:
+        return None
+    if mention.author_id == account.remote_user_id:
+        return _log(account, mention, MentionOutcome.SKIPPED, "the account's own post")
+    if mention.is_retweet:
+        return _log(account, mention, MentionOutcome.SKIPPED, "a retweet")
+    if not matching_tags(mention, account.tag_list):
+        return _log(account, mention, MentionOutcome.SKIPPED, "no idea tag")
+    existing = db.session.scalar(
+        select(Idea).where(Idea.source == Source.X.value, Idea.source_post_id == mention.id)
+    )
+    if existing is not None:
+        return _log(account, mention, MentionOutcome.SKIPPED, "already imported", existing)
+
+    identity = identity_for(mention)
+    for parent_id in (mention.replied_to, mention.quoted):
+        if not parent_id:
+            continue
+        parent = db.session.scalar(
+            select(Idea).where(Idea.source == Source.X.value, Idea.source_post_id == parent_id)
+        )
+        if parent is not None:
+            if _vote(identity, parent):
+                return _log(
+                    account, mention, MentionOutcome.VOTED, f"reply to idea #{parent.id}", parent
+                )
+            return _log(
+                account, mention, MentionOutcome.SKIPPED, f"voting closed on #{parent.id}", parent
+            )
+
+    title = title_from_text(mention.text, account.tag_list, mention.author_handle)
+    terms = [t for t in terms_of(title) if len(t) >= 2]
+    for candidate in similar_ideas(title, limit=3):
+        if (
+            len(terms) >= 2
+            and overlap(terms, candidate) >= CLEAR_MATCH
+            and _vote(identity, candidate)
+        ):
+            if account.acknowledge:
+                enqueue_ack(account, candidate, mention.id, mention.lang, "matched")
+            return _log(
+                account, mention, MentionOutcome.VOTED, f"matches idea #{candidate.id}", candidate
+            )
+
+    created = mention.created_at or now
+    body = unicodedata.normalize("NFC", mention.text)
+    held = account.moderation == Moderation.HOLD.value
+    idea = Idea(
+        title=title,
+        body=body,
+        body_html=render_markdown(body),
+        stage=ideas.default_stage(),
+        author_id=identity.user_id,
+        source=Source.X.value,
+        source_url=mention.url,
+        source_author_name=mention.author_name or mention.author_handle,
+        source_author_handle=mention.author_handle,
+        source_post_id=mention.id,
+        source_lang=mention.lang,
+        source_account_id=account.id,
+        created_at=created,
+        updated_at=created,
+        hot=hot_rank(0, created),
+        held=held,
+        hidden_at=now if held else None,
+        hidden_reason="held for approval" if held else None,
+    )
+    db.session.add(idea)
+    db.session.flush()
+    if held:
+        return _log(account, mention, MentionOutcome.HELD, "held for approval", idea)
+    if account.acknowledge:
+        enqueue_ack(account, idea, mention.id, mention.lang, "imported")
+    return _log(account, mention, MentionOutcome.IMPORTED, "new idea", idea)
+
+
+def approve_held_idea(idea: Idea, by: User) -> None:
+    """Publish an idea an account held for moderation, and send its acknowledgement."""
+    from ..triage.services import _require_staff
+
+    _require_staff(by)
+    if not idea.held:
+        return
+    idea.held = False
+    idea.hidden_at = None
+    idea.hidden_reason = None
+    account = (
+        db.session.get(SocialAccount, idea.source_account_id) if idea.source_account_id else None
+    )
+    if account is not None and account.acknowledge and idea.source_post_id:
+        enqueue_ack(account, idea, idea.source_post_id, idea.source_lang, "imported")
+    db.session.flush()
+
+
+def acquire_lease(account_id: int, owner: str, now: datetime, until: datetime) -> bool:
+    """Take the account's import lease unless another worker holds a live one."""
+    result = db.session.execute(
+        update(SocialAccount)
+        .where(
+            SocialAccount.id == account_id,
+            (SocialAccount.lease_until.is_(None))
+            | (SocialAccount.lease_until < now)
+            | (SocialAccount.lease_owner == owner),
+        )
+        .values(lease_owner=owner, lease_until=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release_lease(account_id: int, owner: str) -> None:
+    """Give the lease back."""
+    db.session.execute(
+        update(SocialAccount)
+        .where(SocialAccount.id == account_id, SocialAccount.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )

@@ -1,0 +1,196 @@
+"""Outbox delivery rules: claim a due row, record what the network said. Flush, never commit.
+
+The job (social/jobs.py) commits after the claim and again after the result, and does the
+network call in between, outside any transaction. A row is never sent twice: a claim is a
+conditional UPDATE (PostgreSQL adds FOR UPDATE SKIP LOCKED), and a row found in `sending`
+after a crash — or after a timeout that may have reached X — is first looked up on the
+network ("does our reply already exist?") before it is sent again.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+
+from ..database import utcnow
+from ..extensions import db
+from .models import OutboxKind, OutboxMessage, OutboxState, SocialAccount
+
+DUE_STATES = (OutboxState.PENDING.value, OutboxState.FAILED.value)
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+
+
+@dataclass
+class DeliveryResult:
+    claimed: int = 0
+    sent: int = 0
+    found_existing: int = 0
+    failed: int = 0
+    dead: int = 0
+    deferred: int = 0  # rate limit or spending cap: tried again later, not counted as failure
+
+
+def claim_next(
+    worker: str, now: datetime, *, skip_accounts: set[int], stale_after: timedelta
+) -> OutboxMessage | None:
+    """Claim the next due row for worker (state → sending), or return None."""
+    stale = now - stale_after
+    due = or_(
+        (OutboxMessage.state.in_(DUE_STATES)) & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.state == OutboxState.SENDING.value) & (OutboxMessage.claimed_at < stale),
+    )
+    query = select(OutboxMessage.id, OutboxMessage.state).where(due)
+    if skip_accounts:
+        query = query.where(
+            or_(OutboxMessage.account_id.is_(None), OutboxMessage.account_id.not_in(skip_accounts))
+        )
+    query = query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    found = db.session.execute(query).first()
+    if found is None:
+        return None
+    row_id, state = found
+    recovering = state == OutboxState.SENDING.value
+    values: dict[str, object] = {
+        "state": OutboxState.SENDING.value,
+        "claimed_at": now,
+        "claimed_by": worker,
+        "attempts": OutboxMessage.attempts + 1,
+    }
+    if recovering:
+        values["check_first"] = True  # the last sender died mid-send: did it post?
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.state == state)
+        .values(**values)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return None
+    db.session.flush()
+    row = db.session.get(OutboxMessage, row_id)
+    if row is not None:
+        db.session.refresh(row)
+    return row
+
+
+def _month_start(now: datetime) -> datetime:
+    return datetime(now.year, now.month, 1, tzinfo=UTC)
+
+
+def _next_month(now: datetime) -> datetime:
+    year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def estimated_cost(row: OutboxMessage) -> float:
+    """Return the estimated price of sending row on X (2026 pay-per-use)."""
+    config = current_app.config
+    has_link = "http://" in row.text or "https://" in row.text
+    if row.kind == OutboxKind.X_REPLY.value:
+        base = float(config["IDEABOARD_X_COST_REPLY"])
+    else:
+        base = float(config["IDEABOARD_X_COST_POST"])
+    return base + (float(config["IDEABOARD_X_COST_LINK"]) if has_link else 0.0)
+
+
+def spend_this_month(account_id: int, now: datetime) -> float:
+    """Return the estimated spend of the account's sent posts this month."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(OutboxMessage.cost_usd), 0.0)).where(
+            OutboxMessage.account_id == account_id,
+            OutboxMessage.state == OutboxState.SENT.value,
+            OutboxMessage.sent_at >= _month_start(now),
+        )
+    )
+    return float(total or 0.0)
+
+
+def over_cap(row: OutboxMessage, now: datetime) -> bool:
+    """Tell whether sending row would pass its account's monthly cap; if so, park it."""
+    if row.account_id is None:
+        return False
+    account = db.session.get(SocialAccount, row.account_id)
+    if account is None or account.monthly_cap_usd is None:
+        return False
+    if spend_this_month(account.id, now) + estimated_cost(row) <= account.monthly_cap_usd:
+        return False
+    row.state = OutboxState.PENDING.value
+    row.attempts = max(0, row.attempts - 1)
+    row.next_attempt_at = _next_month(now)
+    row.last_error = (
+        f"monthly cap of ${account.monthly_cap_usd:.2f} reached; waits until "
+        f"{row.next_attempt_at:%Y-%m-%d} (raise the cap to send now)"
+    )
+    db.session.flush()
+    return True
+
+
+def mark_sent(row: OutboxMessage, remote_id: str, remote_url: str | None, now: datetime) -> None:
+    """Record a successful send."""
+    row.state = OutboxState.SENT.value
+    row.remote_id = remote_id
+    row.remote_url = remote_url
+    row.sent_at = now
+    row.cost_usd = estimated_cost(row)
+    row.check_first = False
+    row.last_error = None
+    db.session.flush()
+
+
+def mark_failed(
+    row: OutboxMessage,
+    error: str,
+    now: datetime,
+    *,
+    final: bool = False,
+    retry_at: datetime | None = None,
+    ambiguous: bool = False,
+    rng: random.Random | None = None,
+) -> None:
+    """Record a failed send: dead if final or out of attempts, else due again later."""
+    row.last_error = error[:1000]
+    if ambiguous:
+        row.check_first = True
+    if final:
+        row.state = OutboxState.DEAD.value
+    elif retry_at is not None:
+        # A rate limit is not the row's fault: wait for X's reset, keep the attempt.
+        row.state = OutboxState.FAILED.value
+        row.attempts = max(0, row.attempts - 1)
+        row.next_attempt_at = max(retry_at, now) + timedelta(seconds=1)
+    elif row.attempts >= row.max_attempts:
+        row.state = OutboxState.DEAD.value
+    else:
+        row.state = OutboxState.FAILED.value
+        delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, row.attempts - 1))
+        jitter = (rng or random.Random()).uniform(0, delay.total_seconds() / 2)  # noqa: S311
+        row.next_attempt_at = now + delay + timedelta(seconds=jitter)
+    db.session.flush()
+
+
+def retry(row: OutboxMessage) -> None:
+    """Send a failed, dead or cancelled row again as soon as possible (staff action)."""
+    if row.state in (OutboxState.SENT.value, OutboxState.SENDING.value):
+        from ..errors import Conflict
+
+        raise Conflict("This message is sent or being sent.")
+    row.state = OutboxState.PENDING.value
+    row.attempts = 0
+    row.next_attempt_at = utcnow()
+    db.session.flush()
+
+
+def cancel(row: OutboxMessage) -> None:
+    """Stop a row from being sent (staff action)."""
+    if row.state in (OutboxState.SENT.value, OutboxState.SENDING.value):
+        from ..errors import Conflict
+
+        raise Conflict("This message is sent or being sent.")
+    row.state = OutboxState.CANCELLED.value
+    db.session.flush()
