@@ -35,12 +35,20 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _env_number(name: str) -> dict[str, float]:
+    raw = os.environ.get(name)
+    return {name: float(raw)} if raw else {}
+
+
 def load_settings(instance_path: str) -> dict[str, Any]:
     """Read the settings from the environment at app-creation time (never at import time)."""
     sqlite_path = Path(instance_path) / "ideaboard.sqlite"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
     redis_url = os.environ.get("REDIS_URL") or None
     return {
+        **_env_number("IDEABOARD_OUTBOX_STALE_SECONDS"),
+        **_env_number("IDEABOARD_X_TIMEOUT_SECONDS"),
+        **_env_number("IDEABOARD_WORKER_INTERVAL_SECONDS"),
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": redis_url,
@@ -82,6 +90,9 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_X_OVERLAP_MINUTES": 10,
     "IDEABOARD_WORKER_INTERVAL_SECONDS": 15,
     "IDEABOARD_X_TIMEOUT_SECONDS": 10.0,
+    # A row still 'sending' after this long belongs to a sender that died; it is looked up
+    # on X and sent again if missing. Must be well above the X client's timeout.
+    "IDEABOARD_OUTBOX_STALE_SECONDS": 120,
     "IDEABOARD_SQLITE_BUSY_TIMEOUT_MS": 30_000,
     # Rate limits for customer actions (flask-limiter syntax); tests switch limiting off.
     "IDEABOARD_LIMIT_LOGIN": "10 per minute",

@@ -26,7 +26,6 @@ from .models import OutboxKind, SocialAccount
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-STALE_SENDING = timedelta(minutes=2)  # far above the client timeout: a live sender is done by then
 SANDBOX_BRAND_ID = "1500000000000000001"
 SANDBOX_BRAND_USERNAME = "hanbit"
 
@@ -221,12 +220,13 @@ def deliver_due(
     cache: dict[int, Connector] = {}
     blocked: set[int] = set()
     factory = connectors or connector_for
+    stale = timedelta(seconds=float(current_app.config["IDEABOARD_OUTBOX_STALE_SECONDS"]))
     with write_intent():
         while limit is None or result.claimed < limit:
             if stop is not None and stop.is_set():
                 break
             now = utcnow()
-            row = outbox.claim_next(worker, now, skip_accounts=blocked, stale_after=STALE_SENDING)
+            row = outbox.claim_next(worker, now, skip_accounts=blocked, stale_after=stale)
             db.session.commit()
             if row is None:
                 break
