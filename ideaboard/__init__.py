@@ -45,12 +45,14 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from .ideas.views import bp as ideas_bp
     from .insights.views import bp as insights_bp
+    from .social.views import bp as social_bp
     from .triage.views import bp as triage_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(insights_bp)
     app.register_blueprint(triage_bp)
+    app.register_blueprint(social_bp)
     app.register_blueprint(cli_bp)
     web.init_web(app)
     if app.config.get("IDEABOARD_X_SANDBOX"):

@@ -84,6 +84,15 @@ def error_response(status: int, code: str, message: str, fields: dict[str, Any] 
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def label(name: str | None) -> str:
+    """Translate a name stored as data (stage, category, team), as plain text.
+
+    In templates, newstyle `_()` marks its result safe; names from the database must stay
+    escaped, so they go through this instead.
+    """
+    return str(_(name)) if name else ""
+
+
 def _relative_time(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -108,6 +117,7 @@ def init_web(app: Flask) -> None:
         can_comment=permissions.can_comment,
         can_triage=permissions.can_triage,
         get_locale=get_locale,
+        label=label,
     )
 
     @app.context_processor

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 class RegisterForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=80)])
+    # Length limits here are shape guards only; the service counts after NFC normalisation.
+    name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=400)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
         _l("Repeat the password"),

@@ -21,7 +21,7 @@ bp = Blueprint("accounts", __name__)
 
 def safe_next(target: str | None) -> str:
     """Return target if it is a path on this site, else the board."""
-    if target:
+    if target and target.isprintable() and not any(ch.isspace() for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target

@@ -18,14 +18,16 @@ class IdeaForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Description"),
-        validators=[Optional(), Length(max=20_000)],
+        # A shape guard: the service's 20,000 counts after newline and NFC normalisation.
+        validators=[Optional(), Length(max=80_000)],
         description=_l("Why it matters and how you would use it. Markdown works."),
     )
     category = SelectField(_l("Category"), choices=[], validators=[Optional()])
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5_000)])
+    # A shape guard: the service's 5,000 counts after newline and NFC normalisation.
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=20_000)])
 
 
 class ActionForm(FlaskForm):

@@ -252,3 +252,17 @@ def comments_of(idea: Idea) -> list[Comment]:
             .order_by(Comment.created_at, Comment.id)
         ).unique()
     )
+
+
+def sent_replies(idea: Idea) -> dict[int | None, str]:
+    """Return {status change id (None: the acknowledgement): URL of the reply sent on X}."""
+    from ..social.models import OutboxMessage, OutboxState
+
+    rows = db.session.execute(
+        select(OutboxMessage.status_change_id, OutboxMessage.remote_url).where(
+            OutboxMessage.idea_id == idea.id,
+            OutboxMessage.state == OutboxState.SENT.value,
+            OutboxMessage.remote_url.is_not(None),
+        )
+    )
+    return {change_id: url for change_id, url in rows}

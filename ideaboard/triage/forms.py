@@ -12,7 +12,7 @@ class StageForm(FlaskForm):
     stage = SelectField(_l("New stage"), choices=[], validators=[DataRequired()])
     note = TextAreaField(
         _l("Public note"),
-        validators=[DataRequired(), Length(max=5_000)],
+        validators=[DataRequired(), Length(max=20_000)],
         description=_l("Shown on the idea's timeline, sent to followers and echoed on X."),
     )
 
@@ -23,7 +23,7 @@ class AssignForm(FlaskForm):
 
 
 class EditForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=140)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=600)])
     category = SelectField(_l("Category"), choices=[], validators=[Optional()])
 
 
@@ -35,12 +35,12 @@ class MergeForm(FlaskForm):
     target = IntegerField(
         _l("Merge into idea number"), validators=[DataRequired(), NumberRange(min=1)]
     )
-    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=5_000)])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=20_000)])
 
 
 class BulkStageForm(FlaskForm):
     stage = SelectField(_l("Move the selected ideas to"), choices=[], validators=[DataRequired()])
-    note = TextAreaField(_l("Public note"), validators=[DataRequired(), Length(max=5_000)])
+    note = TextAreaField(_l("Public note"), validators=[DataRequired(), Length(max=20_000)])
 
 
 class StageEditForm(FlaskForm):

@@ -27,6 +27,7 @@ class InboxFilters:
     assignee: str = ""  # "", "me", "none" or a user id
     q: str = ""
     hidden: bool = False
+    held: bool = False  # imported ideas waiting for approval
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ def _filters() -> queries.InboxFilters:
         assignee=args.get("assignee", ""),
         q=args.get("q", "")[:200],
         hidden=args.get("hidden") == "1",
+        held=args.get("held") == "1",
     )
 
 

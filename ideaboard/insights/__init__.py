@@ -1,0 +1,1 @@
+"""Public transparency: Ideas in Action, board stats, Atom feeds of status updates."""

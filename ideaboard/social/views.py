@@ -1,0 +1,154 @@
+"""Staff pages of the social loop: the outbox, the connected accounts, the mention log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from ..database import utcnow
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from ..ideas.forms import ActionForm
+from ..ideas.models import Idea
+from ..triage.permissions import staff_required
+from . import outbox
+from .forms import AccountForm
+from .importer import approve_held_idea
+from .models import MentionLog, OutboxMessage, OutboxState, SocialAccount
+
+bp = Blueprint("social", __name__, url_prefix="/staff")
+PAGE = 100
+
+
+@bp.get("/outbox")
+@staff_required
+def outbox_list() -> str:
+    """List outbox rows, newest first, filtered by state."""
+    state = request.args.get("state", "")
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE)
+    if state in {s.value for s in OutboxState}:
+        query = query.where(OutboxMessage.state == state)
+    else:
+        state = ""
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+        ).all()
+    )
+    return render_template(
+        "social/outbox.html",
+        rows=list(db.session.scalars(query)),
+        state=state,
+        states=[s.value for s in OutboxState],
+        counts=counts,
+        action_form=ActionForm(),
+    )
+
+
+def _row(row_id: int) -> OutboxMessage:
+    row = db.session.get(OutboxMessage, row_id)
+    if row is None:
+        raise NotFound(_("There is no such message."))
+    return row
+
+
+def _row_action(row_id: int, action: str) -> Response:
+    ActionForm().validate_on_submit()
+    row = _row(row_id)
+    try:
+        (outbox.retry if action == "retry" else outbox.cancel)(row)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("Queued again.") if action == "retry" else _("Cancelled."), "success")
+    return redirect(request.form.get("next") or url_for("social.outbox_list"))
+
+
+@bp.post("/outbox/<int:row_id>/retry")
+@staff_required
+def outbox_retry(row_id: int) -> Response:
+    """Send a failed, dead or cancelled message again."""
+    return _row_action(row_id, "retry")
+
+
+@bp.post("/outbox/<int:row_id>/cancel")
+@staff_required
+def outbox_cancel(row_id: int) -> Response:
+    """Stop a message from being sent."""
+    return _row_action(row_id, "cancel")
+
+
+@bp.get("/accounts")
+@staff_required
+def accounts() -> str:
+    """Show each connected account: its posts and estimated spend this month, its settings."""
+    now = utcnow()
+    month = datetime(now.year, now.month, 1, tzinfo=UTC)
+    rows = []
+    for account in db.session.scalars(select(SocialAccount).order_by(SocialAccount.id)):
+        posts = db.session.scalar(
+            select(func.count()).where(
+                OutboxMessage.account_id == account.id,
+                OutboxMessage.state == OutboxState.SENT.value,
+                OutboxMessage.sent_at >= month,
+            )
+        )
+        waiting = db.session.scalar(
+            select(func.count()).where(
+                OutboxMessage.account_id == account.id,
+                OutboxMessage.state.in_(outbox.DUE_STATES),
+            )
+        )
+        form = AccountForm(prefix=f"a{account.id}", obj=account)
+        rows.append((account, posts or 0, outbox.spend_this_month(account.id, now), waiting, form))
+    log = list(db.session.scalars(select(MentionLog).order_by(MentionLog.id.desc()).limit(PAGE)))
+    return render_template("social/accounts.html", rows=rows, log=log)
+
+
+@bp.post("/accounts/<int:account_id>")
+@staff_required
+def account_save(account_id: int) -> Response:
+    """Change an account's tags, signature, moderation, acknowledgements and cap (admins)."""
+    if not current_user.is_admin:
+        flash(_("Only admins can change account settings."), "error")
+        return redirect(url_for("social.accounts"))
+    account = db.session.get(SocialAccount, account_id)
+    if account is None:
+        raise NotFound(_("There is no such account."))
+    form = AccountForm(prefix=f"a{account.id}")
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("social.accounts"))
+    tags = [t.strip().lstrip("#") for t in (form.tags.data or "").split(",") if t.strip()]
+    if not tags:
+        flash(_("Give at least one tag."), "error")
+        return redirect(url_for("social.accounts"))
+    account.tags = ",".join(tags)
+    account.signature = (form.signature.data or "").strip()
+    account.moderation = form.moderation.data or "publish"
+    account.acknowledge = bool(form.acknowledge.data)
+    account.monthly_cap_usd = form.monthly_cap_usd.data
+    db.session.commit()
+    flash(_("Account settings saved."), "success")
+    return redirect(url_for("social.accounts"))
+
+
+@bp.post("/ideas/<int:idea_id>/approve")
+@staff_required
+def approve(idea_id: int) -> Response:
+    """Publish an imported idea that was held for moderation."""
+    ActionForm().validate_on_submit()
+    idea = db.session.get(Idea, idea_id)
+    if idea is None:
+        raise NotFound(_("There is no idea with this number."))
+    approve_held_idea(idea, current_user._get_current_object())
+    db.session.commit()
+    flash(_("The idea is public and its author will get the acknowledgement."), "success")
+    return redirect(url_for("triage.idea", idea_id=idea.id))
