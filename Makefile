@@ -17,11 +17,18 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-## Start the site on http://127.0.0.1:5000 with demo data (embedded defaults: SQLite in instance/).
+# `make run` uses the built-in sandbox X API unless told otherwise (make run SANDBOX=0).
+SANDBOX ?= 1
+
+## Start the site on http://127.0.0.1:5000 and its worker, with demo data (SQLite in instance/).
 run: install
-	$(BIN)/flask db upgrade
-	$(BIN)/flask ideaboard demo --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	IDEABOARD_X_SANDBOX=$(SANDBOX) $(BIN)/flask db upgrade
+	IDEABOARD_X_SANDBOX=$(SANDBOX) $(BIN)/flask ideaboard demo --if-empty
+	@echo "Site: http://127.0.0.1:5000  ·  sandbox X: http://127.0.0.1:5000/x-sandbox/sandbox/"
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	(sleep 2; IDEABOARD_X_SANDBOX=$(SANDBOX) exec $(BIN)/flask ideaboard worker --interval 5) & \
+	worker=$$!; \
+	IDEABOARD_X_SANDBOX=$(SANDBOX) $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Install what the tests need, then lint and run the whole suite.
 test: install

@@ -79,6 +79,7 @@ def _mount_sandbox(app: Flask) -> None:
     path = app.config.get("IDEABOARD_X_SANDBOX_DB") or str(
         Path(app.instance_path) / "x_sandbox.sqlite"
     )
+    app.config["IDEABOARD_X_SANDBOX_DB"] = path
     sandbox = create_sandbox_app(path)
     app.extensions["x_sandbox"] = sandbox
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/x-sandbox": sandbox})  # type: ignore[method-assign]

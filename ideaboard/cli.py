@@ -57,6 +57,13 @@ def demo(if_empty: bool, seed: int) -> None:
         f"Loaded {summary['ideas']} ideas, {summary['users']} users, {summary['votes']} votes, "
         f"{summary['comments']} comments."
     )
+    from flask import current_app
+
+    if current_app.config.get("IDEABOARD_X_SANDBOX_DB"):
+        from .demo import seed_sandbox
+
+        posted = seed_sandbox(current_app.config["IDEABOARD_X_SANDBOX_DB"])
+        click.echo(f"Sandbox X: posted {posted} demo mentions (see /x-sandbox/sandbox/).")
     click.echo(f"Staff login: staff@example.com / {DEMO_PASSWORD}")
     click.echo(f"Admin login: admin@example.com / {DEMO_PASSWORD}")
     click.echo(f"Customer login: {summary['customer']} / {DEMO_PASSWORD}")

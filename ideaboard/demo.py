@@ -186,3 +186,31 @@ class _Plain(AbstractContextManager[Any]):
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def seed_sandbox(store_path: str) -> int:
+    """Post the demo's X ideas as mentions in the sandbox, so replies to them can be sent."""
+    from .social.sandbox import post_mention
+    from .social.sandbox.store import SandboxStore
+
+    store = SandboxStore.of(store_path)
+    now = utcnow()
+    posted = 0
+    for spec in demo_data.IDEAS:
+        x = spec.get("x")
+        if not x:
+            continue
+        tag = "#아이디어" if x.get("lang", "ko") == "ko" else "#idea"
+        try:
+            post_mention(
+                store,
+                username=x["handle"],
+                name=x["name"],
+                text=f"@hanbit {spec['title']} {tag}",
+                created_at=now - timedelta(days=float(spec["days_ago"])),
+                tweet_id=x["post_id"],
+            )
+        except ValueError:
+            continue  # already there from an earlier demo load
+        posted += 1
+    return posted
