@@ -44,6 +44,7 @@ class OutboxMessage(Model):
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("social_accounts.id", ondelete="SET NULL")
     )
+    webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(16), default=OutboxState.PENDING.value)
     # Makes enqueueing idempotent, e.g. "x_reply:status:42:post:1861…" — one reply per post
     # per status change, however often the code path runs.
