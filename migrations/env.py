@@ -28,11 +28,14 @@ def get_metadata():
 
 
 def include_name(name, type_, parent_names):
-    """Leave tables that no model maps out of autogenerate's comparison.
+    """Leave search structures that no model maps out of autogenerate's comparison.
 
-    idea_fts and its shadow tables are SQLite's FTS5 search index, created in a migration.
+    idea_fts and its shadow tables are SQLite's FTS5 search index; ix_ideas_*_trgm are
+    PostgreSQL's pg_trgm indexes. Both are created by migrations.
     """
-    return not (type_ == "table" and name and name.startswith("idea_fts"))
+    if type_ == "table" and name and name.startswith("idea_fts"):
+        return False
+    return not (type_ == "index" and name and name.endswith("_trgm"))
 
 
 def render_item(type_, obj, autogen_context):

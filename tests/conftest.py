@@ -1,15 +1,16 @@
 """App, database, client and data-builder fixtures shared by every test package.
 
 The schema comes from `flask db upgrade` (never create_all), run once per session into a
-template SQLite file; each test gets its own copy of that file, so tests are isolated and a
-missing migration fails them.
+template database; each test gets its own copy, so tests are isolated and a missing
+migration fails them. `pytest --db postgresql` runs the suite on PostgreSQL
+(IDEABOARD_TEST_DATABASE_URL, default the local server); where PostgreSQL does not answer
+the run is skipped with the reason, except in CI (CI=true), where that is an error.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from ideaboard.accounts.models import Role, User  # noqa: E402
 from ideaboard.extensions import db  # noqa: E402
 from ideaboard.ideas import services as idea_services  # noqa: E402
 from ideaboard.ideas.models import Idea  # noqa: E402
+from tests.databases import PostgresBackend, SQLiteBackend, pg_unavailable_reason  # noqa: E402
 
 PASSWORD = "correct horse battery"
 # Hashed once: scrypt per test would make the suite slow.
@@ -58,35 +60,79 @@ class FreshGlobalsClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def _build_template(path: Path) -> None:
-    from flask_migrate import upgrade
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default=os.environ.get("IDEABOARD_TEST_DB", "sqlite"),
+        help="database the suite runs on (default sqlite)",
+    )
 
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: checks SQLite-specific behaviour")
+    config.addinivalue_line("markers", "postgresql_only: checks PostgreSQL-specific behaviour")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {config.getoption('--db')}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    backend = config.getoption("--db")
+    reason = pg_unavailable_reason() if backend == "postgresql" else None
+    if reason and os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise pytest.UsageError(f"CI must run the PostgreSQL suite, but {reason}")
+    for item in items:
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+        elif backend == "postgresql" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="SQLite-specific"))
+        elif backend == "sqlite" and item.get_closest_marker("postgresql_only"):
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL-specific"))
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.sqlite"
-    _build_template(path)
-    return path
+def database_backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SQLiteBackend | PostgresBackend]:
+    """The session's database server, holding a template built by `flask db upgrade`."""
+    from flask_migrate import upgrade
+
+    backend: SQLiteBackend | PostgresBackend
+    if request.config.getoption("--db") == "postgresql":
+        backend = PostgresBackend()
+    else:
+        backend = SQLiteBackend(tmp_path_factory.mktemp("template"))
+    try:
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": backend.template_url()})
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+            db.engine.dispose()
+        backend.finish_template()
+        yield backend
+    finally:
+        backend.close()
 
 
 @pytest.fixture
-def app_factory(template_db: Path, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """Make apps on a fresh copy of the migrated database; extra config as keywords."""
+def database_url(
+    database_backend: SQLiteBackend | PostgresBackend, tmp_path: Path
+) -> Iterator[str]:
+    """A fresh migrated database for this test, as a SQLAlchemy URL."""
+    url, drop = database_backend.new_database(tmp_path)
+    yield url
+    drop()
+
+
+@pytest.fixture
+def app_factory(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Make apps on this test's fresh migrated database; extra config as keywords."""
     made: list[Flask] = []
-    db_path = tmp_path / "ideaboard.sqlite"
-    shutil.copyfile(template_db, db_path)
 
     def make(**config: Any) -> Flask:
-        app = create_app(
-            {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", **config}
-        )
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
         app.test_client_class = FreshGlobalsClient
         made.append(app)
         return app

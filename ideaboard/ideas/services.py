@@ -146,15 +146,18 @@ def my_vote(user: User | None, idea: Idea) -> int:
     return int(value or 0)
 
 
-def cast_vote(user: User, idea: Idea, value: int) -> VoteTally:
+def cast_vote(user: User, idea: Idea, value: int, *, imported: bool = False) -> VoteTally:
     """Set the user's vote on the idea to 1, -1 or 0 (withdraw); return the new tally.
 
+    `imported` marks a vote taken from a social post on behalf of its author's shadow user.
     The idea row is locked first (FOR UPDATE on PostgreSQL; SQLite writers are serialised by
     BEGIN IMMEDIATE), so the stored counts move with the vote rows under any concurrency.
     """
     if type(value) is not int or value not in VOTE_VALUES:
         raise ValidationFailed(_("A vote is 1 (up), -1 (down) or 0 (withdraw)."), field="value")
-    if not can_vote(user, idea):
+    # An imported vote comes from a social author's shadow user, who never signs in.
+    allowed = idea.voting_open if imported else can_vote(user, idea)
+    if not allowed:
         raise VotingClosed(_("Voting on this idea is closed."))
     db.session.execute(select(Idea.id).where(Idea.id == idea.id).with_for_update())
     vote = db.session.scalar(select(Vote).where(Vote.user_id == user.id, Vote.idea_id == idea.id))

@@ -161,7 +161,7 @@ def _vote(identity: SocialIdentity, idea: Idea) -> bool:
     voter = db.session.get(User, identity.user_id)
     if voter is None or not idea.voting_open:
         return False
-    ideas.cast_vote(voter, idea, 1)
+    ideas.cast_vote(voter, idea, 1, imported=True)
     return True
 
 
