@@ -3,7 +3,13 @@
 from .accounts.models import Role, User
 from .api.models import ApiToken, Webhook
 from .ideas.models import Category, Comment, Follow, Idea, Notification, Vote
-from .social.models import MentionLog, OutboxMessage, SocialAccount, SocialIdentity
+from .social.models import (
+    MentionLog,
+    OutboxMessage,
+    ReplyTemplate,
+    SocialAccount,
+    SocialIdentity,
+)
 from .triage.models import IdeaEdit, Stage, StageTransition, StatusChange, Team
 
 __all__ = [
@@ -17,6 +23,7 @@ __all__ = [
     "IdeaEdit",
     "Notification",
     "OutboxMessage",
+    "ReplyTemplate",
     "Role",
     "SocialAccount",
     "SocialIdentity",

@@ -161,3 +161,25 @@ class MentionLog(Model):
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(200), default="")
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+
+
+class ReplyTemplate(Model):
+    """An admin's wording for a reply, overriding the built-in default for (kind, stage, lang).
+
+    kind: "stage" (a stage change; stage_slug says which), "ack_imported", "ack_matched",
+    "launch_announcement" (a post on the brand account when an idea launches).
+    """
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (
+        UniqueConstraint("kind", "stage_slug", "lang", name="uq_reply_templates_kind_stage_lang"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    stage_slug: Mapped[str] = mapped_column(String(40), default="")
+    lang: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    # Without the link a reply is cheaper on X's pay-per-use API (and {url} is left out).
+    include_link: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
