@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := app.py
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean translations catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,27 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# Translations: the .po catalogs are committed, the .mo files gettext reads are built here.
+TRANSLATIONS := ideaboard/translations
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
+
+## Compile ideaboard/translations/*/LC_MESSAGES/messages.po into .mo (fuzzy entries left out).
+translations: install
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) -D messages
+
+## After changing UI text: extract every string, then add the new ones to the ko and en
+## catalogs (empty, to be translated; tests/i18n fails until ko has them all).
+catalogs: install
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file \
+		--project=IdeaBoard -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+
 # `make run` uses the built-in sandbox X API unless told otherwise (make run SANDBOX=0).
 SANDBOX ?= 1
 
 ## Start the site on http://127.0.0.1:5000 and its worker, with demo data (SQLite in instance/).
-run: install
+run: install translations
 	IDEABOARD_X_SANDBOX=$(SANDBOX) $(BIN)/flask db upgrade
 	IDEABOARD_X_SANDBOX=$(SANDBOX) $(BIN)/flask ideaboard demo --if-empty
 	@echo "Site: http://127.0.0.1:5000  ·  sandbox X: http://127.0.0.1:5000/x-sandbox/sandbox/"
@@ -33,7 +49,7 @@ run: install
 ## Install what the tests need, then lint and run the whole suite on SQLite, then on
 ## PostgreSQL (IDEABOARD_TEST_DATABASE_URL, default the local server; skipped with the reason
 ## when it does not answer, except in CI, where that fails the run).
-test: install
+test: install translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --db sqlite

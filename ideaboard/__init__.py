@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import i18n
 from .config import DEFAULTS, load_settings
 
 logger = logging.getLogger(__name__)
@@ -26,9 +27,15 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(DEFAULTS)
+    # An absolute path, so the catalogs are found whatever the working directory.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(i18n.TRANSLATIONS_DIR)
     app.config.from_mapping(load_settings(app.instance_path))
     if config_overrides:
         app.config.from_mapping(config_overrides)
+    # `make translations` builds the .mo files; if that step was skipped, build them now
+    # (with a warning) rather than serve English to everyone.
+    for directory in str(app.config["BABEL_TRANSLATION_DIRECTORIES"]).split(";"):
+        i18n.compile_catalogs(Path(directory))
 
     from . import database, models, web  # noqa: F401 - models registers every table
     from .accounts.views import bp as accounts_bp
@@ -43,8 +50,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale)
     limiter.init_app(app)
 
+    from .api.views import bp as api_bp
     from .ideas.views import bp as ideas_bp
     from .insights.views import bp as insights_bp
+    from .social.reply_templates import bp as reply_templates_bp
     from .social.views import bp as social_bp
     from .triage.views import bp as triage_bp
 
@@ -53,8 +62,14 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(insights_bp)
     app.register_blueprint(triage_bp)
     app.register_blueprint(social_bp)
+    app.register_blueprint(reply_templates_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(cli_bp)
     web.init_web(app)
+    if app.config.get("IDEABOARD_BENCH"):
+        from .benchmark import init_benchmark
+
+        init_benchmark(app)
     if app.config.get("IDEABOARD_X_SANDBOX"):
         _mount_sandbox(app)
     return app

@@ -47,6 +47,7 @@ def load_settings(instance_path: str) -> dict[str, Any]:
     redis_url = os.environ.get("REDIS_URL") or None
     return {
         **_env_number("IDEABOARD_OUTBOX_STALE_SECONDS"),
+        **_env_number("IDEABOARD_IMPORT_LEASE_SECONDS"),
         **_env_number("IDEABOARD_X_TIMEOUT_SECONDS"),
         **_env_number("IDEABOARD_WORKER_INTERVAL_SECONDS"),
         "SECRET_KEY": _secret_key(instance_path),
@@ -68,6 +69,8 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         # The built-in sandbox X API, mounted at /x-sandbox (demo and tests; never with real
         # credentials).
         "IDEABOARD_X_SANDBOX": os.environ.get("IDEABOARD_X_SANDBOX", "") in ("1", "true", "yes"),
+        # The bare ceiling endpoint /_bench/ceiling for bench/run.py (never in production).
+        "IDEABOARD_BENCH": os.environ.get("IDEABOARD_BENCH", "") in ("1", "true", "yes"),
     }
 
 
@@ -78,6 +81,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "BABEL_DEFAULT_LOCALE": "en",
+    # BABEL_TRANSLATION_DIRECTORIES is set by create_app: an absolute path to
+    # ideaboard/translations, computed there rather than at import time.
+    # WTForms' own messages ("This field is required.") in the reader's language.
+    "WTF_I18N_ENABLED": True,
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "IDEABOARD_LOCALES": ["en", "ko"],
     "IDEABOARD_PAGE_SIZE": 20,
@@ -93,10 +100,18 @@ DEFAULTS: dict[str, Any] = {
     # A row still 'sending' after this long belongs to a sender that died; it is looked up
     # on X and sent again if missing. Must be well above the X client's timeout.
     "IDEABOARD_OUTBOX_STALE_SECONDS": 120,
+    # An import lease expires this long after the last sign of life (renewed per mention),
+    # so a crashed importer blocks its account only briefly.
+    "IDEABOARD_IMPORT_LEASE_SECONDS": 60,
     "IDEABOARD_SQLITE_BUSY_TIMEOUT_MS": 30_000,
     # Rate limits for customer actions (flask-limiter syntax); tests switch limiting off.
     "IDEABOARD_LIMIT_LOGIN": "10 per minute",
     "IDEABOARD_LIMIT_REGISTER": "5 per minute",
     "IDEABOARD_LIMIT_SUBMIT": "10 per minute",
     "IDEABOARD_LIMIT_COMMENT": "20 per minute",
+    # API limits, per token (per address without one); tokens: per address, against guessing.
+    "IDEABOARD_API_LIMIT": "300 per minute",
+    "IDEABOARD_API_LIMIT_TOKENS": "10 per minute",
+    # A webhook receiver has this long to answer before the delivery is retried.
+    "IDEABOARD_WEBHOOK_TIMEOUT_SECONDS": 10.0,
 }

@@ -41,9 +41,37 @@ def clean_text(value: str | None, *, field: str, label: str, multiline: bool = F
     return text.strip()
 
 
-def check_length(text: str, *, field: str, label: str, minimum: int, maximum: int) -> None:
-    """Refuse text shorter than minimum or longer than maximum characters."""
-    length = len(text)
+# check_length's default: the text goes into a VARCHAR(maximum) column.
+SAME_AS_MAXIMUM = -1
+
+
+def check_length(
+    text: str,
+    *,
+    field: str,
+    label: str,
+    minimum: int,
+    maximum: int,
+    stored_max: int | None = SAME_AS_MAXIMUM,
+) -> None:
+    """Refuse text shorter than minimum or longer than maximum characters.
+
+    Characters are counted as people see them (extended grapheme clusters): "👨‍👩‍👧" is one,
+    "한" is one, and so is a letter with a combining accent. A VARCHAR column counts code
+    points, though, so stored_max (the column's size; by default maximum, None for TEXT)
+    also caps those: a title full of emoji sequences can be refused as too long to store.
+    """
+    length = len(graphemes(text))
+    capacity = maximum if stored_max == SAME_AS_MAXIMUM else stored_max
+    if capacity is not None and length <= maximum and len(text) > capacity:
+        raise ValidationFailed(
+            _(
+                "%(label)s is too long to store: emoji and accented letters take more room. "
+                "Please shorten it a little.",
+                label=label,
+            ),
+            field=field,
+        )
     if minimum and length == 0:
         raise ValidationFailed(_("%(label)s is required.", label=label), field=field)
     if length < minimum:

@@ -28,25 +28,35 @@ from .accounts.models import User
 from .database import utcnow
 from .errors import DomainError
 from .extensions import db, login_manager
+from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE
 from .ideas import permissions
+from .social import labels as social_labels
+from .triage import labels as triage_labels
 
 logger = logging.getLogger(__name__)
 
 
+def default_locale() -> str:
+    """Return the site's language (IDEABOARD_DEFAULT_LOCALE, e.g. "ko" or "ko-KR")."""
+    locales = current_app.config["IDEABOARD_LOCALES"]
+    wanted = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"]).replace("_", "-")
+    for candidate in (wanted, wanted.split("-")[0].lower()):
+        if candidate in locales:
+            return candidate
+    return str(locales[0])
+
+
 def select_locale() -> str | None:
-    """Pick the user's language, else the browser's, else the site default."""
+    """Pick the user's setting, else the switcher's cookie, else the browser's, else the site's."""
     locales = current_app.config["IDEABOARD_LOCALES"]
     if not has_request_context():
-        return str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+        return default_locale()
     if current_user and current_user.is_authenticated and current_user.locale in locales:
         return str(current_user.locale)
-    chosen = request.cookies.get("locale")
+    chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in locales:
         return chosen
-    return (
-        request.accept_languages.best_match(locales)
-        or current_app.config["IDEABOARD_DEFAULT_LOCALE"]
-    )
+    return request.accept_languages.best_match(locales) or default_locale()
 
 
 @login_manager.user_loader
@@ -118,6 +128,12 @@ def init_web(app: Flask) -> None:
         can_triage=permissions.can_triage,
         get_locale=get_locale,
         label=label,
+        language_names=LANGUAGE_NAMES,
+        outbox_state_label=social_labels.outbox_state_label,
+        mention_outcome_label=social_labels.mention_outcome_label,
+        mention_reason=social_labels.mention_reason,
+        edit_field_label=triage_labels.edit_field_label,
+        edit_value=triage_labels.edit_value,
     )
 
     @app.context_processor
@@ -170,6 +186,8 @@ def init_web(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
+        # Pages speak the reader's language: caches must keep one copy per language.
+        response.vary.update(("Accept-Language", "Cookie"))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

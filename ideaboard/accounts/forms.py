@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -28,3 +35,9 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Only the CSRF token: logging out changes state, so it is a POST."""
+
+
+class LocaleForm(FlaskForm):
+    """The language of the site for this user; "" follows the browser."""
+
+    locale = SelectField(_l("Language"), choices=[])

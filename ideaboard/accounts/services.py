@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -99,3 +100,11 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password):
         return None
     return user
+
+
+def set_locale(user: User, locale: str | None, available: Sequence[str]) -> None:
+    """Store the user's language; None (or "") means: follow the browser."""
+    if locale and locale not in available:
+        raise ValidationFailed(_("Choose one of the listed languages."), field="locale")
+    user.locale = locale or None
+    db.session.flush()

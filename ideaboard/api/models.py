@@ -33,6 +33,10 @@ class ApiToken(Model):
 
     user: Mapped[User] = relationship()
 
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
 
 class Webhook(Model):
     """An admin-configured URL that receives signed event notifications via the outbox."""
@@ -47,3 +51,7 @@ class Webhook(Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def subscribes(self, event: str) -> bool:
+        """Tell whether this webhook wants the event (everyone gets webhook.test)."""
+        return self.active and (event == "webhook.test" or event in (self.events or []))

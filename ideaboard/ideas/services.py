@@ -51,7 +51,9 @@ def clean_title(raw: str | None) -> str:
 def clean_body(raw: str | None) -> str:
     """Return the Markdown body as it is stored, or raise ValidationFailed."""
     body = clean_text(raw, field="body", label=_("Description"), multiline=True)
-    check_length(body, field="body", label=_("Description"), minimum=0, maximum=BODY_MAX)
+    check_length(
+        body, field="body", label=_("Description"), minimum=0, maximum=BODY_MAX, stored_max=None
+    )
     return body
 
 
@@ -133,6 +135,9 @@ def submit_idea(
     db.session.add(idea)
     db.session.flush()
     follow_idea(author, idea)
+    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
+
+    enqueue_event("idea.created", idea=idea)
     return idea
 
 
@@ -224,7 +229,9 @@ def add_comment(author: User, idea: Idea, body: str) -> Comment:
     if not can_comment(author, idea):
         raise NotFound(_("There is no idea with this number."))
     body = clean_text(body, field="body", label=_("Comment"), multiline=True)
-    check_length(body, field="body", label=_("Comment"), minimum=1, maximum=COMMENT_MAX)
+    check_length(
+        body, field="body", label=_("Comment"), minimum=1, maximum=COMMENT_MAX, stored_max=None
+    )
     comment = Comment(
         idea_id=idea.id,
         author=author,
@@ -243,6 +250,9 @@ def add_comment(author: User, idea: Idea, body: str) -> Comment:
         notify_followers(idea, NotificationKind.OFFICIAL_COMMENT, author, comment_id=comment.id)
     follow_idea(author, idea)
     db.session.refresh(idea, ["comment_count", "follower_count"])
+    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
+
+    enqueue_event("comment.added", idea=idea, comment=comment)
     return comment
 
 

@@ -43,6 +43,12 @@ FALLBACK_TEMPLATE = {
 }
 
 
+LAUNCH_ANNOUNCEMENT = {
+    "ko": '[출시] 고객님의 아이디어 "{title}"이(가) 실현되었습니다. 제안: {author} {url}',
+    "en": '[Launched] A customer idea is live: "{title}", suggested by {author}. {url}',
+}
+
+
 def weighted_length(text: str) -> int:
     """Return X's weighted length of text (CJK weighs 2, a URL 23)."""
     return int(parse_tweet(text).weightedLength)
@@ -71,12 +77,32 @@ def fit(template: str, title: str, **values: str) -> str:
 
 
 def compose_stage_reply(
-    *, stage_slug: str, stage_name: str, lang: str, title: str, url: str, signature: str
+    *,
+    stage_slug: str,
+    stage_name: str,
+    lang: str,
+    title: str,
+    url: str,
+    signature: str,
+    template: str | None = None,
 ) -> str:
-    """Return the reply announcing a stage change, in lang ('ko' or 'en'), within 280."""
+    """Return the reply announcing a stage change, in lang ('ko' or 'en'), within 280.
+
+    template overrides the default wording; pass url="" to leave the link out.
+    """
     lang = lang if lang in ("ko", "en") else "en"
-    template = STAGE_TEMPLATES.get(stage_slug, FALLBACK_TEMPLATE)[lang]
-    return fit(template, title, url=url, signature=signature or "IB", stage=stage_name)
+    template = template or STAGE_TEMPLATES.get(stage_slug, FALLBACK_TEMPLATE)[lang]
+    text = fit(template, title, url=url, signature=signature or "IB", stage=stage_name)
+    return " ".join(text.split())
+
+
+def compose_launch(
+    *, lang: str, title: str, url: str, author: str, template: str | None = None
+) -> str:
+    """Return the brand-account post announcing a launched idea, within 280."""
+    lang = lang if lang in ("ko", "en") else "en"
+    text = fit(template or LAUNCH_ANNOUNCEMENT[lang], title, url=url, author=author)
+    return " ".join(text.split())
 
 
 ACK_TEMPLATES = {
@@ -92,10 +118,13 @@ ACK_TEMPLATES = {
 }
 
 
-def compose_ack(kind: str, *, lang: str, url: str, signature: str) -> str:
+def compose_ack(
+    kind: str, *, lang: str, url: str, signature: str, template: str | None = None
+) -> str:
     """Return the acknowledgement reply for an imported ('imported') or matched idea."""
     lang = lang if lang in ("ko", "en") else "en"
-    text = ACK_TEMPLATES[kind][lang].format(url=url, signature=signature or "IB")
+    template = template or ACK_TEMPLATES[kind][lang]
+    text = " ".join(template.format(url=url, signature=signature or "IB").split())
     if weighted_length(text) > MAX_WEIGHTED:
         raise ValueError("acknowledgement template too long")
     return text

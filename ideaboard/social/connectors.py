@@ -73,11 +73,14 @@ class SendError(Exception):
         final: bool = False,
         retry_at: datetime | None = None,
         ambiguous: bool = False,
+        duplicate: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.final = final
         self.retry_at = retry_at
+        # X refused the post as duplicate content: the same text is already there.
+        self.duplicate = duplicate
         # The request may have reached X (a timeout): check before sending again.
         self.ambiguous = ambiguous
 
@@ -226,7 +229,9 @@ class XConnector:
         except tweepy.errors.Forbidden as error:
             message = _messages(error)
             # Duplicate content, reply not allowed, deleted target: sending again cannot help.
-            raise SendError(f"403: {message}", final=True) from error
+            raise SendError(
+                f"403: {message}", final=True, duplicate="duplicate content" in message.lower()
+            ) from error
         except (tweepy.errors.NotFound, tweepy.errors.BadRequest) as error:
             raise SendError(
                 f"{error.response.status_code}: {_messages(error)}", final=True

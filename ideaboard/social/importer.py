@@ -124,7 +124,16 @@ def enqueue_ack(
 ) -> None:
     """Queue the acknowledgement reply to post_id, linking idea."""
     lang = lang if lang in ("ko", "en") else str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
-    text = compose_ack(kind, lang=lang, url=_public_url(idea), signature=account.signature)
+    from .reply_templates import wording
+
+    words = wording(f"ack_{kind}", "", lang)
+    text = compose_ack(
+        kind,
+        lang=lang,
+        url=_public_url(idea) if words.include_link else "",
+        signature=account.signature,
+        template=words.text,
+    )
     db.session.add(
         OutboxMessage(
             kind=OutboxKind.X_REPLY.value,

@@ -25,7 +25,6 @@ from .models import OutboxKind, SocialAccount
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 SANDBOX_BRAND_ID = "1500000000000000001"
 SANDBOX_BRAND_USERNAME = "hanbit"
 
@@ -124,7 +123,8 @@ def run_import(
     with write_intent():
         if account.next_poll_at is not None and account.next_poll_at > now:
             return None
-        if not importer.acquire_lease(account_id, owner, now, now + LEASE):
+        lease = timedelta(seconds=float(current_app.config["IDEABOARD_IMPORT_LEASE_SECONDS"]))
+        if not importer.acquire_lease(account_id, owner, now, now + lease):
             db.session.rollback()
             return None
         db.session.commit()
@@ -149,6 +149,7 @@ def run_import(
                 outcome = importer.process_mention(account, mention, now)
                 if int(mention.id) > int(account.since_id or 0):
                     account.since_id = mention.id
+                account.lease_until = utcnow() + lease  # still alive: keep the lease
                 db.session.commit()  # the cursor moves with the ideas it covers
                 result.add(outcome)
                 if after_each is not None:
@@ -164,7 +165,7 @@ def run_import(
     return result
 
 
-def send_row(row_id: int, connector: Connector, now: datetime) -> str:
+def send_row(row_id: int, connector: Connector | None, now: datetime) -> str:
     """Send one claimed row and record the result; return what happened."""
     row = db.session.get(outbox.OutboxMessage, row_id)
     if row is None:
@@ -175,6 +176,16 @@ def send_row(row_id: int, connector: Connector, now: datetime) -> str:
     text, target, kind, check_first = row.text, row.target, row.kind, row.check_first
     db.session.commit()  # nothing open while we talk to X
     try:
+        if kind == OutboxKind.WEBHOOK.value:
+            from ..api.webhooks import send_webhook  # lazy: the api package imports this one
+
+            note = send_webhook(row_id)
+            row = db.session.get(outbox.OutboxMessage, row_id)
+            outbox.mark_sent(row, note, None, utcnow())
+            row.cost_usd = None  # not an X post
+            db.session.commit()
+            return "sent"
+        assert connector is not None  # only webhook rows are sent without an account
         if check_first and kind == OutboxKind.X_REPLY.value and target:
             existing = connector.find_reply(target, text)
             if existing is not None:
@@ -190,6 +201,18 @@ def send_row(row_id: int, connector: Connector, now: datetime) -> str:
             raise SendError(f"no sender for {kind} messages yet", final=True)
     except SendError as error:
         row = db.session.get(outbox.OutboxMessage, row_id)
+        if error.duplicate and (check_first or row.attempts > 1):
+            # An earlier attempt that timed out has landed after all: X refuses the copy.
+            # The reply exists, so the row is done; find its id if search shows it.
+            try:
+                found = connector.find_reply(target or "", text) if target else None
+            except SendError:
+                found = None
+            row = db.session.get(outbox.OutboxMessage, row_id)
+            outbox.mark_sent(row, found or "", None, utcnow())
+            row.last_error = "X reports this reply exists: an earlier attempt landed late"
+            db.session.commit()
+            return "found"
         outbox.mark_failed(
             row,
             error.message,
@@ -231,24 +254,26 @@ def deliver_due(
             if row is None:
                 break
             result.claimed += 1
+            webhook = row.kind == OutboxKind.WEBHOOK.value  # needs no social account
             account = db.session.get(SocialAccount, row.account_id) if row.account_id else None
-            if account is None:
+            if account is None and not webhook:
                 account = ensure_default_account()
-            if account is None:
+            if account is None and not webhook:
                 outbox.mark_failed(row, "no social account is connected", now, final=True)
                 db.session.commit()
                 result.dead += 1
                 continue
-            if account.id not in cache:
+            if account is not None and account.id not in cache:
                 cache[account.id] = factory(account)
-            outcome = send_row(row.id, cache[account.id], now)
+            outcome = send_row(row.id, cache[account.id] if account else None, now)
             if outcome == "sent":
                 result.sent += 1
             elif outcome == "found":
                 result.found_existing += 1
             elif outcome == "deferred":
                 result.deferred += 1
-                blocked.add(account.id)  # rate limited or capped: leave its other rows be
+                if account is not None:
+                    blocked.add(account.id)  # rate limited or capped: leave its other rows be
             elif outcome == "dead":
                 result.dead += 1
             else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
 from ..database import utcnow
@@ -122,13 +123,33 @@ def over_cap(row: OutboxMessage, now: datetime) -> bool:
         return False
     row.state = OutboxState.PENDING.value
     row.attempts = max(0, row.attempts - 1)
-    row.next_attempt_at = _next_month(now)
+    # Checked again hourly (a cap raised in the database counts within the hour) and at once
+    # when an admin changes the cap on the accounts page (release_capped).
+    row.next_attempt_at = min(_next_month(now), now + CAP_RECHECK)
     row.last_error = (
-        f"monthly cap of ${account.monthly_cap_usd:.2f} reached; waits until "
-        f"{row.next_attempt_at:%Y-%m-%d} (raise the cap to send now)"
+        f"{CAP_MESSAGE} of ${account.monthly_cap_usd:.2f} reached; waits until "
+        f"{_next_month(now):%Y-%m-%d} (raising the cap on the accounts page sends it now)"
     )
     db.session.flush()
     return True
+
+
+CAP_MESSAGE = "monthly cap"
+CAP_RECHECK = timedelta(hours=1)
+
+
+def release_capped(account_id: int, now: datetime) -> int:
+    """Make rows parked by the monthly cap due now (after an admin raised or removed it)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.account_id == account_id,
+            OutboxMessage.state == OutboxState.PENDING.value,
+            OutboxMessage.last_error.like(f"{CAP_MESSAGE}%"),
+        )
+        .values(next_attempt_at=now, last_error=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def mark_sent(row: OutboxMessage, remote_id: str, remote_url: str | None, now: datetime) -> None:
@@ -179,7 +200,7 @@ def retry(row: OutboxMessage) -> None:
     if row.state in (OutboxState.SENT.value, OutboxState.SENDING.value):
         from ..errors import Conflict
 
-        raise Conflict("This message is sent or being sent.")
+        raise Conflict(_("This message is sent or being sent."))
     row.state = OutboxState.PENDING.value
     row.attempts = 0
     row.next_attempt_at = utcnow()
@@ -191,6 +212,6 @@ def cancel(row: OutboxMessage) -> None:
     if row.state in (OutboxState.SENT.value, OutboxState.SENDING.value):
         from ..errors import Conflict
 
-        raise Conflict("This message is sent or being sent.")
+        raise Conflict(_("This message is sent or being sent."))
     row.state = OutboxState.CANCELLED.value
     db.session.flush()

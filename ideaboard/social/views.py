@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from ..api import services as api_services
+from ..api.forms import WebhookForm
+from ..api.models import Webhook
 from ..database import utcnow
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
@@ -134,7 +137,10 @@ def account_save(account_id: int) -> Response:
     account.signature = (form.signature.data or "").strip()
     account.moderation = form.moderation.data or "publish"
     account.acknowledge = bool(form.acknowledge.data)
-    account.monthly_cap_usd = form.monthly_cap_usd.data
+    cap = form.monthly_cap_usd.data
+    account.monthly_cap_usd = float(cap) if cap is not None else None
+    # Rows the old cap parked until next month may go now; over_cap parks them again if not.
+    outbox.release_capped(account.id, utcnow())
     db.session.commit()
     flash(_("Account settings saved."), "success")
     return redirect(url_for("social.accounts"))
@@ -152,3 +158,71 @@ def approve(idea_id: int) -> Response:
     db.session.commit()
     flash(_("The idea is public and its author will get the acknowledgement."), "success")
     return redirect(url_for("triage.idea", idea_id=idea.id))
+
+
+def _webhooks_page(form: WebhookForm | None = None, created: Webhook | None = None) -> str:
+    return render_template(
+        "social/webhooks.html",
+        webhooks=api_services.all_webhooks(),
+        form=form or WebhookForm(formdata=None),
+        created=created,
+        action_form=ActionForm(),
+    )
+
+
+@bp.get("/webhooks")
+@staff_required
+def webhooks() -> str:
+    """List the webhooks; admins add, test and switch them off here."""
+    return _webhooks_page()
+
+
+@bp.post("/webhooks")
+@staff_required
+def webhook_create() -> str | tuple[str, int]:
+    """Add a webhook (admins) and show its signing secret."""
+    form = WebhookForm()
+    if form.validate_on_submit():
+        try:
+            hook = api_services.create_webhook(
+                current_user._get_current_object(), form.url.data or "", form.events.data or []
+            )
+            db.session.commit()
+        except ValidationFailed as error:  # PermissionDenied stays a 403
+            db.session.rollback()
+            getattr(form, error.field or "url", form.url).errors.append(error.message)
+        else:
+            return _webhooks_page(created=hook), 201
+    return _webhooks_page(form=form), 422
+
+
+def _webhook_action(webhook_id: int, action: str) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    hook = db.session.get(Webhook, webhook_id)
+    if hook is None:
+        raise NotFound(_("There is no such webhook."))
+    me = current_user._get_current_object()
+    if action == "test":
+        row = api_services.send_test(me, hook)
+        message = _("Test event queued as message #%(id)d; see the outbox.", id=row.id)
+    else:
+        api_services.deactivate_webhook(me, hook)
+        message = _("The webhook is switched off.")
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("social.webhooks"))
+
+
+@bp.post("/webhooks/<int:webhook_id>/test")
+@staff_required
+def webhook_test(webhook_id: int) -> Response:
+    """Queue a webhook.test event for one webhook (admins)."""
+    return _webhook_action(webhook_id, "test")
+
+
+@bp.post("/webhooks/<int:webhook_id>/deactivate")
+@staff_required
+def webhook_deactivate(webhook_id: int) -> Response:
+    """Stop sending events to a webhook (admins)."""
+    return _webhook_action(webhook_id, "deactivate")

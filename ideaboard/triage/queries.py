@@ -40,7 +40,12 @@ class InboxRow:
 def _by_slug(model: type[Stage] | type[Category] | type[Team], slug: str, field: str) -> int:
     found = db.session.scalar(select(model.id).where(model.slug == slug))
     if found is None:
-        raise ValidationFailed(_("Unknown %(field)s: %(value)s", field=field, value=slug), field)
+        messages = {
+            "stage": _("There is no stage called %(s)s.", s=slug),
+            "category": _("There is no category called %(c)s.", c=slug),
+            "team": _("There is no team called %(t)s.", t=slug),
+        }
+        raise ValidationFailed(messages[field], field)
     return int(found)
 
 

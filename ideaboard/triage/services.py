@@ -23,7 +23,8 @@ from ..ideas.models import Follow, Idea, NotificationKind, Source, Vote
 from ..ideas.permissions import can_triage
 from ..ideas.ranking import hot_rank
 from ..ideas.services import clean_title, find_category, notify_followers
-from ..social.compose import compose_stage_reply
+from ..social import reply_templates
+from ..social.compose import compose_launch, compose_stage_reply
 from ..social.models import OutboxKind, OutboxMessage
 from ..text import check_length, clean_text, render_markdown
 from .models import IdeaEdit, Stage, StageTransition, StatusChange, Team
@@ -74,7 +75,7 @@ def is_transition_allowed(from_stage_id: int, to_stage_id: int) -> bool:
 def clean_note(note: str) -> str:
     """Return the official note as stored, or raise ValidationFailed."""
     note = clean_text(note, field="note", label=_("Note"), multiline=True)
-    check_length(note, field="note", label=_("Note"), minimum=1, maximum=NOTE_MAX)
+    check_length(note, field="note", label=_("Note"), minimum=1, maximum=NOTE_MAX, stored_max=None)
     return note
 
 
@@ -95,16 +96,20 @@ def enqueue_stage_echo(
             continue  # a web idea has no post to reply to
         lang = idea.source_lang if idea.source_lang in ("ko", "en") else None
         lang = lang or str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+        words = reply_templates.wording("stage", stage.slug, lang)
         text = compose_stage_reply(
             stage_slug=stage.slug,
             stage_name=stage.name,
             lang=lang,
             title=idea.title,
-            url=_public_url(target_idea),
+            url=_public_url(target_idea) if words.include_link else "",
             signature=by.display_initials,
+            template=words.text,
         )
         row = OutboxMessage(
             kind=OutboxKind.X_REPLY.value,
+            # The account the post came in through answers it (and its cap applies).
+            account_id=idea.source_account_id,
             dedupe_key=f"x_reply:status:{change.id}:post:{idea.source_post_id}",
             idea_id=idea.id,
             status_change_id=change.id,
@@ -112,6 +117,43 @@ def enqueue_stage_echo(
             lang=lang,
             text=text,
             payload={"in_reply_to_tweet_id": idea.source_post_id, "stage": stage.slug},
+        )
+        db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[OutboxMessage]:
+    """Queue a post on every brand account that announces launches."""
+    from ..social.models import SocialAccount
+
+    rows = []
+    accounts = db.session.scalars(
+        select(SocialAccount).where(SocialAccount.active, SocialAccount.announce_launches)
+    )
+    for account in accounts:
+        lang = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+        words = reply_templates.wording("launch_announcement", "", lang)
+        author = (
+            f"@{idea.source_author_handle}"
+            if idea.source_author_handle
+            else (idea.author.name if idea.author else "")
+        )
+        row = OutboxMessage(
+            kind=OutboxKind.X_POST.value,
+            account_id=account.id,
+            dedupe_key=f"x_post:launch:{change.id}:account:{account.id}",
+            idea_id=idea.id,
+            status_change_id=change.id,
+            lang=lang,
+            text=compose_launch(
+                lang=lang,
+                title=idea.title,
+                url=_public_url(idea) if words.include_link else "",
+                author=author,
+                template=words.text,
+            ),
+            payload={"launch": True},
         )
         db.session.add(row)
         rows.append(row)
@@ -173,6 +215,11 @@ def change_stage(
     notify_followers(idea, NotificationKind.STAGE_CHANGED, by, status_change_id=change.id)
     merged = list(db.session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)).unique())
     enqueue_stage_echo(change, [idea, *merged], by)
+    if stage.slug == "launched":
+        enqueue_launch_announcements(idea, change)
+    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
+
+    enqueue_event("status.changed", idea=idea, change=change)
     db.session.flush()
     return change
 
@@ -257,6 +304,9 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
             new_value=str(target.id),
         )
     )
+    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
+
+    enqueue_event("idea.merged", idea=duplicate, change=change, target=target)
     db.session.flush()
     return change
 

@@ -39,9 +39,11 @@ function setupVoting() {
 }
 
 function updateVoteForm(form, tally) {
-  form.querySelector("[data-score-value]").textContent = tally.score;
-  form.querySelector("[data-up]").textContent = tally.up;
-  form.querySelector("[data-down]").textContent = tally.down;
+  // The same grouping as the server's format_number for the page's language (1,234).
+  const number = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  form.querySelector("[data-score-value]").textContent = number.format(tally.score);
+  form.querySelector("[data-up]").textContent = number.format(tally.up);
+  form.querySelector("[data-down]").textContent = number.format(tally.down);
   for (const button of form.querySelectorAll("button[data-direction]")) {
     const direction = Number(button.dataset.direction);
     const pressed = tally.my_vote === direction;

@@ -95,3 +95,135 @@ def mention(sandbox_store: SandboxStore) -> Callable[..., dict[str, Any]]:
         return post_mention(sandbox_store, username=username, text=text, **kw)
 
     return post
+
+
+# --- IdeaBoard's own jobs against the loopback sandbox (import, delivery, fault and kill tests) --
+
+BRAND_USERNAME = "hanbit"
+PUBLIC_URL = "https://ideas.hanbit.co.kr"
+
+
+def x_settings(sandbox_url: str) -> dict[str, Any]:
+    """Return the app settings that aim the X connector at the sandbox with dummy credentials."""
+    return {
+        "IDEABOARD_X_API_URL": sandbox_url,
+        "IDEABOARD_X_SANDBOX": False,
+        "IDEABOARD_X_BEARER_TOKEN": None,
+        "IDEABOARD_X_CONSUMER_KEY": "test-consumer-key",
+        "IDEABOARD_X_CONSUMER_SECRET": "test-consumer-secret",
+        "IDEABOARD_X_ACCESS_TOKEN": "test-access-token",
+        "IDEABOARD_X_ACCESS_TOKEN_SECRET": "test-access-token-secret",
+        "IDEABOARD_X_USER_ID": BRAND_ID,
+        "IDEABOARD_X_USERNAME": BRAND_USERNAME,
+        "IDEABOARD_PUBLIC_URL": PUBLIC_URL,
+        "IDEABOARD_X_TIMEOUT_SECONDS": 5.0,
+    }
+
+
+@pytest.fixture
+def x_app(app: Flask, sandbox_url: str) -> Flask:
+    """Return the `app` fixture with its X client aimed at the sandbox on 127.0.0.1."""
+    app.config.update(x_settings(sandbox_url))
+    return app
+
+
+@pytest.fixture
+def brand_account(x_app: Flask) -> Any:
+    """Return the connected brand account @hanbit (publish at once, acknowledge, default tags)."""
+    from ideaboard.extensions import db
+    from ideaboard.social.models import SocialAccount
+
+    account = SocialAccount(
+        network="x",
+        remote_user_id=BRAND_ID,
+        username=BRAND_USERNAME,
+        display_name="Hanbit Telecom",
+        tags="idea,아이디어",
+        signature="IB",
+    )
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+@pytest.fixture
+def x_connector(brand_account: Any) -> Iterator[Any]:
+    """Return jobs.connector_for(brand_account) — tweepy over real HTTP — closed afterwards."""
+    from ideaboard.social import jobs
+
+    connector = jobs.connector_for(brand_account)
+    yield connector
+    connector.close()
+
+
+class Clock:
+    """utcnow() for the social jobs, moved forward by hand (backoff, rate-limit resets)."""
+
+    def __init__(self) -> None:
+        from datetime import timedelta
+
+        self.offset = timedelta()
+
+    def now(self) -> Any:
+        from datetime import UTC, datetime
+
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Patch the clock of ideaboard.social.jobs and .outbox; advance it with clock.advance()."""
+    from ideaboard.social import jobs, outbox
+
+    fake = Clock()
+    monkeypatch.setattr(jobs, "utcnow", fake.now)
+    monkeypatch.setattr(outbox, "utcnow", fake.now)
+    return fake
+
+
+@pytest.fixture
+def brand_replies(sandbox_store: SandboxStore) -> Callable[[], dict[str, list[dict[str, Any]]]]:
+    """Return a helper: the brand's live replies in the sandbox timeline, by the post replied to."""
+    from ideaboard.social.sandbox import timeline
+
+    def replies() -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for post in timeline(sandbox_store):
+            if (
+                post["author_id"] == BRAND_ID
+                and post["in_reply_to_tweet_id"]
+                and not post["deleted"]
+            ):
+                found.setdefault(post["in_reply_to_tweet_id"], []).append(post)
+        return found
+
+    return replies
+
+
+@pytest.fixture
+def import_posts(
+    brand_account: Any, x_connector: Any, sandbox_store: SandboxStore
+) -> Callable[..., tuple[list[dict[str, Any]], list[Any]]]:
+    """Return a helper: post each (username, text) as a mention, run one import, return the
+    posts and the idea made from each (None when none was)."""
+    from sqlalchemy import select
+
+    from ideaboard.extensions import db
+    from ideaboard.ideas.models import Idea
+    from ideaboard.social import jobs
+
+    def run(*mentions: tuple[str, str]) -> tuple[list[dict[str, Any]], list[Any]]:
+        posts = [post_mention(sandbox_store, username=u, text=t) for u, t in mentions]
+        jobs.run_import(brand_account, x_connector, owner="test-importer")
+        ideas = [
+            db.session.scalar(select(Idea).where(Idea.source_post_id == str(p["id"])))
+            for p in posts
+        ]
+        return posts, ideas
+
+    return run

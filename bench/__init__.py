@@ -1,0 +1,1 @@
+"""Benchmarks and load tools for IdeaBoard (see docs/performance.md)."""

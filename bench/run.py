@@ -1,0 +1,614 @@
+"""IdeaBoard's benchmark: the board's pages against a bare Flask ceiling, on SQLite and PostgreSQL.
+
+    python bench/run.py                      # what `make bench` runs
+    python bench/run.py --scale small        # a quick pass (BENCH_SCALE=small)
+    python bench/run.py --parts pages,storm --databases sqlite
+
+Parts (all by default):
+  pages    gunicorn, 2 workers; wrk on loopback, in one run: the ceiling (/_bench/ceiling,
+           mounted by IDEABOARD_BENCH=1), Trending, an idea page, a search, the API list and a
+           vote (POST with session cookie and CSRF token); requests/s, p50/p99, ratio.
+  storm    gunicorn, 4 workers; 200 clients send 20,000 votes as 2,000 users on 50 ideas;
+           no 5xx, and every idea's stored counts equal its vote rows.
+  scaling  Trending, a deep page and search at 10k, 100k and 1M ideas: HTTP numbers, the
+           query's time in-process and its plan (no full scans).
+  import   10,000 mentions through social.jobs.run_import against the sandbox X API.
+
+Results go to bench/results/<date>-<scale>.md and .json, with the machine and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import plans, seed, server, votestorm, wrk  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+DATA = ROOT / "instance" / "bench"
+PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+CHEAP_HASH_METHOD = "pbkdf2:sha256:1000"  # storm users: 2,000 logins should not take minutes
+
+
+@dataclass(frozen=True)
+class Scale:
+    main_ideas: int
+    scaling: tuple[int, ...]
+    duration: float  # seconds of wrk per endpoint
+    storm: tuple[int, int, int, int]  # votes, users, ideas, clients
+    mentions: int
+
+
+SCALES = {
+    "default": Scale(100_000, (10_000, 100_000, 1_000_000), 10, (20_000, 2_000, 50, 200), 10_000),
+    "small": Scale(10_000, (1_000, 10_000), 4, (2_000, 200, 10, 50), 1_000),
+}
+
+
+@dataclass
+class Report:
+    command: str
+    scale: str
+    started: str
+    machine: dict[str, Any]
+    pages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    storm: dict[str, Any] = field(default_factory=dict)
+    scaling: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    imports: dict[str, Any] = field(default_factory=dict)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- machine and databases ---------------------------------------------------------------------
+def machine() -> dict[str, Any]:
+    """Describe the machine: cores, CPU model, memory, Python, SQLite, PostgreSQL, git commit."""
+    import sqlite3
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    info = {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "commit": git_commit(),
+        "load_at_start": os.getloadavg(),
+    }
+    try:
+        from sqlalchemy import create_engine
+
+        engine = create_engine(PG_ADMIN)
+        with engine.connect() as conn:
+            info["postgresql"] = conn.exec_driver_sql("SHOW server_version").scalar()
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - reported, PostgreSQL parts are skipped
+        info["postgresql"] = f"unavailable: {error.__class__.__name__}"
+    return info
+
+
+def git_commit() -> str:
+    """Read the checked-out commit from .git without running git."""
+    git = ROOT / ".git"
+    if git.is_file():  # a worktree: "gitdir: …"
+        git = Path(git.read_text().split(":", 1)[1].strip())
+    try:
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head
+        ref = head[5:]
+        for base in (git, git.parent.parent if "worktrees" in git.parts else git):
+            if (base / ref).exists():
+                return (base / ref).read_text().strip()
+            packed = base / "packed-refs"
+            if packed.exists():
+                for line in packed.read_text().splitlines():
+                    if line.endswith(" " + ref):
+                        return line.split()[0]
+    except OSError:
+        pass
+    return "unknown"
+
+
+def database_url(kind: str, ideas: int) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{DATA / f'board-{ideas}.sqlite'}"
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_ADMIN).set(database=f"ib_bench_{ideas}").render_as_string(False)
+
+
+def ensure_board(kind: str, ideas: int) -> str:
+    """Seed the board of this size unless an identical one is there already; return its URL."""
+    url = database_url(kind, ideas)
+    DATA.mkdir(parents=True, exist_ok=True)
+    marker = DATA / f"{kind}-{ideas}.json"
+    sizes = seed.default_sizes(ideas)
+    if ideas > 100_000:  # 1M: 2 votes and 0.4 comments per idea keep seeding to minutes
+        sizes.votes, sizes.comments = ideas * 2, ideas * 2 // 5
+    wanted = {**vars(sizes), "migrations": migration_heads(), "seed_version": 1}
+    if marker.exists() and json.loads(marker.read_text()) == wanted and board_exists(url):
+        return url
+    print(f"\n== seeding {kind} with {ideas:,} ideas", flush=True)
+    seed.prepare_database(url, fresh=True)
+    seed.seed(url, sizes)
+    marker.write_text(json.dumps(wanted))
+    return url
+
+
+def migration_heads() -> list[str]:
+    return sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
+
+
+def board_exists(url: str) -> bool:
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            return bool(conn.scalar(text("SELECT count(*) FROM ideas")))
+    except Exception:  # noqa: BLE001 - missing file or database: seed it
+        return False
+    finally:
+        engine.dispose()
+
+
+def postgres_available() -> bool:
+    from sqlalchemy import create_engine
+
+    try:
+        engine = create_engine(PG_ADMIN, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def app_for(url: str) -> Any:
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key")
+    from ideaboard import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+
+
+def sample(url: str, sql: str, **params: Any) -> list[Any]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [row[0] for row in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def set_cheap_passwords(url: str, first: int, last: int) -> None:
+    """Give users first..last a cheap hash of the bench password (logins are not measured)."""
+    from sqlalchemy import create_engine, text
+    from werkzeug.security import generate_password_hash
+
+    cheap = generate_password_hash(seed.BENCH_PASSWORD, method=CHEAP_HASH_METHOD)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE users SET password_hash = :h WHERE id BETWEEN :a AND :b"),
+            {"h": cheap, "a": first, "b": last},
+        )
+    engine.dispose()
+
+
+def api_tokens(url: str, count: int) -> list[str]:
+    """Issue API tokens to `count` users: the API limits requests per token (300 a minute)."""
+    from sqlalchemy import delete
+
+    from ideaboard.accounts.models import User
+    from ideaboard.api.models import ApiToken
+    from ideaboard.api.services import issue_token
+    from ideaboard.extensions import db
+
+    app = app_for(url)
+    secrets = []
+    with app.app_context():
+        db.session.execute(delete(ApiToken).where(ApiToken.name == "bench"))  # earlier runs'
+        for user_id in range(2, count + 2):
+            _token, secret = issue_token(db.session.get(User, user_id), "bench")
+            secrets.append(secret)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return secrets
+
+
+def open_idea_ids(url: str, count: int) -> list[int]:
+    return sample(
+        url,
+        "SELECT i.id FROM ideas i JOIN stages s ON s.id = i.stage_id "
+        "WHERE s.is_open AND i.hidden_at IS NULL ORDER BY i.hot DESC LIMIT :n",
+        n=count,
+    )
+
+
+# --- parts ---------------------------------------------------------------------------------------
+def run_pages(kind: str, url: str, scale: Scale, report: Report, log: Path) -> None:
+    """The ceiling and the board's endpoints under gunicorn -w 2, measured with wrk."""
+    duration, conns = scale.duration, 16
+    idea_ids = sample(
+        url, "SELECT id FROM ideas WHERE hidden_at IS NULL ORDER BY random() LIMIT 500"
+    )
+    open_ids = open_idea_ids(url, 200)
+    set_cheap_passwords(url, 2, 201)
+    env = {"IDEABOARD_BENCH": "1"}
+    rows: list[dict[str, Any]] = []
+    with server.gunicorn(url, workers=2, log=log, env=env) as base:
+        voters = votestorm.log_in_all(
+            base, [f"bench{n}@example.com" for n in range(2, 202)], seed.BENCH_PASSWORD, clients=8
+        )
+        sessions = [
+            (f"session={v.session.cookies.get('session')}", v.token) for v in voters
+        ]  # fmt: skip
+        api_ok = _status(f"{base}/api/v1/ideas") == 200
+        if not api_ok:
+            report.notes.append(f"{kind}: /api/v1/ideas did not answer 200; API list skipped")
+        endpoints: list[tuple[str, str]] = [
+            ("ceiling", wrk.paths_script(["/_bench/ceiling"])),
+            ("trending", wrk.paths_script(["/"])),
+            ("idea page", wrk.paths_script([f"/ideas/{i}" for i in idea_ids])),
+            ("search", wrk.paths_script([_search_path(q) for q in plans.SEARCHES])),
+        ]
+        if api_ok:
+            tokens = api_tokens(url, 300)
+            endpoints.append(("api list", wrk.bearer_script("/api/v1/ideas", tokens)))
+        endpoints.append(("vote", wrk.vote_script(sessions, open_ids)))
+        for name, script in endpoints:
+            wrk.run(name, base, script, duration=1, connections=conns)  # warm-up
+            result = wrk.run(name, base, script, duration=duration, connections=conns)
+            rows.append(result.as_dict())
+            print(f"  {kind:<10} {_row(result.as_dict(), rows[0]['rps'])}", flush=True)
+    ceiling = rows[0]["rps"]
+    for row in rows:
+        row["ratio"] = round(row["rps"] / ceiling, 3) if ceiling else 0.0
+    report.pages[kind] = rows
+
+
+def _status(address: str) -> int:
+    import requests
+
+    try:
+        return requests.get(address, timeout=30).status_code
+    except requests.RequestException:
+        return 0
+
+
+def _search_path(q: str) -> str:
+    from urllib.parse import quote
+
+    return "/?q=" + quote(q)
+
+
+def _row(row: dict[str, Any], ceiling: float) -> str:
+    ratio = row["rps"] / ceiling if ceiling else 0.0
+    bad = row["non_2xx_3xx"] + row["errors"]
+    return (
+        f"{row['name']:<10} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  "
+        f"p95 {row['p95_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  "
+        f"{ratio * 100:5.1f} % of ceiling  errors {bad}"
+    )
+
+
+def run_storm(kind: str, url: str, scale: Scale, report: Report, log: Path) -> None:
+    """200 clients, 4 workers: 20,000 votes by 2,000 users on 50 ideas; counts must hold."""
+    votes, users, ideas, clients = scale.storm
+    set_cheap_passwords(url, 2, users + 1)
+    idea_ids = open_idea_ids(url, ideas)
+    with server.gunicorn(url, workers=4, log=log) as base:
+        began = time.perf_counter()
+        voters = votestorm.log_in_all(
+            base,
+            [f"bench{n}@example.com" for n in range(2, users + 2)],
+            seed.BENCH_PASSWORD,
+            clients=min(clients, 50),
+        )
+        login_s = time.perf_counter() - began
+        result = votestorm.storm(base, voters, idea_ids, votes=votes, clients=clients)
+    mismatches = votestorm.count_mismatches(url, idea_ids)
+    report.storm[kind] = {
+        "votes": votes,
+        "users": users,
+        "ideas": ideas,
+        "clients": clients,
+        "workers": 4,
+        "login_seconds": round(login_s, 1),
+        "seconds": round(result.seconds, 1),
+        "votes_per_second": round(result.requests / result.seconds, 1),
+        "p50_ms": round(result.percentile(50) * 1000, 1),
+        "p99_ms": round(result.percentile(99) * 1000, 1),
+        "statuses": {str(k): v for k, v in result.statuses.items()},
+        "server_errors": result.server_errors,
+        "count_mismatches": len(mismatches),
+        "ok": result.server_errors == 0 and not mismatches and result.requests == votes,
+    }
+    print(f"  {kind:<10} storm: {result.summary()}; mismatching ideas: {len(mismatches)}")
+
+
+def run_scaling(kind: str, scale: Scale, report: Report, log: Path, main_url: str) -> None:
+    """Trending, a deep page and search at each size: wrk numbers, query time, plan."""
+    rows = []
+    for ideas in scale.scaling:
+        url = main_url if ideas == scale.main_ideas else ensure_board(kind, ideas)
+        app = app_for(url)
+        with app.app_context():
+            from ideaboard.extensions import db
+
+            explained = plans.explain(app)
+            cursor = plans.deep_cursor()
+            db.session.remove()
+            db.engine.dispose()
+        paths = {
+            "trending": ["/"],
+            "deep page": [f"/?cursor={cursor}"],
+            "search": [_search_path(q) for q in plans.SEARCHES],
+        }
+        http: dict[str, dict[str, Any]] = {}
+        with server.gunicorn(url, workers=2, log=log) as base:
+            for name, endpoint_paths in paths.items():
+                script = wrk.paths_script(endpoint_paths)
+                wrk.run(name, base, script, duration=1, connections=16)
+                http[name] = wrk.run(
+                    name, base, script, duration=max(3, scale.duration / 2), connections=16
+                ).as_dict()
+        for item in explained:
+            scans = plans.full_scans(item["plan"], kind)
+            item["full_scans"] = scans
+        rows.append({"ideas": ideas, "http": http, "queries": explained})
+        summary = "  ".join(
+            f"{n} {h['rps']:.0f}/s p99 {h['p99_ms']:.0f} ms" for n, h in http.items()
+        )
+        print(f"  {kind:<10} {ideas:>9,} ideas: {summary}", flush=True)
+        for item in explained:
+            flag = "  FULL SCAN" if item["full_scans"] else ""
+            print(f"      {item['name']:<13} {item['median_ms']:7.2f} ms in-process{flag}")
+    report.scaling[kind] = rows
+
+
+def run_import(kind: str, url: str, scale: Scale, report: Report) -> None:
+    from bench import importbench
+
+    report.imports[kind] = importbench.run(kind, url, scale.mentions)
+    r = report.imports[kind]
+    print(
+        f"  {kind:<10} import: {r['mentions']:,} mentions in {r['seconds']:.1f} s = "
+        f"{r['per_second']:.0f}/s ({r['outcomes']})",
+        flush=True,
+    )
+
+
+# --- targets and output ----------------------------------------------------------------------
+def judge(report: Report) -> None:
+    """Compare with issue 5's targets."""
+    targets = []
+    sqlite = {r["name"]: r for r in report.pages.get("sqlite", [])}
+    if "trending" in sqlite:
+        t = sqlite["trending"]
+        targets.append(
+            {
+                "target": "SQLite Trending ≥ 35 % of ceiling req/s",
+                "measured": f"{t['ratio'] * 100:.1f} %",
+                "met": t["ratio"] >= 0.35,
+            }
+        )
+        targets.append(
+            {
+                "target": "SQLite Trending p99 ≤ 50 ms at 16 connections",
+                "measured": f"{t['p99_ms']:.1f} ms",
+                "met": t["p99_ms"] <= 50,
+            }
+        )
+    if "search" in sqlite:
+        s = sqlite["search"]
+        targets.append(
+            {
+                "target": "SQLite search p95 ≤ 30 ms",
+                "measured": f"{s['p95_ms']:.1f} ms",
+                "met": s["p95_ms"] <= 30,
+            }
+        )
+    pg = {r["name"]: r for r in report.pages.get("postgresql", [])}
+    if "vote" in pg:
+        v = pg["vote"]
+        targets.append(
+            {
+                "target": "PostgreSQL vote ≥ 500/s",
+                "measured": f"{v['rps']:.0f}/s",
+                "met": v["rps"] >= 500,
+            }
+        )
+    for kind, storm in report.storm.items():
+        targets.append(
+            {
+                "target": f"{kind} vote storm: no 5xx, counts equal rows",
+                "measured": f"{storm['server_errors']} 5xx, {storm['count_mismatches']} "
+                "mismatching ideas",
+                "met": storm["ok"],
+            }
+        )
+    report.targets = targets
+
+
+def markdown(report: Report) -> str:
+    m = report.machine
+    out = [
+        f"# IdeaBoard benchmark — {report.started}",
+        "",
+        f"Command: `{report.command}`  ",
+        f"Scale: {report.scale}; commit {m['commit']}  ",
+        f"Machine: {m['nproc']} cores, {m['cpu']}, {m['memory_gib']} GiB; Python {m['python']}, "
+        f"SQLite {m['sqlite']}, PostgreSQL {m.get('postgresql')}; load at start "
+        f"{', '.join(f'{x:.2f}' for x in m['load_at_start'])} (shared machine: compare within "
+        "a run)",
+        "",
+    ]
+    if report.pages:
+        out += [
+            "## Pages (gunicorn -w 2, wrk -t2 -c16, loopback)",
+            "",
+            "| database | endpoint | req/s | p50 ms | p95 ms | p99 ms | of ceiling | errors |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for kind, rows in report.pages.items():
+            for r in rows:
+                out.append(
+                    f"| {kind} | {r['name']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
+                    f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['ratio'] * 100:.0f} % | "
+                    f"{r['errors'] + r['non_2xx_3xx']} |"
+                )
+        out.append("")
+    if report.targets:
+        out += ["## Targets (issue 5)", "", "| target | measured | met |", "| --- | --- | --- |"]
+        out += [
+            f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |"
+            for t in report.targets
+        ]
+        out.append("")
+    if report.storm:
+        out += [
+            "## Vote storm (gunicorn -w 4, real login + CSRF, Python client threads)",
+            "",
+            "| database | votes | users | ideas | clients | votes/s | p50 ms | p99 ms | statuses "
+            "| mismatching ideas |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        ]
+        for kind, s in report.storm.items():
+            out.append(
+                f"| {kind} | {s['votes']} | {s['users']} | {s['ideas']} | {s['clients']} | "
+                f"{s['votes_per_second']:.0f} | {s['p50_ms']:.0f} | {s['p99_ms']:.0f} | "
+                f"{s['statuses']} | {s['count_mismatches']} |"
+            )
+        out.append("")
+    if report.scaling:
+        out += [
+            "## How cost grows (gunicorn -w 2, wrk -c16; query = list_ideas in-process, median)",
+            "",
+            "| database | ideas | trending req/s · p99 | deep page req/s · p99 "
+            "| search req/s · p99 "
+            "| query ms: trending / deep / search / search short | full scans |",
+            "| --- | ---: | --- | --- | --- | --- | --- |",
+        ]
+        for kind, rows in report.scaling.items():
+            for row in rows:
+                h = row["http"]
+                q = {x["name"]: x for x in row["queries"]}
+                scans = sum(len(x["full_scans"]) for x in row["queries"])
+                out.append(
+                    f"| {kind} | {row['ideas']:,} | "
+                    + " | ".join(
+                        f"{h[n]['rps']:.0f} · {h[n]['p99_ms']:.0f} ms"
+                        for n in ("trending", "deep page", "search")
+                    )
+                    + " | "
+                    + " / ".join(f"{q[n]['median_ms']:.1f}" for n in q)
+                    + f" | {scans} |"
+                )
+        out.append("")
+        out.append("### Query plans at the largest size")
+        for kind, rows in report.scaling.items():
+            for item in rows[-1]["queries"]:
+                out += [
+                    "",
+                    f"{kind}, {rows[-1]['ideas']:,} ideas, {item['name']}:",
+                    "```",
+                    item["plan"],
+                    "```",
+                ]
+        out.append("")
+    if report.imports:
+        out += [
+            "## Import throughput (social.jobs.run_import against the sandbox X API)",
+            "",
+            "| database | board | mentions | seconds | mentions/s | outcomes |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for kind, r in report.imports.items():
+            out.append(
+                f"| {kind} | {r['board_ideas']:,} ideas | {r['mentions']:,} | {r['seconds']:.1f} "
+                f"| {r['per_second']:.0f} | {r['outcomes']} |"
+            )
+        out.append("")
+    if report.notes:
+        out += ["## Notes", ""] + [f"- {n}" for n in report.notes] + [""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE")
+                        or "default")  # fmt: skip
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--parts", default="pages,storm,scaling,import")
+    parser.add_argument("--duration", type=float, help="seconds of wrk per endpoint")
+    args = parser.parse_args(argv)
+    scale = SCALES[args.scale]
+    if args.duration:
+        scale = Scale(**{**vars(scale), "duration": args.duration})
+    parts = set(args.parts.split(","))
+    kinds = [k for k in args.databases.split(",") if k]
+    started = datetime.now(UTC)
+    report = Report(
+        command=" ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv]),
+        scale=args.scale,
+        started=started.strftime("%Y-%m-%d %H:%M UTC"),
+        machine=machine(),
+    )
+    if "postgresql" in kinds and not postgres_available():
+        kinds.remove("postgresql")
+        report.notes.append(f"PostgreSQL at {PG_ADMIN} did not answer: its runs were skipped")
+    if {"pages", "storm"} & parts and not wrk.available():
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = DATA / "gunicorn.log"
+    DATA.mkdir(parents=True, exist_ok=True)
+    for kind in kinds:
+        print(f"\n== {kind}", flush=True)
+        url = ensure_board(kind, scale.main_ideas)
+        if "pages" in parts:
+            run_pages(kind, url, scale, report, log)
+        if "storm" in parts:
+            run_storm(kind, url, scale, report, log)
+        if "scaling" in parts:
+            run_scaling(kind, scale, report, log, url)
+        if "import" in parts:
+            run_import(kind, url, scale, report)
+    judge(report)
+    stem = f"{started:%Y%m%d-%H%M}-{args.scale}"
+    text = markdown(report)
+    (RESULTS / f"{stem}.md").write_text(text)
+    (RESULTS / f"{stem}.json").write_text(json.dumps(vars(report), indent=2, default=str))
+    print("\n" + text)
+    print(f"Written: bench/results/{stem}.md and .json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""Turn models into the API's response schemas (also used for webhook payloads)."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ..ideas.models import Comment, Idea, Source
+from ..social.models import OutboxMessage, OutboxState
+from ..triage.models import Stage, StatusChange
+from .schemas import (
+    Author,
+    CommentOut,
+    IdeaOut,
+    OutboxRowOut,
+    StaffSignature,
+    StageOut,
+    StatusChangeOut,
+)
+
+
+def public_url(path: str) -> str:
+    """Return path as an absolute URL on IDEABOARD_PUBLIC_URL."""
+    return str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + path
+
+
+def idea_author(idea: Idea) -> Author:
+    """Return who suggested the idea: the social author for imported posts, else the user."""
+    handle = idea.source_author_handle if idea.source != Source.WEB.value else None
+    return Author(name=idea.author_display_name, handle=handle or None)
+
+
+def idea_out(idea: Idea) -> IdeaOut:
+    """Return the idea as the API shows it."""
+    return IdeaOut(
+        id=idea.id,
+        title=idea.title,
+        body=idea.body,
+        stage=idea.stage.slug,
+        stage_name=idea.stage.name,
+        category=idea.category.slug if idea.category is not None else None,
+        score=idea.score,
+        up=idea.up_count,
+        down=idea.down_count,
+        comment_count=idea.comment_count,
+        source=idea.source,
+        source_url=idea.source_url,
+        author=idea_author(idea),
+        created_at=idea.created_at,
+        updated_at=idea.updated_at,
+        url=public_url(f"/ideas/{idea.id}"),
+    )
+
+
+def status_change_out(change: StatusChange) -> StatusChangeOut:
+    """Return a status change as the API shows it."""
+    by = change.by
+    return StatusChangeOut(
+        id=change.id,
+        idea_id=change.idea_id,
+        from_stage=change.from_stage.slug if change.from_stage is not None else None,
+        to_stage=change.to_stage.slug,
+        note=change.note,
+        by=StaffSignature(name=by.name, initials=by.display_initials) if by is not None else None,
+        created_at=change.created_at,
+    )
+
+
+def comment_out(comment: Comment) -> CommentOut:
+    """Return a comment as the API shows it."""
+    author = comment.author
+    return CommentOut(
+        id=comment.id,
+        idea_id=comment.idea_id,
+        body=comment.body,
+        is_official=comment.is_official,
+        author=Author(name=author.name if author is not None else "", handle=None),
+        created_at=comment.created_at,
+    )
+
+
+def stage_out(stage: Stage) -> StageOut:
+    """Return a stage as the API shows it."""
+    return StageOut(
+        slug=stage.slug,
+        name=stage.name,
+        position=stage.position,
+        color=stage.color,
+        is_open=stage.is_open,
+        is_public=stage.is_public,
+    )
+
+
+def outbox_row_out(row: OutboxMessage) -> OutboxRowOut:
+    """Return an outbox row as staff see it."""
+    return OutboxRowOut(
+        id=row.id,
+        kind=row.kind,
+        state=OutboxState(row.state),
+        target=row.target,
+        text=row.text,
+        idea_id=row.idea_id,
+        status_change_id=row.status_change_id,
+        webhook_id=row.webhook_id,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        remote_id=row.remote_id,
+        remote_url=row.remote_url,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )

@@ -1,0 +1,100 @@
+"""Translations: the catalogs' place, their compilation, and names stored as data.
+
+The `.po` catalogs in ideaboard/translations are the source; the `.mo` files gettext reads
+are built from them (`make translations`, which `make run` and `make test` depend on) and
+never committed. If someone starts the app without that step, `compile_catalogs` builds the
+missing or stale ones at start-up and logs a warning, so the site never silently shows
+English to Korean readers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+DOMAIN = "messages"
+# The languages the UI speaks, each named in its own language (never translated).
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
+# The header switcher's cookie; a signed-in user's own setting (User.locale) comes first.
+LOCALE_COOKIE = "locale"
+LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it (it is translated where shown)."""
+    return message
+
+
+# Names the migrations and the demo store as data (stages, categories, teams, reasons), so
+# `pybabel extract` finds them; `web.label()` translates them where they are shown. A name an
+# admin types later is shown as typed.
+DATA_NAMES = (
+    # stages (migration eb11887fe329)
+    N_("New"),
+    N_("Under Review"),
+    N_("Planned"),
+    N_("In Progress"),
+    N_("Launched"),
+    N_("Declined"),
+    N_("Duplicate"),
+    # categories (migration eb11887fe329 and the demo board)
+    N_("Product"),
+    N_("App & website"),
+    N_("Billing & payments"),
+    N_("Customer support"),
+    N_("Mobile plans"),
+    N_("Home internet"),
+    N_("Stores & delivery"),
+    # teams (migration 17df64263862)
+    N_("Support"),
+    N_("Billing"),
+    N_("Network"),
+)
+
+
+def _stale(po: Path, mo: Path) -> bool:
+    return not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime
+
+
+def stale_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Return the .po catalogs whose .mo is missing or older than the .po."""
+    catalogs = sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return [po for po in catalogs if _stale(po, po.with_suffix(".mo"))]
+
+
+def compile_catalog(po: Path) -> Path:
+    """Compile one .po into the .mo next to it (atomically; fuzzy entries are left out)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    locale = po.parent.parent.name
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=locale, domain=DOMAIN)
+    mo = po.with_suffix(".mo")
+    handle, temp = tempfile.mkstemp(dir=mo.parent, prefix=".messages-", suffix=".mo")
+    try:
+        with os.fdopen(handle, "wb") as target:
+            write_mo(target, catalog, use_fuzzy=False)
+        os.replace(temp, mo)  # several workers may start at once: readers see old or new
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return mo
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Build the missing or stale .mo files; log a warning for each, never fail start-up."""
+    built = []
+    for po in stale_catalogs(directory):
+        try:
+            built.append(compile_catalog(po))
+        except (OSError, ValueError) as error:
+            logger.warning("cannot compile %s (%s): run `make translations`", po, error)
+        else:
+            logger.warning("compiled %s at start-up: run `make translations` on deploy", po)
+    return built

@@ -1,0 +1,63 @@
+"""How the staff pages name the social loop's stored codes, in the reader's language.
+
+The outbox state, the mention outcome and the importer's reason are stored in English (the
+API and the logs read them); these functions translate them where people read them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+from .models import MentionOutcome, OutboxState
+
+
+def outbox_state_label(state: str) -> str:
+    """Name an outbox state ("pending", "sent", …) for people."""
+    names = {
+        OutboxState.PENDING.value: _("pending"),
+        OutboxState.SENDING.value: _("sending"),
+        OutboxState.SENT.value: _("sent"),
+        OutboxState.FAILED.value: _("failed"),
+        OutboxState.DEAD.value: _("gave up"),
+        OutboxState.CANCELLED.value: _("cancelled"),
+    }
+    return names.get(state, state)
+
+
+def mention_outcome_label(outcome: str) -> str:
+    """Name what the importer did with a mention ("imported", "skipped", …)."""
+    names = {
+        MentionOutcome.IMPORTED.value: _("imported"),
+        MentionOutcome.HELD.value: _("held"),
+        MentionOutcome.VOTED.value: _("counted as a vote"),
+        MentionOutcome.SKIPPED.value: _("skipped"),
+    }
+    return names.get(outcome, outcome)
+
+
+_ABOUT_IDEA = re.compile(r"^(reply to idea|voting closed on|matches idea) #(\d+)$")
+
+
+def mention_reason(reason: str) -> str:
+    """Translate the importer's reason (social.importer writes these exact English texts)."""
+    fixed = {
+        "the account's own post": _("the account's own post"),
+        "a retweet": _("a repost"),
+        "no idea tag": _("no idea tag"),
+        "already imported": _("already imported"),
+        "held for approval": _("held for approval"),
+        "new idea": _("new idea"),
+    }
+    if reason in fixed:
+        return fixed[reason]
+    match = _ABOUT_IDEA.match(reason)
+    if match is None:
+        return reason
+    kind, number = match.group(1), int(match.group(2))
+    if kind == "reply to idea":
+        return _("reply to idea #%(id)d", id=number)
+    if kind == "voting closed on":
+        return _("voting is closed on #%(id)d", id=number)
+    return _("matches idea #%(id)d", id=number)

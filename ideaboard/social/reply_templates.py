@@ -1,0 +1,171 @@
+"""Reply wording: built-in defaults per language, overridden by admins per kind/stage/lang."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..database import utcnow
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..ideas.forms import ActionForm
+from ..triage.models import Stage
+from ..triage.permissions import staff_required
+from .compose import (
+    ACK_TEMPLATES,
+    FALLBACK_TEMPLATE,
+    LAUNCH_ANNOUNCEMENT,
+    MAX_WEIGHTED,
+    STAGE_TEMPLATES,
+    weighted_length,
+)
+from .models import ReplyTemplate
+
+LANGS = ("ko", "en")
+KINDS = ("stage", "ack_imported", "ack_matched", "launch_announcement")
+PLACEHOLDERS = {
+    "stage": {"title", "url", "signature", "stage"},
+    "ack_imported": {"url", "signature"},
+    "ack_matched": {"url", "signature"},
+    "launch_announcement": {"title", "url", "author"},
+}
+
+bp = Blueprint("reply_templates", __name__, url_prefix="/staff/reply-templates")
+
+
+@dataclass(frozen=True)
+class Wording:
+    text: str
+    include_link: bool
+    custom: bool
+
+
+def default_text(kind: str, stage_slug: str, lang: str) -> str:
+    """Return the built-in template."""
+    if kind == "stage":
+        return STAGE_TEMPLATES.get(stage_slug, FALLBACK_TEMPLATE)[lang]
+    if kind == "launch_announcement":
+        return LAUNCH_ANNOUNCEMENT[lang]
+    return ACK_TEMPLATES[kind.removeprefix("ack_")][lang]
+
+
+def wording(kind: str, stage_slug: str, lang: str) -> Wording:
+    """Return the template in force for (kind, stage, lang): the admin's, else the default."""
+    lang = lang if lang in LANGS else "en"
+    custom = db.session.scalar(
+        select(ReplyTemplate).where(
+            ReplyTemplate.kind == kind,
+            ReplyTemplate.stage_slug == (stage_slug if kind == "stage" else ""),
+            ReplyTemplate.lang == lang,
+        )
+    )
+    if custom is not None:
+        return Wording(custom.text, custom.include_link, True)
+    return Wording(default_text(kind, stage_slug, lang), True, False)
+
+
+def validate_template(kind: str, text: str) -> str:
+    """Check the placeholders and that the template leaves room for a title; return it."""
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationFailed(_("The template is empty."), field="text")
+    try:
+        names = {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+    except ValueError:
+        raise ValidationFailed(_("Braces must pair up, like {title}."), field="text") from None
+    unknown = names - PLACEHOLDERS[kind]
+    if unknown:
+        raise ValidationFailed(
+            _(
+                "Unknown placeholder: %(names)s. Use %(allowed)s.",
+                names=", ".join(sorted(unknown)),
+                allowed=", ".join("{" + n + "}" for n in sorted(PLACEHOLDERS[kind])),
+            ),
+            field="text",
+        )
+    sample = text.format(
+        title="…", url="https://example.com/ideas/1", signature="AB", stage="Stage", author="x"
+    )
+    if weighted_length(sample) > MAX_WEIGHTED - 20:
+        raise ValidationFailed(
+            _("The template is too long for a post on X, even with a short title."), field="text"
+        )
+    return text
+
+
+def _stages() -> list[Stage]:
+    return list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
+
+
+def _rows() -> list[tuple[str, str, str, Wording]]:
+    rows = []
+    for stage in _stages():
+        if stage.slug == "new":
+            continue
+        for lang in LANGS:
+            rows.append(("stage", stage.slug, lang, wording("stage", stage.slug, lang)))
+    for kind in KINDS[1:]:
+        for lang in LANGS:
+            rows.append((kind, "", lang, wording(kind, "", lang)))
+    return rows
+
+
+@bp.get("/")
+@staff_required
+def index() -> str:
+    """List every reply template in force (admins edit them)."""
+    stage_names = {s.slug: s.name for s in _stages()}
+    return render_template(
+        "social/reply_templates.html",
+        rows=_rows(),
+        stage_names=stage_names,
+        action_form=ActionForm(),
+        placeholders=PLACEHOLDERS,
+    )
+
+
+@bp.post("/")
+@staff_required
+def save() -> Response | tuple[str, int]:
+    """Save (or, with reset, delete) the admin's wording for one kind/stage/lang."""
+    if not current_user.is_admin:
+        abort(403)
+    ActionForm().validate_on_submit()
+    kind = request.form.get("kind", "")
+    stage_slug = request.form.get("stage_slug", "") if kind == "stage" else ""
+    lang = request.form.get("lang", "")
+    if kind not in KINDS or lang not in LANGS:
+        abort(400)
+    existing = db.session.scalar(
+        select(ReplyTemplate).where(
+            ReplyTemplate.kind == kind,
+            ReplyTemplate.stage_slug == stage_slug,
+            ReplyTemplate.lang == lang,
+        )
+    )
+    if request.form.get("reset"):
+        if existing is not None:
+            db.session.delete(existing)
+            db.session.commit()
+        flash(_("Back to the default wording."), "success")
+        return redirect(url_for("reply_templates.index"))
+    try:
+        text = validate_template(kind, request.form.get("text", ""))
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        return redirect(url_for("reply_templates.index"))
+    if existing is None:
+        existing = ReplyTemplate(kind=kind, stage_slug=stage_slug, lang=lang, text=text)
+        db.session.add(existing)
+    existing.text = text
+    existing.include_link = bool(request.form.get("include_link"))
+    existing.updated_at = utcnow()
+    db.session.commit()
+    flash(_("The template is saved."), "success")
+    return redirect(url_for("reply_templates.index"))

@@ -1,0 +1,242 @@
+"""Crash safety: `flask ideaboard worker|deliver|import-mentions` killed with SIGKILL mid-run.
+
+The CLI runs in a subprocess against a copy of the migrated database and the sandbox X API
+served on 127.0.0.1 by this test process. Every wait is bounded, and every subprocess is killed
+in `finally`, so none outlives its test.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, update
+
+from ideaboard.database import utcnow
+from ideaboard.extensions import db
+from ideaboard.ideas.models import Idea
+from ideaboard.social.models import MentionLog, OutboxMessage, SocialAccount
+from ideaboard.social.sandbox import SandboxStore, clear_faults, post_mention, set_faults
+
+from .conftest import BRAND_ID, BRAND_USERNAME, PUBLIC_URL
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+STALE_SECONDS = 3
+Replies = Callable[[], dict[str, list[dict[str, Any]]]]
+
+
+def cli_env(app: Flask, sandbox_url: str) -> dict[str, str]:
+    """The environment of a production-like CLI: this test's database, the sandbox as X."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("IDEABOARD_", "FLASK_")) and k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="kill-test-secret",
+        PYTHONUNBUFFERED="1",
+        IDEABOARD_PUBLIC_URL=PUBLIC_URL,
+        IDEABOARD_X_API_URL=sandbox_url,
+        IDEABOARD_X_USER_ID=BRAND_ID,
+        IDEABOARD_X_USERNAME=BRAND_USERNAME,
+        IDEABOARD_X_CONSUMER_KEY="dummy-consumer-key",
+        IDEABOARD_X_CONSUMER_SECRET="dummy-consumer-secret",
+        IDEABOARD_X_ACCESS_TOKEN="dummy-access-token",
+        IDEABOARD_X_ACCESS_TOKEN_SECRET="dummy-access-token-secret",
+        IDEABOARD_OUTBOX_STALE_SECONDS=str(STALE_SECONDS),
+        IDEABOARD_X_TIMEOUT_SECONDS="1",
+    )
+    return env
+
+
+def command(name: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "flask", "--app", "app.py", "ideaboard", name, *args]
+
+
+@pytest.fixture
+def cli(x_app: Flask, sandbox_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Start (`cli.start`) or run to the end (`cli.run`) CLI commands; kill leftovers after."""
+    env = cli_env(x_app, sandbox_url)
+    started: list[subprocess.Popen[bytes]] = []
+
+    class Cli:
+        @staticmethod
+        def start(name: str, *args: str) -> subprocess.Popen[bytes]:
+            log = (tmp_path / f"{name}-{len(started)}.log").open("wb")
+            try:
+                proc = subprocess.Popen(
+                    command(name, *args), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+            finally:
+                log.close()
+            started.append(proc)
+            return proc
+
+        @staticmethod
+        def run(name: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                command(name, *args),
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+
+    try:
+        yield Cli
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def read(query: Any) -> Any:
+    """Run one read on the shared database and end the transaction at once."""
+    try:
+        return db.session.execute(query).all()
+    finally:
+        db.session.rollback()
+
+
+def count(model: Any) -> int:
+    return int(read(select(func.count()).select_from(model))[0][0])
+
+
+def states() -> Counter[str]:
+    return Counter(state for (state,) in read(select(OutboxMessage.state)))
+
+
+def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
+    cli: Any,
+    import_posts: Callable[..., tuple[list[dict[str, Any]], list[Idea]]],
+    sandbox_store: SandboxStore,
+    brand_replies: Replies,
+) -> None:
+    rows = 30
+    posts, _ideas = import_posts(
+        *((f"fan{n}", f"@hanbit #아이디어 q{n:04d}a q{n:04d}b 요금제") for n in range(rows))
+    )
+    db.session.commit()
+    targets = {str(p["id"]) for p in posts}
+    assert states() == {"pending": rows}
+    set_faults(sandbox_store, latency_ms=200, endpoint="create_tweet")  # ~200 ms per send
+
+    worker = cli.start("worker", "--interval", "60")
+    wait_until(lambda: len(brand_replies()) >= 5, timeout=25, what="the worker's first replies")
+    worker.kill()
+    worker.wait(timeout=10)
+    replies_at_kill = len(brand_replies())
+    at_kill = states()
+    time.sleep(0.3)  # the request the worker died in still completes on the server
+    clear_faults(sandbox_store)
+
+    assert 5 <= replies_at_kill < rows
+    assert at_kill["sending"] <= 1
+    assert at_kill["sent"] + at_kill["sending"] + at_kill["pending"] == rows
+    in_flight = [
+        claimed
+        for (claimed,) in read(
+            select(OutboxMessage.claimed_at).where(OutboxMessage.state == "sending")
+        )
+    ]
+    if in_flight:  # a row owned by the dead worker is taken over once it is stale
+        wait = (in_flight[0] + timedelta(seconds=STALE_SECONDS + 0.2) - utcnow()).total_seconds()
+        time.sleep(max(0.0, wait))
+
+    outputs = []
+    for _ in range(3):
+        done = cli.run("deliver")
+        assert done.returncode == 0, done.stdout + done.stderr
+        outputs.append(done.stdout.strip())
+        if states() == {"sent": rows}:
+            break
+
+    replies = brand_replies()
+    reply_count = sum(len(r) for r in replies.values())
+    print(
+        f"\nkill worker: rows={rows} replies at kill={replies_at_kill} "
+        f"rows at kill={dict(at_kill)} "
+        f"deliver runs={outputs} sent={states()['sent']} replies={reply_count} "
+        f"duplicates={reply_count - len(replies)}"
+    )
+    assert states() == {"sent": rows}
+    assert set(replies) == targets
+    assert reply_count == rows  # exactly one reply per post: no duplicates
+    remote = {r for (r,) in read(select(OutboxMessage.remote_id))}
+    assert remote == {r[0]["id"] for r in replies.values()}
+
+
+def test_import_killed_mid_run_then_rerun_imports_each_tagged_mention_once(
+    cli: Any, x_app: Flask, sandbox_store: SandboxStore
+) -> None:
+    tagged: list[str] = []
+    everything: list[str] = []
+    for n in range(400):  # 320 tagged, 80 untagged: four pages
+        text = (
+            f"@hanbit #아이디어 q{n:04d}a q{n:04d}b 요금제"
+            if n % 5
+            else f"@hanbit q{n:04d}a 문의드립니다"
+        )
+        post = post_mention(sandbox_store, username=f"fan{n}", text=text)
+        everything.append(str(post["id"]))
+        if n % 5:
+            tagged.append(str(post["id"]))
+
+    importer = cli.start("import-mentions")
+    wait_until(lambda: count(Idea) >= 40, timeout=30, what="the first imported ideas")
+    importer.kill()
+    importer.wait(timeout=10)
+    at_kill = count(Idea)
+    logged_at_kill = count(MentionLog)
+    assert 40 <= at_kill < len(tagged), "the import finished before it could be killed"
+
+    # The dead importer still holds the account's lease: a rerun waits for it to run out…
+    blocked = cli.run("import-mentions")
+    assert blocked.returncode == 0, blocked.stdout + blocked.stderr
+    assert "another worker is importing" in blocked.stdout
+    assert count(Idea) == at_kill
+    # …which it does once IDEABOARD_IMPORT_LEASE_SECONDS pass without renewal; move time along.
+    db.session.execute(update(SocialAccount).values(lease_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+    rerun = cli.run("import-mentions")
+
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    ideas = [pid for (pid,) in read(select(Idea.source_post_id))]
+    logged = [pid for (pid,) in read(select(MentionLog.post_id))]
+    acks = [target for (target,) in read(select(OutboxMessage.target))]
+    print(
+        f"\nkill import: mentions={len(everything)} tagged={len(tagged)} ideas at kill={at_kill} "
+        f"logged at kill={logged_at_kill} after rerun: ideas={len(ideas)} "
+        f"unique={len(set(ideas))} logged={len(logged)} acks={len(acks)} | {rerun.stdout.strip()}"
+    )
+    assert sorted(ideas) == sorted(tagged)  # every tagged mention, each exactly once
+    assert sorted(logged) == sorted(everything)
+    assert sorted(acks) == sorted(tagged)
+    outcomes = Counter(o for (o,) in read(select(MentionLog.outcome)))
+    assert outcomes == {"imported": 320, "skipped": 80}
+    account = read(select(SocialAccount.since_id, SocialAccount.lease_owner))
+    assert account == [(max(everything, key=int), None)]
