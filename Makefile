@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := app.py
 
-.PHONY: run test lint install clean translations catalogs
+.PHONY: run test lint install clean bench bench-tools translations catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,16 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# `make bench`: seed the benchmark boards (kept in instance/bench/ and reused), then measure
+# pages, a vote storm, scaling and import on SQLite and PostgreSQL (bench/run.py; results in
+# bench/results/). BENCH_SCALE=small for a quick pass; BENCH_ARGS for more (e.g.
+# BENCH_ARGS="--databases sqlite --parts pages").
+BENCH_SCALE ?= default
+BENCH_ARGS ?=
+
+bench-tools:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+
+bench: install bench-tools
+	$(BIN)/python bench/run.py --scale $(BENCH_SCALE) $(BENCH_ARGS)

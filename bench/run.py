@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import shlex
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from bench import plans, seed, server, votestorm, wrk  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 DATA = ROOT / "instance" / "bench"
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ROUNDS = 2
 CHEAP_HASH_METHOD = "pbkdf2:sha256:1000"  # storm users: 2,000 logins should not take minutes
 
 
@@ -61,6 +63,7 @@ SCALES = {
 class Report:
     command: str
     scale: str
+    duration: float
     started: str
     machine: dict[str, Any]
     pages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -261,7 +264,6 @@ def run_pages(kind: str, url: str, scale: Scale, report: Report, log: Path) -> N
     open_ids = open_idea_ids(url, 200)
     set_cheap_passwords(url, 2, 201)
     env = {"IDEABOARD_BENCH": "1"}
-    rows: list[dict[str, Any]] = []
     with server.gunicorn(url, workers=2, log=log, env=env) as base:
         voters = votestorm.log_in_all(
             base, [f"bench{n}@example.com" for n in range(2, 202)], seed.BENCH_PASSWORD, clients=8
@@ -284,10 +286,18 @@ def run_pages(kind: str, url: str, scale: Scale, report: Report, log: Path) -> N
         endpoints.append(("vote", wrk.vote_script(sessions, open_ids)))
         for name, script in endpoints:
             wrk.run(name, base, script, duration=1, connections=conns)  # warm-up
-            result = wrk.run(name, base, script, duration=duration, connections=conns)
-            rows.append(result.as_dict())
-            print(f"  {kind:<10} {_row(result.as_dict(), rows[0]['rps'])}", flush=True)
-    ceiling = rows[0]["rps"]
+        # The machine is shared: every endpoint is measured in each of ROUNDS interleaved
+        # rounds and its best round is kept (the least disturbed one), the ceiling's too.
+        best: dict[str, dict[str, Any]] = {}
+        for round_ in range(ROUNDS):
+            for name, script in endpoints:
+                result = wrk.run(name, base, script, duration=duration, connections=conns)
+                row = {**result.as_dict(), "round": round_ + 1}
+                if name not in best or row["rps"] > best[name]["rps"]:
+                    best[name] = row
+                print(f"  {kind:<10} {_row(row, best['ceiling']['rps'])}", flush=True)
+    rows = list(best.values())
+    ceiling = best["ceiling"]["rps"]
     for row in rows:
         row["ratio"] = round(row["rps"] / ceiling, 3) if ceiling else 0.0
     report.pages[kind] = rows
@@ -472,7 +482,8 @@ def markdown(report: Report) -> str:
     ]
     if report.pages:
         out += [
-            "## Pages (gunicorn -w 2, wrk -t2 -c16, loopback)",
+            f"## Pages (gunicorn -w 2, wrk -t2 -c16 -d{report.duration:g}s, loopback, best of "
+            f"{ROUNDS} interleaved rounds)",
             "",
             "| database | endpoint | req/s | p50 ms | p95 ms | p99 ms | of ceiling | errors |",
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -569,6 +580,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default="pages,storm,scaling,import")
     parser.add_argument("--duration", type=float, help="seconds of wrk per endpoint")
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the gunicorn we started is stopped in its `finally`.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     scale = SCALES[args.scale]
     if args.duration:
         scale = Scale(**{**vars(scale), "duration": args.duration})
@@ -578,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(
         command=" ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv]),
         scale=args.scale,
+        duration=scale.duration,
         started=started.strftime("%Y-%m-%d %H:%M UTC"),
         machine=machine(),
     )

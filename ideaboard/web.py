@@ -104,14 +104,28 @@ def label(name: str | None) -> str:
 
 
 def _relative_time(value: datetime | None) -> str:
+    """Say how long ago (or how soon): "3 hours ago", "3시간 전", "just now"."""
     if value is None:
         return ""
     delta = value - utcnow()
+    if abs(delta.total_seconds()) < 60:
+        return str(_("just now"))
     return format_timedelta(delta, add_direction=True, granularity="minute", threshold=0.9)
 
 
+# CLDR's Korean medium format abbreviates the day period to "AM"/"PM"; Korean readers
+# expect 오전/오후 and the 년/월/일 date.
+_KOREAN_DATETIME = {"medium": "y년 M월 d일 aaaa h:mm", "long": "y년 M월 d일 aaaa h:mm:ss"}
+
+
 def _datetime(value: datetime | None, fmt: str = "medium") -> str:
-    return "" if value is None else format_datetime(value, fmt)
+    """Format a moment for the reader's language."""
+    if value is None:
+        return ""
+    locale = get_locale()
+    if locale is not None and locale.language == "ko":
+        fmt = _KOREAN_DATETIME.get(fmt, fmt)
+    return format_datetime(value, fmt)
 
 
 def init_web(app: Flask) -> None:

@@ -254,9 +254,17 @@ def process_mention(
     db.session.flush()
     if held:
         return _log(account, mention, MentionOutcome.HELD, "held for approval", idea)
+    _announce(idea)
     if account.acknowledge:
         enqueue_ack(account, idea, mention.id, mention.lang, "imported")
     return _log(account, mention, MentionOutcome.IMPORTED, "new idea", idea)
+
+
+def _announce(idea: Idea) -> None:
+    """Tell the webhooks a new public idea exists (held ideas wait until approved)."""
+    from ..api.webhooks import enqueue_event  # lazy: the api package imports the ideas
+
+    enqueue_event("idea.created", idea=idea)
 
 
 def approve_held_idea(idea: Idea, by: User) -> None:
@@ -269,6 +277,7 @@ def approve_held_idea(idea: Idea, by: User) -> None:
     idea.held = False
     idea.hidden_at = None
     idea.hidden_reason = None
+    _announce(idea)
     account = (
         db.session.get(SocialAccount, idea.source_account_id) if idea.source_account_id else None
     )
