@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := app.py
 
-.PHONY: run test lint install clean bench bench-tools translations catalogs
+.PHONY: run test lint install clean bench bench-tools browser-tools translations catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,10 +46,30 @@ run: install translations
 	worker=$$!; \
 	IDEABOARD_X_SANDBOX=$(SANDBOX) $(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright (Playwright's
+# own browser download is not used), with Korean fonts for the screenshots, and check pages
+# with axe-core from npm, kept in build/npm (not committed). Outside CI the tests skip, with
+# the reason, what is missing; in CI they fail.
+AXE_VERSION := 4.14.1
+AXE := build/npm/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
+	npm install --no-save --no-audit --no-fund --prefix build/npm axe-core@$(AXE_VERSION)
+
+browser-tools: $(AXE)
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
 ## Install what the tests need, then lint and run the whole suite on SQLite, then on
 ## PostgreSQL (IDEABOARD_TEST_DATABASE_URL, default the local server; skipped with the reason
 ## when it does not answer, except in CI, where that fails the run).
-test: install translations
+test: install translations browser-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --db sqlite

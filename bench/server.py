@@ -48,7 +48,7 @@ def gunicorn(
     workers: int,
     log: Path,
     env: dict[str, str] | None = None,
-    timeout: float = 60.0,
+    timeout: float = 120.0,
 ) -> Iterator[str]:
     """Run `gunicorn -w workers app:app` on a free port; yield its base URL; stop it after."""
     port = free_port()
@@ -74,10 +74,10 @@ def gunicorn(
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {log}")
-            try:
-                if requests.get(f"{base}/login", timeout=5).status_code == 200:
+            try:  # workers still booting on a busy machine may accept and answer late
+                if requests.get(f"{base}/login", timeout=15).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not answer within {timeout} s; see {log}")

@@ -86,6 +86,7 @@ def import_mentions() -> None:
     failed = False
     for account in accounts:
         connector = jobs.connector_for(account)
+        logged_before = _last_mention_log_id(account.id)
         try:
             result = jobs.run_import(account, connector, owner=jobs.worker_name())
         except FetchError as error:
@@ -97,6 +98,7 @@ def import_mentions() -> None:
         if result is None:
             click.echo(f"@{account.username}: another worker is importing, or waiting for a reset.")
             continue
+        _echo_mentions(account.id, logged_before)
         click.echo(
             f"@{account.username}: fetched {result.fetched}, imported {result.imported}, "
             f"held {result.held}, counted as votes {result.voted}, skipped {result.skipped}, "
@@ -104,6 +106,41 @@ def import_mentions() -> None:
         )
     if failed:
         raise SystemExit(1)
+
+
+MENTIONS_SHOWN = 20  # a big catch-up import lists the first ones, then counts the rest
+
+
+def _last_mention_log_id(account_id: int) -> int:
+    from .social.models import MentionLog
+
+    last = db.session.scalar(
+        select(func.max(MentionLog.id)).where(MentionLog.account_id == account_id)
+    )
+    db.session.commit()  # no transaction left open across the import's network calls
+    return int(last or 0)
+
+
+def _echo_mentions(account_id: int, after_id: int) -> None:
+    """Print one line per mention this import handled: what became of it, and why."""
+    from .social.models import MentionLog
+
+    entries = list(
+        db.session.scalars(
+            select(MentionLog)
+            .where(MentionLog.account_id == account_id, MentionLog.id > after_id)
+            .order_by(MentionLog.id)
+        )
+    )
+    for entry in entries[:MENTIONS_SHOWN]:
+        text = " ".join(entry.text.split())
+        text = text if len(text) <= 60 else text[:59] + "…"
+        idea = f" → idea #{entry.idea_id}" if entry.idea_id else ""
+        why = f" ({entry.reason})" if entry.reason else ""
+        click.echo(f"  {entry.outcome:<8} @{entry.author_handle}: {text}{idea}{why}")
+    if len(entries) > MENTIONS_SHOWN:
+        click.echo(f"  … and {len(entries) - MENTIONS_SHOWN} more (see /staff/accounts).")
+    db.session.commit()
 
 
 @bp.cli.command("deliver")

@@ -74,6 +74,7 @@ def login() -> Response | str | tuple[str, int]:
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
+            refresh()  # the user's own language setting applies from this message on
             flash(_("You are logged in."), "success")
             return redirect(safe_next(form.next.data))
         form.password.errors.append(_("The e-mail address or the password is wrong."))

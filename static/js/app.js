@@ -12,6 +12,7 @@ function setupVoting() {
     const data = new FormData(form);
     data.set("value", button.value);
     form.classList.add("busy");
+    form.setAttribute("aria-busy", "true");
     try {
       const response = await fetch(form.action, {
         method: "POST",
@@ -34,6 +35,7 @@ function setupVoting() {
       form.submit(); // network trouble: fall back to the plain form post
     } finally {
       form.classList.remove("busy");
+      form.removeAttribute("aria-busy");
     }
   });
 }
@@ -49,6 +51,8 @@ function updateVoteForm(form, tally) {
     const pressed = tally.my_vote === direction;
     button.setAttribute("aria-pressed", pressed ? "true" : "false");
     button.value = pressed ? "0" : String(direction);
+    const title = pressed ? button.dataset.titleWithdraw : button.dataset.titleVote;
+    if (title) button.title = title;
   }
 }
 
