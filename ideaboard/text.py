@@ -111,9 +111,17 @@ def graphemes(text: str) -> list[str]:
     return _GRAPHEME.findall(text)
 
 
-def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
-    """Return text cut to at most limit graphemes, at a word boundary when one is near."""
+def truncate(
+    text: str, limit: int, ellipsis: str = "…", *, max_code_points: int | None = None
+) -> str:
+    """Return text cut to at most limit graphemes, at a word boundary when one is near.
+
+    max_code_points also caps the length in code points (a VARCHAR column's size).
+    """
     clusters = graphemes(text)
+    if max_code_points is not None:
+        while len(clusters) > 1 and sum(map(len, clusters[:limit])) > max_code_points - 1:
+            limit -= 1
     if len(clusters) <= limit:
         return text
     keep = max(0, limit - len(ellipsis))

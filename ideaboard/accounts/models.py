@@ -27,8 +27,8 @@ class User(UserMixin, Model):
     # Stored case-folded (see accounts.services.normalise_email), so the unique key is
     # case-insensitive on every database.
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(80))
-    initials: Mapped[str] = mapped_column(String(8), default="")
+    name: Mapped[str] = mapped_column(String(320))  # 80 graphemes, each up to 4 code points
+    initials: Mapped[str] = mapped_column(String(32), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.CUSTOMER.value)
     locale: Mapped[str | None] = mapped_column(String(8))

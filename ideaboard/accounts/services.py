@@ -70,10 +70,12 @@ def register_user(
     """Create an account; raise EmailTaken if the address is in use, ValidationFailed if bad."""
     email = _checked_email(email)
     name = clean_text(name, field="name", label=_("Display name"))
-    check_length(name, field="name", label=_("Display name"), minimum=1, maximum=80)
+    check_length(name, field="name", label=_("Display name"), minimum=1, maximum=80, stored_max=320)
     password = _checked_password(password)
     initials = clean_text(initials, field="initials", label=_("Initials"))
-    check_length(initials, field="initials", label=_("Initials"), minimum=0, maximum=8)
+    check_length(
+        initials, field="initials", label=_("Initials"), minimum=0, maximum=8, stored_max=32
+    )
     if find_user_by_email(email) is not None:
         raise EmailTaken(_("An account with this e-mail address already exists."), field="email")
     user = User(

@@ -56,7 +56,8 @@ class Idea(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(140))
+    # 140 graphemes; an emoji sequence is several code points, so the column is wider.
+    title: Mapped[str] = mapped_column(String(560))
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))

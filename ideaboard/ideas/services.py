@@ -18,6 +18,7 @@ from .permissions import can_comment, can_see, can_vote
 from .ranking import hot_rank
 
 TITLE_MIN, TITLE_MAX = 5, 140
+TITLE_STORED_MAX = 560  # code points the column holds (migration 8bd7a6c0dec3)
 BODY_MAX = 20_000
 COMMENT_MAX = 5_000
 VOTE_VALUES = (-1, 0, 1)
@@ -44,7 +45,14 @@ def default_stage() -> Stage:
 def clean_title(raw: str | None) -> str:
     """Return the title as it is stored, or raise ValidationFailed."""
     title = clean_text(raw, field="title", label=_("Title"))
-    check_length(title, field="title", label=_("Title"), minimum=TITLE_MIN, maximum=TITLE_MAX)
+    check_length(
+        title,
+        field="title",
+        label=_("Title"),
+        minimum=TITLE_MIN,
+        maximum=TITLE_MAX,
+        stored_max=TITLE_STORED_MAX,
+    )
     return title
 
 

@@ -77,7 +77,7 @@ def title_from_text(text: str, tags: list[str], handle: str) -> str:
     text = " ".join(text.split())
     first = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
     title = first if len(first) >= ideas.TITLE_MIN else text
-    title = truncate(title, ideas.TITLE_MAX)
+    title = truncate(title, ideas.TITLE_MAX, max_code_points=ideas.TITLE_STORED_MAX)
     if len(title) < ideas.TITLE_MIN:
         title = f"Idea from @{handle}" if handle else "Idea from X"
     return title
