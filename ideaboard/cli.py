@@ -43,9 +43,15 @@ def demo(if_empty: bool, seed: int) -> None:
     from .demo import DEMO_PASSWORD, load_demo
     from .ideas.models import Idea
 
-    if if_empty and db.session.scalar(select(func.count()).select_from(Idea)):
-        click.echo("The board has ideas already; demo data not loaded.")
-        return
+    if db.session.scalar(select(func.count()).select_from(Idea)):
+        if if_empty:
+            click.echo("The board has ideas already; demo data not loaded.")
+            return
+        # Loading twice would duplicate every idea (and clash on the imported posts' ids).
+        raise click.ClickException(
+            "The board has ideas already. The demo loads into an empty database only "
+            "(remove instance/ideaboard.sqlite, or use another DATABASE_URL)."
+        )
     with write_intent():
         try:
             summary = load_demo(seed=seed, progress=click.progressbar)

@@ -48,3 +48,11 @@ def test_demo_board_page_shows_demo_ideas(app, client):
     assert page.count('class="idea-card"') == 20
     search = client.get("/?q=데이터 이월").get_data(as_text=True)
     assert "데이터 이월 서비스" in search
+
+
+def test_demo_refuses_a_board_that_has_ideas(app, make_idea):
+    make_idea()
+    result = app.test_cli_runner().invoke(args=["ideaboard", "demo"])
+    assert result.exit_code == 1
+    assert "empty database only" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == 1

@@ -29,6 +29,18 @@ class Stage(Model):
     is_open: Mapped[bool] = mapped_column(default=True)
     is_public: Mapped[bool] = mapped_column(default=True)
 
+    @property
+    def text_color(self) -> str:
+        """Black or white, whichever reads better on the stage colour (WCAG luminance)."""
+        try:
+            channels = [int(self.color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        except (ValueError, TypeError):
+            return "#ffffff"
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+        # Contrast with white is 1.05 / (L + 0.05), with black (L + 0.05) / 0.05.
+        return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#111111"
+
     def __repr__(self) -> str:
         return f"<Stage {self.slug}>"
 

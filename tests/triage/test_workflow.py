@@ -109,3 +109,16 @@ def test_admin_saves_transitions_and_adds_a_team_through_the_page(client, make_u
     assert bad.status_code == 422
     assert "lowercase letters" in bad.get_data(as_text=True)
     assert db.session.scalar(select(Stage).where(Stage.name == "X")) is None
+
+
+@pytest.mark.parametrize(
+    ("color", "text"),
+    [
+        ("#047857", "#ffffff"),
+        ("#b91c1c", "#ffffff"),
+        ("#fde68a", "#111111"),
+        ("#ffffff", "#111111"),
+    ],
+)
+def test_stage_badge_text_colour_follows_the_background(app, color, text):
+    assert Stage(slug="x", name="X", color=color).text_color == text
