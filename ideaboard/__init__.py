@@ -38,6 +38,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         i18n.compile_catalogs(Path(directory))
 
     from . import database, models, web  # noqa: F401 - models registers every table
+
+    app.url_map.converters["id"] = web.IdConverter
     from .accounts.views import bp as accounts_bp
     from .cli import bp as cli_bp
     from .extensions import babel, csrf, db, limiter, login_manager, migrate

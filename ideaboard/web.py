@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .accounts.models import User
 from .database import utcnow
@@ -150,6 +151,16 @@ def _install_fast_gettext(app: Flask) -> None:
         pgettext=lambda c, s: _request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
     )
+
+
+class IdConverter(IntegerConverter):
+    """`<id:…>`: a row id in URLs, 1 … 2³¹−1 (PostgreSQL's INTEGER); others are 404s.
+
+    A bigger number would otherwise reach the database driver and fail with a 500.
+    """
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def init_web(app: Flask) -> None:

@@ -143,7 +143,7 @@ def token_create() -> str | tuple[str, int]:
     return _profile(token_form=form), 422
 
 
-@bp.post("/me/tokens/<int:token_id>/revoke")
+@bp.post("/me/tokens/<id:token_id>/revoke")
 @login_required
 def token_revoke(token_id: int) -> Response:
     """Revoke one of the signed-in user's API tokens."""

@@ -19,7 +19,7 @@ from ..triage.services import NOTE_MAX
 
 SLUG = r"^[a-z0-9-]+$"
 CURSOR = r"^[A-Za-z0-9_-]+$"
-DB_INT_MAX = 2**63 - 1  # ids are signed 64-bit integers on every database
+DB_INT_MAX = 2**31 - 1  # ids are INTEGER columns: 32-bit on PostgreSQL (64-bit on SQLite)
 # Text limits below are shape guards, as in the site's forms: the services count characters
 # after NFC normalisation (a decomposed Korean title has three times the code points), so the
 # real limits are in the descriptions and enforced with a 422 naming the field.

@@ -17,6 +17,7 @@ from . import docs, openapi, services
 from .auth import rate_limit_key
 from .routing import operation
 from .schemas import (
+    DB_INT_MAX,
     Access,
     CommentCreate,
     CommentOut,
@@ -203,7 +204,9 @@ def list_outbox(user: User, query: OutboxQuery) -> OutboxPage:
     rows_query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(query.limit + 1)
     if query.state is not None:
         rows_query = rows_query.where(OutboxMessage.state == query.state.value)
-    if query.cursor:
+    if query.cursor and int(query.cursor) <= DB_INT_MAX:
+        # A cursor past the largest id leaves nothing out (and must not reach PostgreSQL's
+        # INTEGER column, where it would not fit).
         rows_query = rows_query.where(OutboxMessage.id < int(query.cursor))
     rows = list(db.session.scalars(rows_query))
     next_cursor = str(rows[query.limit - 1].id) if len(rows) > query.limit else None

@@ -70,8 +70,8 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any]:
 
 
 def _is_db_int(value: object) -> bool:
-    """A JSON integer that fits a signed 64-bit column (bigger ones crash the driver)."""
-    return type(value) is int and -(2**63) <= value < 2**63
+    """A JSON integer that fits an INTEGER column (32-bit on PostgreSQL); others crash there."""
+    return type(value) is int and -(2**31) <= value < 2**31
 
 
 def _is_finite_float(value: object) -> bool:

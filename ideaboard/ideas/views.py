@@ -132,7 +132,7 @@ def similar() -> Response:
     )
 
 
-@bp.get("/ideas/<int:idea_id>")
+@bp.get("/ideas/<id:idea_id>")
 def show(idea_id: int) -> str:
     """Show an idea with its timeline and comments."""
     viewer = _viewer()
@@ -150,7 +150,7 @@ def show(idea_id: int) -> str:
     )
 
 
-@bp.post("/ideas/<int:idea_id>/vote")
+@bp.post("/ideas/<id:idea_id>/vote")
 @login_required
 def vote(idea_id: int) -> Response | tuple[Response, int]:
     """Cast, change or withdraw a vote; JSON for scripts, a redirect for plain forms."""
@@ -168,7 +168,7 @@ def vote(idea_id: int) -> Response | tuple[Response, int]:
     return redirect(safe_next(back))
 
 
-@bp.post("/ideas/<int:idea_id>/comments")
+@bp.post("/ideas/<id:idea_id>/comments")
 @login_required
 @limiter.limit(lambda: current_app.config["IDEABOARD_LIMIT_COMMENT"])
 def comment(idea_id: int) -> Response | tuple[str, int]:
@@ -216,14 +216,14 @@ def _follow_action(idea_id: int, follow: bool) -> Response:
     return redirect(url_for("ideas.show", idea_id=idea.id))
 
 
-@bp.post("/ideas/<int:idea_id>/follow")
+@bp.post("/ideas/<id:idea_id>/follow")
 @login_required
 def follow(idea_id: int) -> Response:
     """Follow an idea."""
     return _follow_action(idea_id, True)
 
 
-@bp.post("/ideas/<int:idea_id>/unfollow")
+@bp.post("/ideas/<id:idea_id>/unfollow")
 @login_required
 def unfollow(idea_id: int) -> Response:
     """Stop following an idea."""

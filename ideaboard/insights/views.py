@@ -223,7 +223,7 @@ def status_feed() -> Response:
     )
 
 
-@bp.get("/ideas/<int:idea_id>/status.atom")
+@bp.get("/ideas/<id:idea_id>/status.atom")
 def idea_status_feed(idea_id: int) -> Response:
     """Serve one visible idea's public status updates as Atom; 404 for unknown or hidden."""
     idea: Idea = get_idea(idea_id, None)  # as the public sees it, whoever asks

@@ -74,14 +74,14 @@ def _row_action(row_id: int, action: str) -> Response:
     return redirect(request.form.get("next") or url_for("social.outbox_list"))
 
 
-@bp.post("/outbox/<int:row_id>/retry")
+@bp.post("/outbox/<id:row_id>/retry")
 @staff_required
 def outbox_retry(row_id: int) -> Response:
     """Send a failed, dead or cancelled message again."""
     return _row_action(row_id, "retry")
 
 
-@bp.post("/outbox/<int:row_id>/cancel")
+@bp.post("/outbox/<id:row_id>/cancel")
 @staff_required
 def outbox_cancel(row_id: int) -> Response:
     """Stop a message from being sent."""
@@ -115,7 +115,7 @@ def accounts() -> str:
     return render_template("social/accounts.html", rows=rows, log=log)
 
 
-@bp.post("/accounts/<int:account_id>")
+@bp.post("/accounts/<id:account_id>")
 @staff_required
 def account_save(account_id: int) -> Response:
     """Change an account's tags, signature, moderation, acknowledgements and cap (admins)."""
@@ -146,7 +146,7 @@ def account_save(account_id: int) -> Response:
     return redirect(url_for("social.accounts"))
 
 
-@bp.post("/ideas/<int:idea_id>/approve")
+@bp.post("/ideas/<id:idea_id>/approve")
 @staff_required
 def approve(idea_id: int) -> Response:
     """Publish an imported idea that was held for moderation."""
@@ -214,14 +214,14 @@ def _webhook_action(webhook_id: int, action: str) -> Response:
     return redirect(url_for("social.webhooks"))
 
 
-@bp.post("/webhooks/<int:webhook_id>/test")
+@bp.post("/webhooks/<id:webhook_id>/test")
 @staff_required
 def webhook_test(webhook_id: int) -> Response:
     """Queue a webhook.test event for one webhook (admins)."""
     return _webhook_action(webhook_id, "test")
 
 
-@bp.post("/webhooks/<int:webhook_id>/deactivate")
+@bp.post("/webhooks/<id:webhook_id>/deactivate")
 @staff_required
 def webhook_deactivate(webhook_id: int) -> Response:
     """Stop sending events to a webhook (admins)."""

@@ -85,7 +85,7 @@ def add_stage() -> Response | tuple[str, int]:
     return _save(StageEditForm(prefix="new"), None)
 
 
-@bp.post("/workflow/stages/<int:stage_id>")
+@bp.post("/workflow/stages/<id:stage_id>")
 @staff_required
 def edit_stage(stage_id: int) -> Response | tuple[str, int]:
     """Rename, recolour, reorder, open/close a stage."""

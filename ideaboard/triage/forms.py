@@ -33,7 +33,8 @@ class HideForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     target = IntegerField(
-        _l("Merge into idea number"), validators=[DataRequired(), NumberRange(min=1)]
+        _l("Merge into idea number"),
+        validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)],
     )
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=20_000)])
 

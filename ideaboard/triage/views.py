@@ -123,7 +123,7 @@ def _render_idea(idea: Idea, status: int = 200, **forms: Any) -> tuple[str, int]
     return html, status
 
 
-@bp.get("/ideas/<int:idea_id>")
+@bp.get("/ideas/<id:idea_id>")
 @staff_required
 def idea(idea_id: int) -> tuple[str, int]:
     """Show the staff panel of an idea."""
@@ -146,7 +146,7 @@ def _act(idea: Idea, form: Any, name: str, action: Any, success: str) -> Respons
     return _render_idea(_idea(idea.id), 422, **{name: form})
 
 
-@bp.post("/ideas/<int:idea_id>/stage")
+@bp.post("/ideas/<id:idea_id>/stage")
 @staff_required
 def change_stage(idea_id: int) -> Response | tuple[str, int]:
     """Move the idea to another stage with a public note."""
@@ -164,7 +164,7 @@ def change_stage(idea_id: int) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/ideas/<int:idea_id>/assign")
+@bp.post("/ideas/<id:idea_id>/assign")
 @staff_required
 def assign(idea_id: int) -> Response | tuple[str, int]:
     """Route the idea to a team and a staff member."""
@@ -181,7 +181,7 @@ def assign(idea_id: int) -> Response | tuple[str, int]:
     return _act(target, form, "assign_form", run, _("Routing saved."))
 
 
-@bp.post("/ideas/<int:idea_id>/edit")
+@bp.post("/ideas/<id:idea_id>/edit")
 @staff_required
 def edit(idea_id: int) -> Response | tuple[str, int]:
     """Change the title and category, keeping the history."""
@@ -198,7 +198,7 @@ def edit(idea_id: int) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/ideas/<int:idea_id>/hide")
+@bp.post("/ideas/<id:idea_id>/hide")
 @staff_required
 def hide(idea_id: int) -> Response | tuple[str, int]:
     """Hide the idea from the public (spam, abuse)."""
@@ -213,7 +213,7 @@ def hide(idea_id: int) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/ideas/<int:idea_id>/restore")
+@bp.post("/ideas/<id:idea_id>/restore")
 @staff_required
 def restore(idea_id: int) -> Response | tuple[str, int]:
     """Show a hidden idea again."""
@@ -228,7 +228,7 @@ def restore(idea_id: int) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/ideas/<int:idea_id>/merge")
+@bp.post("/ideas/<id:idea_id>/merge")
 @staff_required
 def merge(idea_id: int) -> Response | tuple[str, int]:
     """Merge this idea into another one."""
@@ -253,7 +253,7 @@ def bulk_stage() -> Response:
     back = request.form.get("next") or url_for("triage.inbox")
     if not back.startswith("/"):
         back = url_for("triage.inbox")
-    ids = [int(v) for v in request.form.getlist("ideas") if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("ideas") if v.isdigit() and len(v) < 10]
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(back)

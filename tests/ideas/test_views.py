@@ -1070,3 +1070,21 @@ def test_empty_notifications_page_says_so(client, make_user):
     response = client.get("/notifications")
     assert response.status_code == 200
     assert "Nothing yet. Follow ideas to hear when our team answers them." in _text(response)
+
+
+@pytest.mark.parametrize(
+    "idea_id", ["0", "2147483648", "9223372036854775807", "99999999999999999999"]
+)
+def test_idea_numbers_outside_the_database_range_are_404_not_500(client, idea_id):
+    assert client.get(f"/ideas/{idea_id}").status_code == 404
+    assert client.get(f"/ideas/{idea_id}/status.atom").status_code == 404
+
+
+@pytest.mark.parametrize("sort", ["top", "new"])
+def test_board_cursor_with_an_id_past_32_bits_is_a_400(client, sort):
+    import base64
+    import json
+
+    values = [5, 2**40] if sort == "top" else [2**40]
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    assert client.get(f"/?sort={sort}&cursor={cursor}").status_code == 400

@@ -226,3 +226,15 @@ def _token(client) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client)
+
+
+def test_huge_idea_numbers_in_staff_forms_are_refused_not_500(client, make_user, make_idea):
+    idea = make_idea()
+    login(client, make_user("staff"))
+    merge = post(client, f"/staff/ideas/{idea.id}/merge", {"merge-target": "99999999999"})
+    assert merge.status_code == 422
+    bulk = post(
+        client, "/staff/bulk-stage", {"stage": "planned", "note": "x", "ideas": "99999999999"}
+    )
+    assert bulk.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(StatusChange)) == 0
