@@ -169,7 +169,13 @@ def _load_idea(
         note = spec.get("note") if last and spec.get("note") else _STEP_NOTES[lang].get(slug, "")
         when = created + span * step / (len(path) + 1)
         change_stage(idea, find_stage(slug), note or slug, responder, at=when)
-    idea.updated_at = max([created] + [c.created_at for c in _comments(idea)])
+    comments = _comments(idea)
+    idea.updated_at = max([created] + [c.created_at for c in comments])
+    # The comments were back-dated after add_comment stamped the first response "now":
+    # the first answer is the earliest official comment or status change, as it would be.
+    answers = [c.created_at for c in comments if c.is_official]
+    answers += [c.created_at for c in idea.status_changes]
+    idea.first_response_at = min(answers) if answers else None
     counts["ideas"] += 1
 
 
