@@ -1,7 +1,7 @@
 """App, database, client and data-builder fixtures shared by every test package.
 
 The schema comes from `flask db upgrade` (never create_all), run once per session into a
-template database; each test gets its own copy, so tests are isolated and a missing
+template database; each test starts from that state, so tests are isolated and a missing
 migration fails them. `pytest --db postgresql` runs the suite on PostgreSQL
 (IDEABOARD_TEST_DATABASE_URL, default the local server); where PostgreSQL does not answer
 the run is skipped with the reason, except in CI (CI=true), where that is an error.
