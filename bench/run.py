@@ -264,7 +264,14 @@ def run_pages(kind: str, url: str, scale: Scale, report: Report, log: Path) -> N
     open_ids = open_idea_ids(url, 200)
     set_cheap_passwords(url, 2, 201)
     env = {"IDEABOARD_BENCH": "1"}
-    with server.gunicorn(url, workers=2, log=log, env=env) as base:
+    # Two servers side by side, measured in the same rounds: the app as deployed (anonymous
+    # pages cached for a few seconds) and the same app with that cache off, which is what
+    # every logged-in reader and every cache miss costs.
+    no_cache = {**env, "IDEABOARD_PAGE_CACHE_SECONDS": "0"}
+    with (
+        server.gunicorn(url, workers=2, log=log, env=env) as base,
+        server.gunicorn(url, workers=2, log=log, env=no_cache) as uncached,
+    ):
         voters = votestorm.log_in_all(
             base, [f"bench{n}@example.com" for n in range(2, 202)], seed.BENCH_PASSWORD, clients=8
         )
@@ -274,24 +281,28 @@ def run_pages(kind: str, url: str, scale: Scale, report: Report, log: Path) -> N
         api_ok = _status(f"{base}/api/v1/ideas") == 200
         if not api_ok:
             report.notes.append(f"{kind}: /api/v1/ideas did not answer 200; API list skipped")
-        endpoints: list[tuple[str, str]] = [
-            ("ceiling", wrk.paths_script(["/_bench/ceiling"])),
-            ("trending", wrk.paths_script(["/"])),
-            ("idea page", wrk.paths_script([f"/ideas/{i}" for i in idea_ids])),
-            ("search", wrk.paths_script([_search_path(q) for q in plans.SEARCHES])),
+        pages = {
+            "trending": wrk.paths_script(["/"]),
+            "idea page": wrk.paths_script([f"/ideas/{i}" for i in idea_ids]),
+            "search": wrk.paths_script([_search_path(q) for q in plans.SEARCHES]),
+        }
+        endpoints: list[tuple[str, str, str]] = [
+            ("ceiling", base, wrk.paths_script(["/_bench/ceiling"])),
+            *((name, base, script) for name, script in pages.items()),
+            *((f"{name} (no cache)", uncached, script) for name, script in pages.items()),
         ]
         if api_ok:
             tokens = api_tokens(url, 300)
-            endpoints.append(("api list", wrk.bearer_script("/api/v1/ideas", tokens)))
-        endpoints.append(("vote", wrk.vote_script(sessions, open_ids)))
-        for name, script in endpoints:
-            wrk.run(name, base, script, duration=1, connections=conns)  # warm-up
+            endpoints.append(("api list", base, wrk.bearer_script("/api/v1/ideas", tokens)))
+        endpoints.append(("vote", base, wrk.vote_script(sessions, open_ids)))
+        for name, at, script in endpoints:
+            wrk.run(name, at, script, duration=1, connections=conns)  # warm-up
         # The machine is shared: every endpoint is measured in each of ROUNDS interleaved
         # rounds and its best round is kept (the least disturbed one), the ceiling's too.
         best: dict[str, dict[str, Any]] = {}
         for round_ in range(ROUNDS):
-            for name, script in endpoints:
-                result = wrk.run(name, base, script, duration=duration, connections=conns)
+            for name, at, script in endpoints:
+                result = wrk.run(name, at, script, duration=duration, connections=conns)
                 row = {**result.as_dict(), "round": round_ + 1}
                 if name not in best or row["rps"] > best[name]["rps"]:
                     best[name] = row
@@ -322,7 +333,7 @@ def _row(row: dict[str, Any], ceiling: float) -> str:
     ratio = row["rps"] / ceiling if ceiling else 0.0
     bad = row["non_2xx_3xx"] + row["errors"]
     return (
-        f"{row['name']:<10} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  "
+        f"{row['name']:<20} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  "
         f"p95 {row['p95_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  "
         f"{ratio * 100:5.1f} % of ceiling  errors {bad}"
     )

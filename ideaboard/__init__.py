@@ -51,6 +51,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)
     limiter.init_app(app)
+    from .pagecache import init_page_cache
+
+    init_page_cache(app)  # after csrf: it wraps the templates' csrf_token()
 
     from .api.views import bp as api_bp
     from .ideas.views import bp as ideas_bp

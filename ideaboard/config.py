@@ -50,6 +50,7 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_IMPORT_LEASE_SECONDS"),
         **_env_number("IDEABOARD_X_TIMEOUT_SECONDS"),
         **_env_number("IDEABOARD_WORKER_INTERVAL_SECONDS"),
+        **_env_number("IDEABOARD_PAGE_CACHE_SECONDS"),
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": redis_url,
@@ -104,6 +105,9 @@ DEFAULTS: dict[str, Any] = {
     # so a crashed importer blocks its account only briefly.
     "IDEABOARD_IMPORT_LEASE_SECONDS": 60,
     "IDEABOARD_SQLITE_BUSY_TIMEOUT_MS": 30_000,
+    # Anonymous visitors' copies of the board, idea and insight pages are kept this long
+    # (ideaboard/pagecache.py); 0 turns the cache off.
+    "IDEABOARD_PAGE_CACHE_SECONDS": 5,
     # Rate limits for customer actions (flask-limiter syntax); tests switch limiting off.
     "IDEABOARD_LIMIT_LOGIN": "10 per minute",
     "IDEABOARD_LIMIT_REGISTER": "5 per minute",

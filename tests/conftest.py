@@ -40,6 +40,9 @@ BASE_CONFIG: dict[str, Any] = {
     "SECRET_KEY": "test-secret-key",
     "RATELIMIT_ENABLED": False,
     "SERVER_NAME": None,
+    # Anonymous pages are cached for a few seconds in production; tests that change something
+    # and look again would see the old page. tests/test_pagecache.py switches it on.
+    "IDEABOARD_PAGE_CACHE_SECONDS": 0,
 }
 
 

@@ -172,7 +172,10 @@ def cast_vote(user: User, idea: Idea, value: int, *, imported: bool = False) -> 
     allowed = idea.voting_open if imported else can_vote(user, idea)
     if not allowed:
         raise VotingClosed(_("Voting on this idea is closed."))
-    db.session.execute(select(Idea.id).where(Idea.id == idea.id).with_for_update())
+    # Lock the idea's row and read its counts afresh under the lock: FOR UPDATE on PostgreSQL;
+    # on SQLite, writers are already serialised by BEGIN IMMEDIATE. The new counts and the
+    # hot rank are then written in one UPDATE.
+    db.session.refresh(idea, ["score", "up_count", "down_count"], with_for_update=True)
     vote = db.session.scalar(select(Vote).where(Vote.user_id == user.id, Vote.idea_id == idea.id))
     old = vote.value if vote is not None else 0
     if old != value:
@@ -183,19 +186,9 @@ def cast_vote(user: User, idea: Idea, value: int, *, imported: bool = False) -> 
         else:
             vote.value = value
             vote.updated_at = utcnow()
-        up_delta = (value == 1) - (old == 1)
-        down_delta = (value == -1) - (old == -1)
-        db.session.execute(
-            update(Idea)
-            .where(Idea.id == idea.id)
-            .values(
-                up_count=Idea.up_count + up_delta,
-                down_count=Idea.down_count + down_delta,
-                score=Idea.score + (value - old),
-            )
-        )
-        db.session.flush()
-        db.session.refresh(idea, ["score", "up_count", "down_count"])
+        idea.up_count += (value == 1) - (old == 1)
+        idea.down_count += (value == -1) - (old == -1)
+        idea.score += value - old
         idea.hot = hot_rank(idea.score, idea.created_at)
         if vote is None and user.active:  # shadow users of social authors follow nothing
             follow_idea(user, idea)

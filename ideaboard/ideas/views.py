@@ -23,6 +23,7 @@ from wtforms import SelectChoice
 from ..accounts.views import safe_next
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
+from ..pagecache import cache_for_visitors
 from . import notifications as notes
 from . import queries, services
 from .forms import ActionForm, CommentForm, IdeaForm
@@ -43,6 +44,7 @@ def _wants_json() -> bool:
 
 
 @bp.get("/")
+@cache_for_visitors
 def index() -> str | tuple[str, int]:
     """Show the board: a tab, filters, a search and one keyset page."""
     args = request.args
@@ -133,6 +135,7 @@ def similar() -> Response:
 
 
 @bp.get("/ideas/<id:idea_id>")
+@cache_for_visitors
 def show(idea_id: int) -> str:
     """Show an idea with its timeline and comments."""
     viewer = _viewer()

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from ..database import utcnow
 from ..ideas.models import Idea, Source
 from ..ideas.services import get_idea
+from ..pagecache import cache_for_visitors
 from ..triage.models import StatusChange
 from . import services
 from .services import WeekCount
@@ -132,12 +133,14 @@ def _source_labels() -> dict[str, str]:
 
 
 @bp.get("/ideas-in-action")
+@cache_for_visitors
 def in_action() -> str:
     """Show the launched ideas with the note that announced each launch."""
     return render_template("insights/in_action.html", launched=services.launched_ideas())
 
 
 @bp.get("/stats")
+@cache_for_visitors
 def stats() -> str:
     """Show how many ideas came in, where they stand and how fast they were answered."""
     figures = services.board_stats()

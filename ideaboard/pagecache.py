@@ -1,0 +1,114 @@
+"""A few seconds' cache of the public pages as anonymous visitors see them ("micro-caching").
+
+Most of a busy board's traffic is people who are not logged in reading the same few pages:
+the Trending tab, a popular idea, a popular search. Rendering one of those pages costs tens of
+milliseconds of template work; serving it again from memory costs well under one. So pages
+that look the same to every anonymous visitor in a language are kept for
+IDEABOARD_PAGE_CACHE_SECONDS (5 by default; 0 switches the cache off):
+
+- only GET/HEAD of the views decorated with `@cache_for_visitors`, only for visitors who are not
+  logged in, who have no flashed message waiting and who did not ask for JSON;
+- the key is the language and the full path with its query string;
+- only complete 200 pages are kept;
+- the per-visitor CSRF token in the page's forms (the vote buttons, the language switch) is
+  rendered as a placeholder and filled in for each visitor on the way out, so a cached page
+  never hands one visitor's token to another. A page that put a real token in its HTML some
+  other way is not kept.
+
+Logged-in people always get a fresh page. What anonymous visitors see may lag a change by up
+to the cache's lifetime (a vote count, a stage); that is the trade.
+
+The pages are kept in flask-caching: in the process (SimpleCache, bounded) by default, or in
+Redis when REDIS_URL is set, so that every web process shares them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_locale
+from flask_caching import Cache
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+cache = Cache()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Unguessable, so that no text on a page (an idea's title, say) can be mistaken for it.
+_CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(12)}"
+_PREFIX = "ib-page:"
+
+
+def init_page_cache(app: Flask) -> None:
+    """Bind the cache to the app and route `csrf_token()` in templates through the placeholder."""
+    app.config.setdefault("IDEABOARD_PAGE_CACHE_SECONDS", 5)
+    redis_url = app.config.get("REDIS_URL")
+    backend: dict[str, Any] = (
+        {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url}
+        if redis_url
+        else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 500}
+    )
+    cache.init_app(app, config={**backend, "CACHE_KEY_PREFIX": _PREFIX})
+    # Flask-WTF offers csrf_token() both as a global and from a context processor; this
+    # processor runs after its one, so templates get the placeholder-aware version.
+    app.jinja_env.globals["csrf_token"] = _template_csrf_token
+    app.context_processor(lambda: {"csrf_token": _template_csrf_token})
+
+
+def _template_csrf_token() -> str:
+    """`csrf_token()` in templates: the placeholder while a page is rendered for the cache."""
+    if g.get("_ib_page_cache_render"):
+        return _CSRF_PLACEHOLDER
+    return generate_csrf()
+
+
+def _cacheable_request() -> bool:
+    if request.method not in ("GET", "HEAD") or current_user.is_authenticated:
+        return False
+    if "_flashes" in session or request.headers.get("X-Requested-With"):
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best != "application/json"
+        or request.accept_mimetypes[best] <= (request.accept_mimetypes["text/html"])
+    )
+
+
+def _fill_in(html: str) -> str:
+    return html.replace(_CSRF_PLACEHOLDER, generate_csrf()) if _CSRF_PLACEHOLDER in html else html
+
+
+def cache_for_visitors(view: F) -> F:
+    """Serve this view's page to anonymous visitors from the cache, refreshed every few seconds.
+
+    The view must return the page as a `str` (a tuple or Response, e.g. an error, is passed
+    through and not kept).
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        seconds = current_app.config["IDEABOARD_PAGE_CACHE_SECONDS"]
+        if not seconds or not _cacheable_request():
+            return view(*args, **kwargs)
+        key = f"{get_locale()}:{request.full_path}"
+        html = cache.get(key)
+        if html is not None:
+            return _fill_in(html)
+        g._ib_page_cache_render = True
+        try:
+            result = view(*args, **kwargs)
+        finally:
+            g._ib_page_cache_render = False
+        if not isinstance(result, str):
+            return result
+        real_token = g.get("csrf_token")  # set if something called generate_csrf directly
+        if not (real_token and real_token in result):
+            cache.set(key, result, timeout=seconds)
+        return _fill_in(result)
+
+    return cast(F, wrapper)
