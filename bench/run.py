@@ -393,7 +393,9 @@ def run_scaling(kind: str, scale: Scale, report: Report, log: Path, main_url: st
             "search": [_search_path(q) for q in plans.SEARCHES],
         }
         http: dict[str, dict[str, Any]] = {}
-        with server.gunicorn(url, workers=2, log=log) as base:
+        # The page cache off: this measures what each page costs to build as the board grows.
+        no_cache = {"IDEABOARD_PAGE_CACHE_SECONDS": "0"}
+        with server.gunicorn(url, workers=2, log=log, env=no_cache) as base:
             for name, endpoint_paths in paths.items():
                 script = wrk.paths_script(endpoint_paths)
                 wrk.run(name, base, script, duration=1, connections=16)
@@ -431,31 +433,34 @@ def judge(report: Report) -> None:
     """Compare with issue 5's targets."""
     targets = []
     sqlite = {r["name"]: r for r in report.pages.get("sqlite", [])}
-    if "trending" in sqlite:
-        t = sqlite["trending"]
-        targets.append(
-            {
-                "target": "SQLite Trending ≥ 35 % of ceiling req/s",
-                "measured": f"{t['ratio'] * 100:.1f} %",
-                "met": t["ratio"] >= 0.35,
-            }
-        )
-        targets.append(
-            {
-                "target": "SQLite Trending p99 ≤ 50 ms at 16 connections",
-                "measured": f"{t['p99_ms']:.1f} ms",
-                "met": t["p99_ms"] <= 50,
-            }
-        )
-    if "search" in sqlite:
-        s = sqlite["search"]
-        targets.append(
-            {
-                "target": "SQLite search p95 ≤ 30 ms",
-                "measured": f"{s['p95_ms']:.1f} ms",
-                "met": s["p95_ms"] <= 30,
-            }
-        )
+    # Judged as deployed (anonymous pages cached for a few seconds); the same targets with the
+    # cache off are listed too, so the cost of a cache miss is never hidden.
+    for suffix, how in (("", "as deployed"), (" (no cache)", "page cache off")):
+        if f"trending{suffix}" in sqlite:
+            t = sqlite[f"trending{suffix}"]
+            targets.append(
+                {
+                    "target": f"SQLite Trending ≥ 35 % of ceiling req/s ({how})",
+                    "measured": f"{t['ratio'] * 100:.1f} %",
+                    "met": t["ratio"] >= 0.35,
+                }
+            )
+            targets.append(
+                {
+                    "target": f"SQLite Trending p99 ≤ 50 ms at 16 connections ({how})",
+                    "measured": f"{t['p99_ms']:.1f} ms",
+                    "met": t["p99_ms"] <= 50,
+                }
+            )
+        if f"search{suffix}" in sqlite:
+            q = sqlite[f"search{suffix}"]
+            targets.append(
+                {
+                    "target": f"SQLite search p95 ≤ 30 ms ({how})",
+                    "measured": f"{q['p95_ms']:.1f} ms",
+                    "met": q["p95_ms"] <= 30,
+                }
+            )
     pg = {r["name"]: r for r in report.pages.get("postgresql", [])}
     if "vote" in pg:
         v = pg["vote"]
@@ -496,6 +501,10 @@ def markdown(report: Report) -> str:
             f"## Pages (gunicorn -w 2, wrk -t2 -c16 -d{report.duration:g}s, loopback, best of "
             f"{ROUNDS} interleaved rounds)",
             "",
+            "Rows marked (no cache) come from a second server in the same rounds with "
+            "IDEABOARD_PAGE_CACHE_SECONDS=0: what a logged-in reader or a cache miss costs. "
+            "The others are the app as deployed: anonymous pages kept 5 s.",
+            "",
             "| database | endpoint | req/s | p50 ms | p95 ms | p99 ms | of ceiling | errors |",
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
@@ -531,7 +540,8 @@ def markdown(report: Report) -> str:
         out.append("")
     if report.scaling:
         out += [
-            "## How cost grows (gunicorn -w 2, wrk -c16; query = list_ideas in-process, median)",
+            "## How cost grows (gunicorn -w 2, page cache off, wrk -c16; query = list_ideas "
+            "in-process, median)",
             "",
             "| database | ideas | trending req/s · p99 | deep page req/s · p99 "
             "| search req/s · p99 "
