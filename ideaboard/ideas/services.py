@@ -163,8 +163,8 @@ def cast_vote(user: User, idea: Idea, value: int, *, imported: bool = False) -> 
     """Set the user's vote on the idea to 1, -1 or 0 (withdraw); return the new tally.
 
     `imported` marks a vote taken from a social post on behalf of its author's shadow user.
-    The idea row is locked first (FOR UPDATE on PostgreSQL; SQLite writers are serialised by
-    BEGIN IMMEDIATE), so the stored counts move with the vote rows under any concurrency.
+    The idea row is locked first, so the stored counts move with the vote rows under any
+    concurrency.
     """
     if type(value) is not int or value not in VOTE_VALUES:
         raise ValidationFailed(_("A vote is 1 (up), -1 (down) or 0 (withdraw)."), field="value")
@@ -172,28 +172,39 @@ def cast_vote(user: User, idea: Idea, value: int, *, imported: bool = False) -> 
     allowed = idea.voting_open if imported else can_vote(user, idea)
     if not allowed:
         raise VotingClosed(_("Voting on this idea is closed."))
-    # Lock the idea's row and read its counts afresh under the lock: FOR UPDATE on PostgreSQL;
-    # on SQLite, writers are already serialised by BEGIN IMMEDIATE. The new counts and the
-    # hot rank are then written in one UPDATE.
-    db.session.refresh(idea, ["score", "up_count", "down_count"], with_for_update=True)
-    vote = db.session.scalar(select(Vote).where(Vote.user_id == user.id, Vote.idea_id == idea.id))
-    old = vote.value if vote is not None else 0
+    # Lock the idea's row and read its counts under the lock (FOR UPDATE on PostgreSQL; on
+    # SQLite, writers are already serialised by BEGIN IMMEDIATE), then read the user's vote
+    # in a statement of its own: on PostgreSQL a statement that waited for the lock still
+    # sees other tables as they were when it started, so a vote committed meanwhile by the
+    # same user racing themselves would be missed. The writes are plain statements, not the
+    # unit of work (a vote is the busiest write on the board); ORM-enabled UPDATE/DELETE
+    # keep any loaded Idea and Vote objects in step.
+    counts = db.session.execute(
+        select(Idea.score, Idea.up_count, Idea.down_count)
+        .where(Idea.id == idea.id)
+        .with_for_update()
+    ).one()
+    mine = (Vote.user_id == user.id) & (Vote.idea_id == idea.id)
+    current_value = db.session.scalar(select(Vote.value).where(mine))
+    old = current_value or 0
+    up = counts.up_count + (value == 1) - (old == 1)
+    down = counts.down_count + (value == -1) - (old == -1)
+    score = counts.score + value - old
     if old != value:
-        if vote is None:
-            db.session.add(Vote(user_id=user.id, idea_id=idea.id, value=value))
+        if current_value is None:
+            db.session.execute(insert(Vote).values(user_id=user.id, idea_id=idea.id, value=value))
         elif value == 0:
-            db.session.delete(vote)
+            db.session.execute(delete(Vote).where(mine))
         else:
-            vote.value = value
-            vote.updated_at = utcnow()
-        idea.up_count += (value == 1) - (old == 1)
-        idea.down_count += (value == -1) - (old == -1)
-        idea.score += value - old
-        idea.hot = hot_rank(idea.score, idea.created_at)
-        if vote is None and user.active:  # shadow users of social authors follow nothing
+            db.session.execute(update(Vote).where(mine).values(value=value, updated_at=utcnow()))
+        db.session.execute(
+            update(Idea)
+            .where(Idea.id == idea.id)
+            .values(up_count=up, down_count=down, score=score, hot=hot_rank(score, idea.created_at))
+        )
+        if current_value is None and user.active:  # shadow users of social authors follow nothing
             follow_idea(user, idea)
-        db.session.flush()
-    return VoteTally(score=idea.score, up=idea.up_count, down=idea.down_count, my_vote=value)
+    return VoteTally(score=score, up=up, down=down, my_vote=value)
 
 
 def notify_followers(
