@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 
+import cachelib.simple
 import pytest
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
@@ -25,8 +26,8 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 @pytest.fixture
 def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
-    """This module's app keeps anonymous pages for one second."""
-    app = app_factory(IDEABOARD_PAGE_CACHE_SECONDS=1)
+    """This module's app keeps anonymous pages for a minute (tests move the cache's clock)."""
+    app = app_factory(IDEABOARD_PAGE_CACHE_SECONDS=60)
     with app.app_context():
         cache.clear()
         yield app
@@ -39,7 +40,7 @@ def _retitle(idea_id: int, title: str) -> None:
 
 
 def test_anonymous_visitors_get_the_cached_page_until_it_expires(
-    app: Flask, make_idea, make_user
+    app: Flask, make_idea, make_user, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     idea_id = make_idea(title="Dark mode for the dashboard").id
     reader = make_user()
@@ -55,7 +56,8 @@ def test_anonymous_visitors_get_the_cached_page_until_it_expires(
     login(signed_in, reader)
     assert "Night theme everywhere" in signed_in.get("/").get_data(as_text=True)
 
-    time.sleep(1.1)
+    later = time.time() + 61  # the cache's clock, a minute on
+    monkeypatch.setattr(cachelib.simple, "time", lambda: later)
     assert "Night theme everywhere" in visitor.get("/").get_data(as_text=True)
 
 
