@@ -35,6 +35,8 @@ from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from .web import wants_json
+
 cache = Cache()
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,11 +74,7 @@ def _cacheable_request() -> bool:
         return False
     if "_flashes" in session or request.headers.get("X-Requested-With"):
         return False
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return (
-        best != "application/json"
-        or request.accept_mimetypes[best] <= (request.accept_mimetypes["text/html"])
-    )
+    return not wants_json()
 
 
 def _fill_in(html: str) -> str:

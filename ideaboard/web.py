@@ -72,12 +72,13 @@ def _load_user(user_id: str) -> User | None:
 
 @login_manager.unauthorized_handler
 def _unauthorized():  # type: ignore[no-untyped-def]
-    if _wants_json() or request.headers.get("X-Requested-With") == "fetch":
+    if wants_json() or request.headers.get("X-Requested-With") == "fetch":
         return error_response(401, "unauthorized", _("Please log in first."))
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """Whether the caller is a script: an /api/ path, or JSON preferred over HTML."""
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -89,7 +90,7 @@ def _wants_json() -> bool:
 
 def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
     """Answer an error as JSON for API and script callers, as a page for people."""
-    if _wants_json():
+    if wants_json():
         body: dict[str, Any] = {"code": code, "message": message}
         if fields:
             body["fields"] = fields

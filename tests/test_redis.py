@@ -45,3 +45,30 @@ def test_login_rate_limit_is_counted_in_redis_across_app_instances(app_factory, 
     keys = redis.Redis.from_url(redis_url).keys(f"*{prefix}*")
     assert keys, "the limiter stored nothing in Redis"
     redis.Redis.from_url(redis_url).delete(*keys)
+
+
+def test_anonymous_pages_are_shared_through_redis_across_app_instances(
+    app_factory, make_idea, redis_url
+):
+    """With REDIS_URL, every web process serves the same cached copy of a page."""
+    from sqlalchemy import update
+
+    from ideaboard.extensions import db
+    from ideaboard.ideas.models import Idea
+    from ideaboard.pagecache import cache
+
+    config = {"REDIS_URL": redis_url, "IDEABOARD_PAGE_CACHE_SECONDS": 60}
+    first, second = app_factory(**config), app_factory(**config)
+    with first.app_context():
+        cache.clear()
+    idea_id = make_idea(title="Shared page in Redis").id
+    path = f"/?q=Shared&t={uuid.uuid4().hex}"  # a key no earlier run left behind
+    assert "Shared page in Redis" in first.test_client().get(path).get_data(as_text=True)
+    db.session.execute(update(Idea).where(Idea.id == idea_id).values(title="Shared page renamed"))
+    db.session.commit()
+    # The second process never rendered this page: it can only have it from Redis.
+    page = second.test_client().get(path).get_data(as_text=True)
+    assert "Shared page in Redis" in page
+    assert "csrf-placeholder" not in page
+    with first.app_context():
+        cache.clear()
