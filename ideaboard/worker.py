@@ -40,8 +40,10 @@ from .database import utcnow, write_intent
 from .extensions import db
 from .social.connectors import Connector, FetchError
 from .social.jobs import connector_for, ensure_default_account, run_import, worker_name
-from .social.jobs import deliver_due  # isort: skip  # the delivery job (moves with the outbox)
 from .social.models import SocialAccount
+
+# The outbox's delivery job: the one line to change when it moves to its own package.
+from .social.jobs import deliver_due  # isort: skip
 
 logger = logging.getLogger(__name__)
 
