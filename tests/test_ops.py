@@ -241,3 +241,16 @@ def test_metrics_without_a_token_configured_refuse_every_remote_client(
     client = app.test_client()
     response = client.get("/metrics", environ_base=OUTSIDER, headers={"Authorization": "Bearer "})
     assert response.status_code == 403
+
+
+def test_health_checks_are_not_rate_limited(app_factory: Callable[..., Flask]) -> None:
+    app = app_factory(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_DEFAULT="1 per minute",
+        RATELIMIT_APPLICATION="2 per minute",
+        IDEABOARD_METRICS=True,
+    )
+    client = app.test_client()
+    statuses = [client.get(path).status_code for path in ("/healthz", "/readyz", "/metrics") * 3]
+    assert 429 not in statuses
+    assert [client.get("/stats").status_code for _ in range(3)][-1] == 429  # the limit is on
