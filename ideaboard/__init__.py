@@ -70,6 +70,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reply_templates_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(cli_bp)
+    from .ops import init_ops
+
+    init_ops(app)  # /healthz, /readyz, /metrics
     web.init_web(app)
     if app.config.get("IDEABOARD_BENCH"):
         from .benchmark import init_benchmark

@@ -171,16 +171,15 @@ def worker(interval: float | None, once: bool) -> None:
 
     from flask import current_app
 
-    from .social import jobs
+    from .worker import Worker, configure_logging
 
+    configure_logging()
     stop = threading.Event()
 
-    def _stop(signum: int, _frame: object) -> None:
-        click.echo(f"Stopping on signal {signum}…")
-        stop.set()
+    def _stop(_signum: int, _frame: object) -> None:
+        stop.set()  # the loop logs and stops after the mention or row in hand
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     every = interval or float(current_app.config["IDEABOARD_WORKER_INTERVAL_SECONDS"])
-    click.echo(f"Worker {jobs.worker_name()} running every {every:g} s. Ctrl-C stops it.")
-    jobs.run_worker(stop, interval=every, once=once)
+    Worker(stop, interval=every, once=once).run()

@@ -51,6 +51,8 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_X_TIMEOUT_SECONDS"),
         **_env_number("IDEABOARD_WORKER_INTERVAL_SECONDS"),
         **_env_number("IDEABOARD_PAGE_CACHE_SECONDS"),
+        **_env_number("IDEABOARD_WORKER_STALE_SECONDS"),
+        **_env_number("IDEABOARD_WORKER_BACKOFF_MAX_SECONDS"),
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": redis_url,
@@ -70,6 +72,10 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         # The built-in sandbox X API, mounted at /x-sandbox (demo and tests; never with real
         # credentials).
         "IDEABOARD_X_SANDBOX": os.environ.get("IDEABOARD_X_SANDBOX", "") in ("1", "true", "yes"),
+        # Prometheus metrics at /metrics (ideaboard/ops.py): off unless set; then loopback
+        # clients, or any client with `Authorization: Bearer <IDEABOARD_METRICS_TOKEN>`.
+        "IDEABOARD_METRICS": os.environ.get("IDEABOARD_METRICS", "") in ("1", "true", "yes"),
+        "IDEABOARD_METRICS_TOKEN": os.environ.get("IDEABOARD_METRICS_TOKEN") or None,
         # The bare ceiling endpoint /_bench/ceiling for bench/run.py (never in production).
         "IDEABOARD_BENCH": os.environ.get("IDEABOARD_BENCH", "") in ("1", "true", "yes"),
     }
@@ -97,6 +103,10 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_X_COST_LINK": 0.05,
     "IDEABOARD_X_OVERLAP_MINUTES": 10,
     "IDEABOARD_WORKER_INTERVAL_SECONDS": 15,
+    # A worker whose last heartbeat is older than this counts as stopped (/readyz, staff pages).
+    "IDEABOARD_WORKER_STALE_SECONDS": 120,
+    # The worker waits 1, 2, 4, … seconds (with jitter) after database errors, at most this.
+    "IDEABOARD_WORKER_BACKOFF_MAX_SECONDS": 60,
     "IDEABOARD_X_TIMEOUT_SECONDS": 10.0,
     # A row still 'sending' after this long belongs to a sender that died; it is looked up
     # on X and sent again if missing. Must be well above the X client's timeout.

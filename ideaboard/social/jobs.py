@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
 import threading
 from collections.abc import Callable
@@ -283,28 +282,3 @@ def deliver_due(
         if close is not None:
             close()
     return result
-
-
-def run_worker(stop: threading.Event, *, interval: float, once: bool = False) -> None:
-    """Poll every account and deliver the outbox until stop is set."""
-    name = worker_name()
-    rng = random.Random()  # noqa: S311 - jitter between polls, not security
-    logger.info("worker %s started", name)
-    while not stop.is_set():
-        ensure_default_account()
-        accounts = list(db.session.scalars(select(SocialAccount).where(SocialAccount.active)))
-        db.session.commit()
-        for account in accounts:
-            connector = connector_for(account)
-            try:
-                run_import(account, connector, owner=name)
-            except FetchError:
-                pass  # recorded on the account; try again next round
-            finally:
-                connector.close()
-        deliver_due(worker=name, stop=stop)
-        db.session.remove()
-        if once:
-            break
-        stop.wait(interval + rng.uniform(0, interval / 5))
-    logger.info("worker %s stopped", name)

@@ -16,6 +16,7 @@ from ..api.models import Webhook
 from ..database import utcnow
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
+from ..heartbeat import worker_status
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
 from ..triage.permissions import staff_required
@@ -50,6 +51,7 @@ def outbox_list() -> str:
         states=[s.value for s in OutboxState],
         counts=counts,
         action_form=ActionForm(),
+        worker=worker_status(),
     )
 
 
@@ -112,7 +114,7 @@ def accounts() -> str:
         form = AccountForm(prefix=f"a{account.id}", obj=account)
         rows.append((account, posts or 0, outbox.spend_this_month(account.id, now), waiting, form))
     log = list(db.session.scalars(select(MentionLog).order_by(MentionLog.id.desc()).limit(PAGE)))
-    return render_template("social/accounts.html", rows=rows, log=log)
+    return render_template("social/accounts.html", rows=rows, log=log, worker=worker_status(now))
 
 
 @bp.post("/accounts/<id:account_id>")
