@@ -118,7 +118,8 @@ def x_credentials_set(app: Flask) -> list[str]:
 def _mount_sandbox(app: Flask) -> None:
     """Serve the sandbox X API under /x-sandbox; refuse when any real X credential is set.
 
-    The only place IdeaBoard imports the sandboxes package (tests/test_layout.py checks).
+    The only place IdeaBoard imports the sandboxes package
+    (tests/social/test_sandbox_boundary.py checks).
     """
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
