@@ -2,7 +2,7 @@
 
 Run it on its own (``python -m sandboxes.x --db instance/x_sandbox.sqlite``) or
 mount it under a prefix of another WSGI app; point tweepy at it with
-``ideaboard.social.x_client.make_x_client(..., api_url=...)``.
+its base URL (IdeaBoard: ``IDEABOARD_X_API_URL``). It imports nothing from IdeaBoard.
 """
 
 from __future__ import annotations
