@@ -65,10 +65,10 @@ def demo(if_empty: bool, seed: int) -> None:
     )
     from flask import current_app
 
-    if current_app.config.get("IDEABOARD_X_SANDBOX_DB"):
+    if "x_sandbox" in current_app.extensions:
         from .demo import seed_sandbox
 
-        posted = seed_sandbox(current_app.config["IDEABOARD_X_SANDBOX_DB"])
+        posted = seed_sandbox(current_app.extensions["x_sandbox"])
         click.echo(f"Sandbox X: posted {posted} demo mentions (see /x-sandbox/sandbox/).")
     click.echo(f"Staff login: staff@example.com / {DEMO_PASSWORD}")
     click.echo(f"Admin login: admin@example.com / {DEMO_PASSWORD}")

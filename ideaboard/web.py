@@ -268,7 +268,8 @@ def init_web(app: Flask) -> None:
             429: _("Too many requests. Please wait a moment and try again."),
         }
         message = messages.get(status, error.description or error.name)
-        code = error.name.lower().replace(" ", "_")
+        codes = {413: "too_large"}
+        code = codes.get(status) or error.name.lower().replace(" ", "_")
         return error_response(status, code, message)
 
     @app.errorhandler(Exception)

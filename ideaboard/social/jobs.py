@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ..config import check_x_api_url
 from ..database import utcnow, write_intent
 from ..extensions import db
 from . import importer, outbox
@@ -46,13 +47,18 @@ def _credential(account: SocialAccount | None, name: str) -> str | None:
 
 
 def x_api_url() -> str | None:
-    """Return the base URL the X client talks to (None: X itself)."""
+    """Return the base URL the X client talks to (None: X itself).
+
+    Refused (RuntimeError) when it is plain http to another machine: see check_x_api_url.
+    """
     config = current_app.config
+    url = None
     if config.get("IDEABOARD_X_API_URL"):
-        return str(config["IDEABOARD_X_API_URL"])
-    if config.get("IDEABOARD_X_SANDBOX"):
-        return str(config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + "/x-sandbox"
-    return None
+        url = str(config["IDEABOARD_X_API_URL"])
+    elif config.get("IDEABOARD_X_SANDBOX"):
+        url = str(config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + "/x-sandbox"
+    check_x_api_url(url)
+    return url
 
 
 def connector_for(account: SocialAccount) -> XConnector:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from ideaboard.social.sandbox import SandboxStore, create_sandbox_app, set_rate_limits
+from sandboxes.x import SandboxStore, create_sandbox_app, set_rate_limits
 
 BRAND_ID = "1500000000000000001"
 BRAND_USERNAME = "hanbit"
