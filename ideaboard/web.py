@@ -24,7 +24,7 @@ from flask_babel import format_datetime, format_timedelta, get_locale, get_trans
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
 from .accounts.models import User
@@ -35,6 +35,7 @@ from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE
 from .ideas import permissions
 from .social import labels as social_labels
 from .triage import labels as triage_labels
+from .urls import public_url_for
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +222,7 @@ def init_web(app: Flask) -> None:
         get_locale=get_locale,
         vote_texts=_vote_texts,
         label=label,
+        public_url_for=public_url_for,
         language_names=LANGUAGE_NAMES,
         outbox_state_label=social_labels.outbox_state_label,
         mention_outcome_label=social_labels.mention_outcome_label,
@@ -257,6 +259,9 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         db.session.rollback()
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URLs can be built for it, so no page either.
+            return Response(_("The request could not be understood."), 400, mimetype="text/plain")
         status = error.code or 500
         messages = {
             400: _("The request could not be understood."),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
 from ..ideas.models import Comment, Idea, Source
 from ..social.models import OutboxMessage, OutboxState
 from ..triage.models import Stage, StatusChange
+from ..urls import idea_url
 from .schemas import (
     Author,
     CommentOut,
@@ -16,11 +15,6 @@ from .schemas import (
     StageOut,
     StatusChangeOut,
 )
-
-
-def public_url(path: str) -> str:
-    """Return path as an absolute URL on IDEABOARD_PUBLIC_URL."""
-    return str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + path
 
 
 def idea_author(idea: Idea) -> Author:
@@ -47,7 +41,7 @@ def idea_out(idea: Idea) -> IdeaOut:
         author=idea_author(idea),
         created_at=idea.created_at,
         updated_at=idea.updated_at,
-        url=public_url(f"/ideas/{idea.id}"),
+        url=idea_url(idea),
     )
 
 

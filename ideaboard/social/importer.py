@@ -23,6 +23,7 @@ from ..ideas.queries import similar_ideas
 from ..ideas.ranking import hot_rank
 from ..ideas.search import overlap, terms_of
 from ..text import render_markdown, truncate
+from ..urls import idea_url
 from .compose import compose_ack
 from .connectors import Mention
 from .models import (
@@ -115,10 +116,6 @@ def identity_for(mention: Mention) -> SocialIdentity:
     return identity
 
 
-def _public_url(idea: Idea) -> str:
-    return f"{str(current_app.config['IDEABOARD_PUBLIC_URL']).rstrip('/')}/ideas/{idea.id}"
-
-
 def enqueue_ack(
     account: SocialAccount, idea: Idea, post_id: str, lang: str | None, kind: str
 ) -> None:
@@ -130,7 +127,7 @@ def enqueue_ack(
     text = compose_ack(
         kind,
         lang=lang,
-        url=_public_url(idea) if words.include_link else "",
+        url=idea_url(idea) if words.include_link else "",
         signature=account.signature,
         template=words.text,
     )

@@ -27,6 +27,7 @@ from ..social import reply_templates
 from ..social.compose import compose_launch, compose_stage_reply
 from ..social.models import OutboxKind, OutboxMessage
 from ..text import check_length, clean_text, render_markdown
+from ..urls import idea_path, idea_url
 from .models import IdeaEdit, Stage, StageTransition, StatusChange, Team
 
 NOTE_MAX = 5_000
@@ -79,11 +80,6 @@ def clean_note(note: str) -> str:
     return note
 
 
-def _public_url(idea: Idea) -> str:
-    base = str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/")
-    return f"{base}/ideas/{idea.id}"
-
-
 def enqueue_stage_echo(
     change: StatusChange, ideas: Iterable[Idea], by: User
 ) -> list[OutboxMessage]:
@@ -102,7 +98,7 @@ def enqueue_stage_echo(
             stage_name=stage.name,
             lang=lang,
             title=idea.title,
-            url=_public_url(target_idea) if words.include_link else "",
+            url=idea_url(target_idea) if words.include_link else "",
             signature=by.display_initials,
             template=words.text,
         )
@@ -149,7 +145,7 @@ def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[Outbo
             text=compose_launch(
                 lang=lang,
                 title=idea.title,
-                url=_public_url(idea) if words.include_link else "",
+                url=idea_url(idea) if words.include_link else "",
                 author=author,
                 template=words.text,
             ),
@@ -292,7 +288,7 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
     message = note.strip() or _(
         "Merged into [%(title)s](%(url)s): follow that idea for updates; your vote moved there.",
         title=target.title,
-        url=f"/ideas/{target.id}",
+        url=idea_path(target),
     )
     change = change_stage(duplicate, find_stage("duplicate"), message, by, check_workflow=False)
     db.session.add(
