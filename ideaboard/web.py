@@ -73,14 +73,18 @@ def _load_user(user_id: str) -> User | None:
 
 @login_manager.unauthorized_handler
 def _unauthorized():  # type: ignore[no-untyped-def]
-    if wants_json() or request.headers.get("X-Requested-With") == "fetch":
+    if wants_json():
         return error_response(401, "unauthorized", _("Please log in first."))
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 def wants_json() -> bool:
-    """Whether the caller is a script: an /api/ path, or JSON preferred over HTML."""
-    if request.path.startswith("/api/"):
+    """Whether the caller wants JSON, not a page: the one check every view and handler uses.
+
+    Yes for an /api/ path, for the site's own scripts (`X-Requested-With: fetch`), and when
+    the Accept header prefers JSON to HTML.
+    """
+    if request.path.startswith("/api/") or request.headers.get("X-Requested-With") == "fetch":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return (

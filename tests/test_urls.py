@@ -87,7 +87,7 @@ def test_a_forged_host_never_reaches_pages_feeds_or_the_api(app: Flask, make_use
         assert EVIL not in body, path
     feed = client.get("/feeds/status.atom").get_data(as_text=True)
     assert f'href="{PUBLIC}/feeds/status.atom"' in feed
-    assert f"tag:ideas.example.com," in feed
+    assert "tag:ideas.example.com," in feed
     api = client.get(f"/api/v1/ideas/{idea_id}").get_json()
     assert api["url"] == f"{PUBLIC}/ideas/{idea_id}"
     page = client.get(f"/ideas/{idea_id}").get_data(as_text=True)

@@ -24,6 +24,7 @@ from ..accounts.views import safe_next
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..pagecache import cache_for_visitors
+from ..web import wants_json
 from . import notifications as notes
 from . import queries, services
 from .forms import ActionForm, CommentForm, IdeaForm
@@ -34,13 +35,6 @@ bp = Blueprint("ideas", __name__)
 
 def _viewer() -> Any:
     return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def _wants_json() -> bool:
-    return (
-        request.accept_mimetypes.best == "application/json"
-        or request.headers.get("X-Requested-With") == "fetch"
-    )
 
 
 @bp.get("/")
@@ -165,7 +159,7 @@ def vote(idea_id: int) -> Response | tuple[Response, int]:
         raise ValidationFailed(_("A vote is 1 (up), -1 (down) or 0 (withdraw)."), "value") from None
     tally = services.cast_vote(current_user._get_current_object(), idea, value)
     db.session.commit()
-    if _wants_json():
+    if wants_json():
         return jsonify(score=tally.score, up=tally.up, down=tally.down, my_vote=tally.my_vote)
     back = request.form.get("next") or url_for("ideas.show", idea_id=idea.id)
     return redirect(safe_next(back))
