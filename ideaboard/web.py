@@ -223,6 +223,7 @@ def init_web(app: Flask) -> None:
         can_vote=permissions.can_vote,
         can_comment=permissions.can_comment,
         can_triage=permissions.can_triage,
+        can_administer=permissions.can_administer,
         get_locale=get_locale,
         vote_texts=_vote_texts,
         label=label,

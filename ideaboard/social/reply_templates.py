@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -16,7 +15,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..ideas.forms import ActionForm
 from ..triage.models import Stage
-from ..triage.permissions import staff_required
+from ..triage.permissions import admin_required, staff_required
 from .compose import (
     ACK_TEMPLATES,
     FALLBACK_TEMPLATE,
@@ -131,11 +130,9 @@ def index() -> str:
 
 
 @bp.post("/")
-@staff_required
+@admin_required
 def save() -> Response | tuple[str, int]:
     """Save (or, with reset, delete) the admin's wording for one kind/stage/lang."""
-    if not current_user.is_admin:
-        abort(403)
     ActionForm().validate_on_submit()
     kind = request.form.get("kind", "")
     stage_slug = request.form.get("stage_slug", "") if kind == "stage" else ""

@@ -18,6 +18,7 @@ from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
+from ..ideas.permissions import can_administer
 from ..triage.permissions import staff_required
 from . import outbox
 from .forms import AccountForm
@@ -119,7 +120,7 @@ def accounts() -> str:
 @staff_required
 def account_save(account_id: int) -> Response:
     """Change an account's tags, signature, moderation, acknowledgements and cap (admins)."""
-    if not current_user.is_admin:
+    if not can_administer(current_user):
         flash(_("Only admins can change account settings."), "error")
         return redirect(url_for("social.accounts"))
     account = db.session.get(SocialAccount, account_id)

@@ -20,7 +20,7 @@ from ..database import utcnow
 from ..errors import Conflict, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..ideas.models import Follow, Idea, NotificationKind, Source, Vote
-from ..ideas.permissions import can_triage
+from ..ideas.permissions import can_administer, can_triage
 from ..ideas.ranking import hot_rank
 from ..ideas.services import clean_title, find_category, notify_followers
 from ..social import reply_templates
@@ -404,7 +404,7 @@ def record_official_comment(idea: Idea, when: datetime) -> None:
 
 
 def _require_admin(user: User) -> None:
-    if not (user.is_authenticated and user.is_admin):
+    if not can_administer(user):
         raise PermissionDenied(_("Only admins can change the workflow."))
 
 
