@@ -16,6 +16,7 @@ from ..api import services as api_services
 from ..api.forms import TokenForm
 from ..errors import DomainError
 from ..extensions import db, limiter
+from ..forms import apply_domain_error
 from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE
 from ..ideas import queries
 from ..ideas.forms import ActionForm
@@ -49,7 +50,7 @@ def register() -> Response | str | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "email").errors.append(error.message)
+            apply_domain_error(form, error, "email")
         except IntegrityError:
             db.session.rollback()
             form.email.errors.append(_("An account with this e-mail address already exists."))
@@ -137,7 +138,7 @@ def token_create() -> str | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.name.errors.append(error.message)
+            apply_domain_error(form, error, "name")
         else:
             return _profile(new_token=secret)
     return _profile(token_form=form), 422
@@ -219,7 +220,7 @@ def save_locale() -> Response | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.locale.errors.append(error.message)
+            apply_domain_error(form, error, "locale")
         else:
             refresh()  # say it in the language just chosen
             flash(_("Your language setting is saved."), "success")

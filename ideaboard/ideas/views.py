@@ -23,6 +23,7 @@ from wtforms import SelectChoice
 from ..accounts.views import safe_next
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
+from ..forms import apply_domain_error
 from ..pagecache import cache_for_visitors
 from ..web import wants_json
 from . import notifications as notes
@@ -101,7 +102,7 @@ def submit() -> Response | str | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "title").errors.append(error.message)
+            apply_domain_error(form, error, "title")
         else:
             flash(_("Thank you! Your idea is on the board."), "success")
             return redirect(url_for("ideas.show", idea_id=idea.id))
@@ -179,7 +180,7 @@ def comment(idea_id: int) -> Response | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.body.errors.append(error.message)
+            apply_domain_error(form, error, "body")
         else:
             flash(_("Your comment is posted."), "success")
             return redirect(url_for("ideas.show", idea_id=idea.id, _anchor=f"comment-{added.id}"))

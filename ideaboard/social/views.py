@@ -16,6 +16,7 @@ from ..api.models import Webhook
 from ..database import utcnow
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
+from ..forms import apply_domain_error
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
 from ..ideas.permissions import can_administer
@@ -191,7 +192,7 @@ def webhook_create() -> str | tuple[str, int]:
             db.session.commit()
         except ValidationFailed as error:  # PermissionDenied stays a 403
             db.session.rollback()
-            getattr(form, error.field or "url", form.url).errors.append(error.message)
+            apply_domain_error(form, error, "url")
         else:
             return _webhooks_page(created=hook), 201
     return _webhooks_page(form=form), 422

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..forms import apply_domain_error
 from ..ideas.forms import ActionForm
 from . import queries, services
 from .forms import StageEditForm, TeamForm
@@ -64,7 +65,7 @@ def _save(form: StageEditForm, stage: Stage | None) -> Response | tuple[str, int
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
+            apply_domain_error(form, error, "name")
         else:
             flash(_("The stage is saved."), "success")
             return redirect(url_for("triage.workflow"))
@@ -117,7 +118,7 @@ def add_team() -> Response | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
+            apply_domain_error(form, error, "name")
         else:
             flash(_("The team is added."), "success")
             return redirect(url_for("triage.workflow"))

@@ -16,6 +16,7 @@ from ..accounts.models import User
 from ..database import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..forms import apply_domain_error
 from ..ideas import queries as idea_queries
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
@@ -138,8 +139,7 @@ def _act(idea: Idea, form: Any, name: str, action: Any, success: str) -> Respons
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            field = getattr(form, error.field or "", None) or next(iter(form))
-            field.errors = [*field.errors, error.message]
+            apply_domain_error(form, error, next(iter(form)).short_name)
         else:
             flash(success, "success")
             return redirect(url_for("triage.idea", idea_id=idea.id))
