@@ -89,7 +89,6 @@ DEFAULTS: dict[str, Any] = {
     # WTForms' own messages ("This field is required.") in the reader's language.
     "WTF_I18N_ENABLED": True,
     "BABEL_DEFAULT_TIMEZONE": "UTC",
-    "IDEABOARD_LOCALES": ["en", "ko"],
     "IDEABOARD_PAGE_SIZE": 20,
     # Ideas without an answer after this many hours are marked overdue in the staff inbox.
     "IDEABOARD_RESPONSE_TARGET_HOURS": 24,

@@ -31,7 +31,7 @@ from .accounts.models import User
 from .database import utcnow
 from .errors import DomainError
 from .extensions import db, login_manager
-from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE
+from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE, SUPPORTED_LOCALES
 from .ideas import permissions
 from .social import labels as social_labels
 from .triage import labels as triage_labels
@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 def default_locale() -> str:
     """Return the site's language (IDEABOARD_DEFAULT_LOCALE, e.g. "ko" or "ko-KR")."""
-    locales = current_app.config["IDEABOARD_LOCALES"]
+    locales = SUPPORTED_LOCALES
     wanted = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"]).replace("_", "-")
     for candidate in (wanted, wanted.split("-")[0].lower()):
         if candidate in locales:
@@ -52,7 +52,7 @@ def default_locale() -> str:
 
 def select_locale() -> str | None:
     """Pick the user's setting, else the switcher's cookie, else the browser's, else the site's."""
-    locales = current_app.config["IDEABOARD_LOCALES"]
+    locales = SUPPORTED_LOCALES
     if not has_request_context():
         return default_locale()
     if current_user and current_user.is_authenticated and current_user.locale in locales:
@@ -60,7 +60,7 @@ def select_locale() -> str | None:
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in locales:
         return chosen
-    return request.accept_languages.best_match(locales) or default_locale()
+    return request.accept_languages.best_match(list(locales)) or default_locale()
 
 
 @login_manager.user_loader
@@ -245,7 +245,7 @@ def init_web(app: Flask) -> None:
             if "unread" not in g:
                 g.unread = unread_count(current_user)
             count = g.unread
-        return {"unread_notifications": count, "locales": app.config["IDEABOARD_LOCALES"]}
+        return {"unread_notifications": count, "locales": SUPPORTED_LOCALES}
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]

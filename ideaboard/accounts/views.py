@@ -17,7 +17,7 @@ from ..api.forms import TokenForm
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error
-from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE
+from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, SUPPORTED_LOCALES
 from ..ideas import queries
 from ..ideas.forms import ActionForm
 from . import services
@@ -164,7 +164,7 @@ def _locale_form(user: User | None = None) -> LocaleForm:
         form = LocaleForm(formdata=None, data={"locale": user.locale or ""})
     form.locale.choices = [SelectChoice("", _("Same as my browser"))] + [
         SelectChoice(code, LANGUAGE_NAMES.get(code, code), render_kw={"lang": code})
-        for code in current_app.config["IDEABOARD_LOCALES"]
+        for code in SUPPORTED_LOCALES
     ]
     return form
 
@@ -196,11 +196,10 @@ def _referrer_path() -> str | None:
 @bp.post("/locale/<code>")
 def set_locale(code: str) -> Response:
     """Switch the language from the header; a signed-in user's setting changes with it."""
-    locales = current_app.config["IDEABOARD_LOCALES"]
-    if code not in locales:
+    if code not in SUPPORTED_LOCALES:
         abort(404)
     if current_user.is_authenticated:
-        services.set_locale(current_user._get_current_object(), code, locales)
+        services.set_locale(current_user._get_current_object(), code)
         db.session.commit()
     target = request.form.get("next") or _referrer_path()
     return _remember_locale(redirect(safe_next(target)), code)
@@ -214,9 +213,7 @@ def save_locale() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         code = form.locale.data or None
         try:
-            services.set_locale(
-                current_user._get_current_object(), code, current_app.config["IDEABOARD_LOCALES"]
-            )
+            services.set_locale(current_user._get_current_object(), code)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from ..accounts.models import Role, User
 from ..extensions import db
+from ..i18n import supported_language
 from ..ideas import services as ideas
 from ..ideas.models import Idea, Source
 from ..ideas.queries import similar_ideas
@@ -120,7 +121,7 @@ def enqueue_ack(
     account: SocialAccount, idea: Idea, post_id: str, lang: str | None, kind: str
 ) -> None:
     """Queue the acknowledgement reply to post_id, linking idea."""
-    lang = lang if lang in ("ko", "en") else str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+    lang = supported_language(lang, str(current_app.config["IDEABOARD_DEFAULT_LOCALE"]))
     from .reply_templates import wording
 
     words = wording(f"ack_{kind}", "", lang)

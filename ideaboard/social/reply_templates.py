@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..i18n import SUPPORTED_LOCALES, supported_language
 from ..ideas.forms import ActionForm
 from ..triage.models import Stage
 from ..triage.permissions import admin_required, staff_required
@@ -26,7 +27,7 @@ from .compose import (
 )
 from .models import ReplyTemplate
 
-LANGS = ("ko", "en")
+LANGS = SUPPORTED_LOCALES
 KINDS = ("stage", "ack_imported", "ack_matched", "launch_announcement")
 PLACEHOLDERS = {
     "stage": {"title", "url", "signature", "stage"},
@@ -56,7 +57,7 @@ def default_text(kind: str, stage_slug: str, lang: str) -> str:
 
 def wording(kind: str, stage_slug: str, lang: str) -> Wording:
     """Return the template in force for (kind, stage, lang): the admin's, else the default."""
-    lang = lang if lang in LANGS else "en"
+    lang = supported_language(lang, "en")
     custom = db.session.scalar(
         select(ReplyTemplate).where(
             ReplyTemplate.kind == kind,

@@ -19,6 +19,7 @@ from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict, PermissionDenied, ValidationFailed
 from ..extensions import db
+from ..i18n import supported_language
 from ..ideas.models import Follow, Idea, NotificationKind, Source, Vote
 from ..ideas.permissions import can_administer, can_triage
 from ..ideas.ranking import hot_rank
@@ -90,8 +91,9 @@ def enqueue_stage_echo(
     for idea in ideas:
         if idea.source != Source.X.value or not idea.source_post_id:
             continue  # a web idea has no post to reply to
-        lang = idea.source_lang if idea.source_lang in ("ko", "en") else None
-        lang = lang or str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+        lang = supported_language(
+            idea.source_lang, str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+        )
         words = reply_templates.wording("stage", stage.slug, lang)
         text = compose_stage_reply(
             stage_slug=stage.slug,
