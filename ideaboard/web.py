@@ -33,6 +33,7 @@ from .errors import DomainError
 from .extensions import db, login_manager
 from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE, SUPPORTED_LOCALES
 from .ideas import permissions
+from .ideas.attribution import attribution
 from .social import labels as social_labels
 from .triage import labels as triage_labels
 from .urls import public_url_for
@@ -223,6 +224,7 @@ def init_web(app: Flask) -> None:
         can_vote=permissions.can_vote,
         can_comment=permissions.can_comment,
         can_triage=permissions.can_triage,
+        attribution=attribution,
         can_administer=permissions.can_administer,
         get_locale=get_locale,
         vote_texts=_vote_texts,

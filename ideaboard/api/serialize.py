@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..ideas.models import Comment, Idea, Source
+from ..ideas.attribution import attribution
+from ..ideas.models import Comment, Idea
 from ..social.models import OutboxMessage, OutboxState
 from ..triage.models import Stage, StatusChange
 from ..urls import idea_url
@@ -18,9 +19,9 @@ from .schemas import (
 
 
 def idea_author(idea: Idea) -> Author:
-    """Return who suggested the idea: the social author for imported posts, else the user."""
-    handle = idea.source_author_handle if idea.source != Source.WEB.value else None
-    return Author(name=idea.author_display_name, handle=handle or None)
+    """Return who suggested the idea (ideas.attribution)."""
+    by = attribution(idea)
+    return Author(name=by.name, handle=by.handle)
 
 
 def idea_out(idea: Idea) -> IdeaOut:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from ..database import utcnow
 from ..extensions import db
+from ..ideas.attribution import attribution
 from ..ideas.models import Idea, Source
 from ..triage.models import Stage, StatusChange
 
@@ -203,12 +204,8 @@ def board_stats(now: datetime | None = None) -> BoardStats:
 
 
 def suggested_by(idea: Idea) -> str:
-    """Return who suggested the idea: the site author, else the social author's name or @handle."""
-    if idea.source_author_name:
-        return idea.source_author_name
-    if idea.source_author_handle:
-        return f"@{idea.source_author_handle}"
-    return idea.author.name if idea.author is not None else ""
+    """Return who suggested the idea, as shown (ideas.attribution)."""
+    return attribution(idea).name
 
 
 def _clamp(limit: int) -> int:

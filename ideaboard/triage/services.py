@@ -20,6 +20,7 @@ from ..database import utcnow
 from ..errors import Conflict, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..i18n import supported_language
+from ..ideas.attribution import attribution
 from ..ideas.models import Follow, Idea, NotificationKind, Source, Vote
 from ..ideas.permissions import can_administer, can_triage
 from ..ideas.ranking import hot_rank
@@ -132,11 +133,6 @@ def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[Outbo
     for account in accounts:
         lang = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
         words = reply_templates.wording("launch_announcement", "", lang)
-        author = (
-            f"@{idea.source_author_handle}"
-            if idea.source_author_handle
-            else (idea.author.name if idea.author else "")
-        )
         row = OutboxMessage(
             kind=OutboxKind.X_POST.value,
             account_id=account.id,
@@ -148,7 +144,7 @@ def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[Outbo
                 lang=lang,
                 title=idea.title,
                 url=idea_url(idea) if words.include_link else "",
-                author=author,
+                author=attribution(idea).mention,
                 template=words.text,
             ),
             payload={"launch": True},
