@@ -15,7 +15,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES, supported_language
 from ..ideas.forms import ActionForm
-from ..triage.models import Stage
+from ..triage.models import Stage, StageRole
 from ..triage.permissions import admin_required, staff_required
 from .compose import (
     ACK_TEMPLATES,
@@ -106,7 +106,7 @@ def _stages() -> list[Stage]:
 def _rows() -> list[tuple[str, str, str, Wording]]:
     rows = []
     for stage in _stages():
-        if stage.slug == "new":
+        if stage.has_role(StageRole.INITIAL):  # nobody is answered by "it is new"
             continue
         for lang in LANGS:
             rows.append(("stage", stage.slug, lang, wording("stage", stage.slug, lang)))

@@ -30,7 +30,15 @@ from ..social.compose import compose_launch, compose_stage_reply
 from ..social.models import OutboxKind, OutboxMessage
 from ..text import check_length, clean_text, render_markdown
 from ..urls import idea_path, idea_url
-from .models import IdeaEdit, Stage, StageTransition, StatusChange, Team
+from .models import (
+    IdeaEdit,
+    Stage,
+    StageRole,
+    StageTransition,
+    StatusChange,
+    Team,
+    stage_with_role,
+)
 
 NOTE_MAX = 5_000
 BULK_MAX = 200
@@ -209,7 +217,7 @@ def change_stage(
     notify_followers(idea, NotificationKind.STAGE_CHANGED, by, status_change_id=change.id)
     merged = list(db.session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)).unique())
     enqueue_stage_echo(change, [idea, *merged], by)
-    if stage.slug == "launched":
+    if stage.has_role(StageRole.LAUNCHED):
         enqueue_launch_announcements(idea, change)
     from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
 
@@ -253,10 +261,13 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
     _require_staff(by)
     if duplicate.id == target.id:
         raise ValidationFailed(_("An idea cannot be merged into itself."), field="target")
-    if target.merged_into_id is not None or target.stage.slug == "duplicate":
+    if target.merged_into_id is not None or target.stage.has_role(StageRole.DUPLICATE):
         raise Conflict(_("The target idea is itself a duplicate; merge into its original."))
     if duplicate.merged_into_id is not None:
         raise Conflict(_("This idea has already been merged."))
+    duplicate_stage = stage_with_role(StageRole.DUPLICATE)
+    if duplicate_stage is None:
+        raise Conflict(_("No stage is marked for duplicates, so ideas cannot be merged."))
 
     # Votes: move those whose voter has no vote on the target; drop the rest.
     on_target = select(Vote.user_id).where(Vote.idea_id == target.id).scalar_subquery()
@@ -288,7 +299,7 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
         title=target.title,
         url=idea_path(target),
     )
-    change = change_stage(duplicate, find_stage("duplicate"), message, by, check_workflow=False)
+    change = change_stage(duplicate, duplicate_stage, message, by, check_workflow=False)
     db.session.add(
         IdeaEdit(
             idea_id=duplicate.id,
