@@ -35,4 +35,4 @@ def can_triage(user: User | None) -> bool:
 
 def can_administer(user: User | None) -> bool:
     """Admins change the workflow, teams, reply templates, social accounts and webhooks."""
-    return _is_signed_in(user) and user.is_admin  # type: ignore[union-attr]
+    return user is not None and bool(user.is_authenticated) and user.is_admin
