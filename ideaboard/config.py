@@ -80,6 +80,8 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "IDEABOARD_PUBLIC_URL": os.environ.get("IDEABOARD_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Host names the site answers to (Flask's TRUSTED_HOSTS); others get 400. Unset: any.
+        "TRUSTED_HOSTS": _env_list("IDEABOARD_TRUSTED_HOSTS", "") or None,
         "IDEABOARD_IDEA_TAGS": _env_list("IDEABOARD_IDEA_TAGS", "idea,아이디어"),
         "IDEABOARD_DEFAULT_LOCALE": os.environ.get("IDEABOARD_DEFAULT_LOCALE", "en"),
         "IDEABOARD_X_BEARER_TOKEN": os.environ.get("IDEABOARD_X_BEARER_TOKEN"),
@@ -114,7 +116,6 @@ DEFAULTS: dict[str, Any] = {
     # WTForms' own messages ("This field is required.") in the reader's language.
     "WTF_I18N_ENABLED": True,
     "BABEL_DEFAULT_TIMEZONE": "UTC",
-    "IDEABOARD_LOCALES": ["en", "ko"],
     "IDEABOARD_PAGE_SIZE": 20,
     # Ideas without an answer after this many hours are marked overdue in the staff inbox.
     "IDEABOARD_RESPONSE_TARGET_HOURS": 24,
