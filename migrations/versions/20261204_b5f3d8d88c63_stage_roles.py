@@ -5,7 +5,7 @@ the slugs the first migration seeded; a board whose admins removed one of those 
 that role unassigned.
 
 Revision ID: b5f3d8d88c63
-Revises: 8bd7a6c0dec3
+Revises: 3def646b88d4
 Create Date: 2026-12-04 12:45:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5f3d8d88c63'
-down_revision = '8bd7a6c0dec3'
+down_revision = '3def646b88d4'
 branch_labels = None
 depends_on = None
 
