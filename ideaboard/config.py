@@ -70,6 +70,9 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         # The built-in sandbox X API, mounted at /x-sandbox (demo and tests; never with real
         # credentials).
         "IDEABOARD_X_SANDBOX": os.environ.get("IDEABOARD_X_SANDBOX", "") in ("1", "true", "yes"),
+        # Webhooks may go to private and loopback addresses (intranet receivers); off by
+        # default, so admins cannot point the worker at internal services (ideaboard/netguard.py).
+        "IDEABOARD_WEBHOOK_ALLOW_PRIVATE": os.environ.get("IDEABOARD_WEBHOOK_ALLOW_PRIVATE") == "1",
         # The bare ceiling endpoint /_bench/ceiling for bench/run.py (never in production).
         "IDEABOARD_BENCH": os.environ.get("IDEABOARD_BENCH", "") in ("1", "true", "yes"),
     }

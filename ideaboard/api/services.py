@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
+from .. import netguard
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..database import utcnow
@@ -137,6 +138,13 @@ def clean_webhook_url(raw: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
         raise ValidationFailed(_("Give an http:// or https:// address."), field="url")
+    try:
+        netguard.check(url, allow_private=netguard.allow_private())
+    except netguard.BlockedDestination as error:
+        raise ValidationFailed(
+            _("This address cannot receive webhooks: %(reason)s.", reason=error.reason),
+            field="url",
+        ) from None
     return url
 
 

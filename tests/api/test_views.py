@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -13,6 +15,12 @@ from ideaboard.api.models import Webhook
 from ideaboard.extensions import db
 from ideaboard.social.models import OutboxMessage
 from tests.conftest import login, post
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback_receivers(app: Flask) -> None:
+    """The webhooks here point at 127.0.0.1, an intranet address (test_netguard.py)."""
+    app.config["IDEABOARD_WEBHOOK_ALLOW_PRIVATE"] = True
 
 
 def test_webhooks_page_is_for_staff(client: FlaskClient, make_user: Callable[..., User]) -> None:

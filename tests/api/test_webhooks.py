@@ -25,6 +25,12 @@ from ideaboard.triage.services import change_stage, find_stage, merge_ideas
 from tests.api.conftest import Receiver
 
 
+@pytest.fixture(autouse=True)
+def allow_loopback_receivers(app: Flask) -> None:
+    """The receivers here listen on 127.0.0.1, an intranet address (test_netguard.py)."""
+    app.config["IDEABOARD_WEBHOOK_ALLOW_PRIVATE"] = True
+
+
 @pytest.fixture
 def admin(make_user: Callable[..., User]) -> User:
     return make_user(Role.ADMIN, initials="AD")
