@@ -22,7 +22,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import netguard
-
 from ..accounts.models import User
 from ..database import utcnow
 from ..extensions import db

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -191,7 +191,7 @@ def test_send_time_check_catches_a_name_that_now_resolves_inside(
 
 
 @pytest.fixture
-def rebinding(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def rebinding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A name that resolves to 127.0.0.1 on the first lookup and to 127.0.0.2 after."""
     lookups: list[str] = []
 
@@ -203,7 +203,7 @@ def rebinding(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return _fake_getaddrinfo(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", answer)
-    yield lookups
+    return lookups
 
 
 def test_the_connection_goes_to_the_checked_address(
