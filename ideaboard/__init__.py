@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from . import i18n
-from .config import DEFAULTS, load_settings
+from .config import DEFAULTS, create_private_file, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Owner-only: it holds the secret key and the SQLite database.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_mapping(DEFAULTS)
     # An absolute path, so the catalogs are found whatever the working directory.
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(i18n.TRANSLATIONS_DIR)
@@ -100,6 +101,8 @@ def _mount_sandbox(app: Flask) -> None:
         Path(app.instance_path) / "x_sandbox.sqlite"
     )
     app.config["IDEABOARD_X_SANDBOX_DB"] = path
+    if path != ":memory:":
+        create_private_file(path)
     sandbox = create_sandbox_app(path)
     app.extensions["x_sandbox"] = sandbox
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/x-sandbox": sandbox})  # type: ignore[method-assign]

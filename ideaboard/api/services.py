@@ -168,6 +168,18 @@ def create_webhook(by: User, url: str, events: list[str]) -> Webhook:
     return hook
 
 
+def rotate_webhook_secret(by: User, hook: Webhook) -> str:
+    """Give the webhook a new signing secret and return it (shown once, like the first).
+
+    Deliveries not sent yet are signed with the new secret. The secret is kept in plain
+    text, as HMAC signing needs it, but no page or answer shows it again.
+    """
+    _require_admin(by)
+    hook.secret = secrets.token_hex(32)
+    db.session.flush()
+    return hook.secret
+
+
 def deactivate_webhook(by: User, hook: Webhook) -> None:
     """Stop sending events to the webhook (queued deliveries are not sent either)."""
     _require_admin(by)
