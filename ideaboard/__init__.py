@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from . import i18n
-from .config import DEFAULTS, check_x_api_url, load_settings
+from .config import DEFAULTS, check_x_api_url, create_private_file, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Owner-only: it holds the secret key and the SQLite database.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_mapping(DEFAULTS)
     # An absolute path, so the catalogs are found whatever the working directory.
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(i18n.TRANSLATIONS_DIR)
@@ -138,6 +139,8 @@ def _mount_sandbox(app: Flask) -> None:
         Path(app.instance_path) / "x_sandbox.sqlite"
     )
     app.config["IDEABOARD_X_SANDBOX_DB"] = path
+    if path != ":memory:":
+        create_private_file(path)
     public_host = urlsplit(str(app.config.get("IDEABOARD_PUBLIC_URL") or "")).hostname
     # Every web process must sign the sandbox's CSRF tokens alike: derive its key from ours.
     key = hashlib.sha256(b"x-sandbox-csrf:" + str(app.config["SECRET_KEY"]).encode()).digest()

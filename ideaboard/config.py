@@ -22,11 +22,35 @@ def _secret_key(instance_path: str) -> str:
     path = Path(instance_path) / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:
+        # Created owner-only in one step: never readable by others, not even for a moment.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(key)
     return key
+
+
+def create_private_file(path: str | Path) -> None:
+    """Make sure path exists and only its owner can read it (0600), creating it so.
+
+    For the SQLite files in the instance folder, which hold webhook signing secrets and
+    password hashes; SQLite gives its -wal and -shm files the database file's mode.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        return  # SQLite will say what is wrong with the path
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            try:
+                path.chmod(0o600)
+            except PermissionError:  # someone else's file: leave it to its owner
+                pass
 
 
 def normalise_database_url(url: str) -> str:
@@ -99,6 +123,9 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         # clients, or any client with `Authorization: Bearer <IDEABOARD_METRICS_TOKEN>`.
         "IDEABOARD_METRICS": _env_switch("IDEABOARD_METRICS"),
         "IDEABOARD_METRICS_TOKEN": os.environ.get("IDEABOARD_METRICS_TOKEN") or None,
+        # Webhooks may go to private and loopback addresses (intranet receivers); off by
+        # default, so admins cannot point the worker at internal services (ideaboard/netguard.py).
+        "IDEABOARD_WEBHOOK_ALLOW_PRIVATE": os.environ.get("IDEABOARD_WEBHOOK_ALLOW_PRIVATE") == "1",
         # The bare ceiling endpoint /_bench/ceiling for bench/run.py (never in production).
         "IDEABOARD_BENCH": os.environ.get("IDEABOARD_BENCH", "") in ("1", "true", "yes"),
     }

@@ -13,6 +13,7 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
+from .config import create_private_file
 from .extensions import db
 
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -88,6 +89,9 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
+            database = engine.url.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                create_private_file(database)  # before SQLite creates it 0644
             _configure_sqlite(engine, app.config["IDEABOARD_SQLITE_BUSY_TIMEOUT_MS"])
 
 

@@ -52,6 +52,11 @@ class Webhook(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
+    @property
+    def secret_hint(self) -> str:
+        """The secret's last four characters: enough to tell secrets apart, not to sign."""
+        return "…" + (self.secret or "")[-4:]
+
     def subscribes(self, event: str) -> bool:
         """Tell whether this webhook wants the event (everyone gets webhook.test)."""
         return self.active and (event == "webhook.test" or event in (self.events or []))

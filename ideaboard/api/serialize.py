@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..ideas.attribution import attribution
 from ..ideas.models import Comment, Idea
 from ..social.models import OutboxMessage, OutboxState
 from ..triage.models import Stage, StatusChange
+from ..triage.visibility import public_origin, sees_internal
 from ..urls import idea_url
 from .schemas import (
     Author,
@@ -24,14 +27,18 @@ def idea_author(idea: Idea) -> Author:
     return Author(name=by.name, handle=by.handle)
 
 
-def idea_out(idea: Idea) -> IdeaOut:
-    """Return the idea as the API shows it."""
+def idea_out(idea: Idea, viewer: Any = None) -> IdeaOut:
+    """Return the idea as the API shows it to viewer (None: the public, as in webhooks).
+
+    Staff see the idea's stage; others its latest public stage (internal stages are staff-only).
+    """
+    stage = idea.stage_for(viewer)
     return IdeaOut(
         id=idea.id,
         title=idea.title,
         body=idea.body,
-        stage=idea.stage.slug,
-        stage_name=idea.stage.name,
+        stage=stage.slug,
+        stage_name=stage.name,
         category=idea.category.slug if idea.category is not None else None,
         score=idea.score,
         up=idea.up_count,
@@ -46,13 +53,17 @@ def idea_out(idea: Idea) -> IdeaOut:
     )
 
 
-def status_change_out(change: StatusChange) -> StatusChangeOut:
-    """Return a status change as the API shows it."""
+def status_change_out(change: StatusChange, viewer: Any = None) -> StatusChangeOut:
+    """Return a status change as the API shows it to viewer (None: the public).
+
+    The public never sees an internal stage as the origin: it sees the public stage before.
+    """
     by = change.by
+    origin = change.from_stage if sees_internal(viewer) else public_origin(change)
     return StatusChangeOut(
         id=change.id,
         idea_id=change.idea_id,
-        from_stage=change.from_stage.slug if change.from_stage is not None else None,
+        from_stage=origin.slug if origin is not None else None,
         to_stage=change.to_stage.slug,
         note=change.note,
         by=StaffSignature(name=by.name, initials=by.display_initials) if by is not None else None,

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
+from .. import netguard
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..database import utcnow
@@ -138,6 +139,13 @@ def clean_webhook_url(raw: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
         raise ValidationFailed(_("Give an http:// or https:// address."), field="url")
+    try:
+        netguard.check(url, allow_private=netguard.allow_private())
+    except netguard.BlockedDestination as error:
+        raise ValidationFailed(
+            _("This address cannot receive webhooks: %(reason)s.", reason=error.reason),
+            field="url",
+        ) from None
     return url
 
 
@@ -159,6 +167,18 @@ def create_webhook(by: User, url: str, events: list[str]) -> Webhook:
     db.session.add(hook)
     db.session.flush()
     return hook
+
+
+def rotate_webhook_secret(by: User, hook: Webhook) -> str:
+    """Give the webhook a new signing secret and return it (shown once, like the first).
+
+    Deliveries not sent yet are signed with the new secret. The secret is kept in plain
+    text, as HMAC signing needs it, but no page or answer shows it again.
+    """
+    _require_admin(by)
+    hook.secret = secrets.token_hex(32)
+    db.session.flush()
+    return hook.secret
 
 
 def deactivate_webhook(by: User, hook: Webhook) -> None:

@@ -96,7 +96,7 @@ def list_ideas(user: User | None, query: IdeaListQuery) -> IdeaPage:
         limit=query.limit,
         viewer=user,
     )
-    return IdeaPage(items=[idea_out(i) for i in page.items], next_cursor=page.next_cursor)
+    return IdeaPage(items=[idea_out(i, user) for i in page.items], next_cursor=page.next_cursor)
 
 
 @operation(
@@ -107,7 +107,7 @@ def create_idea(user: User, body: IdeaCreate) -> IdeaOut:
     """Submit an idea in the first stage; its author follows it."""
     idea = ideas.submit_idea(user, body.title, body.body, body.category)
     db.session.commit()
-    return idea_out(idea)
+    return idea_out(idea, user)
 
 
 @operation(
@@ -116,7 +116,7 @@ def create_idea(user: User, body: IdeaCreate) -> IdeaOut:
 )  # fmt: skip
 def get_idea(user: User | None, idea_id: int) -> IdeaOut:
     """One idea. Hidden ideas are visible to staff only."""
-    return idea_out(ideas.get_idea(idea_id, user))
+    return idea_out(ideas.get_idea(idea_id, user), user)
 
 
 @operation(
@@ -148,7 +148,7 @@ def change_status(user: User, idea_id: int, body: StatusChangeCreate) -> StatusC
     idea = ideas.get_idea(idea_id, user)
     change = triage.change_stage(idea, triage.find_stage(body.stage), body.note, user)
     db.session.commit()
-    return status_change_out(change)
+    return status_change_out(change, user)
 
 
 @operation(
@@ -156,9 +156,12 @@ def change_status(user: User, idea_id: int, body: StatusChangeCreate) -> StatusC
     access=Access.OPTIONAL, response=StatusChangeOut, many=True,
 )  # fmt: skip
 def list_status_changes(user: User | None, idea_id: int) -> list[StatusChangeOut]:
-    """The idea's stage changes with their public notes, oldest first."""
+    """The idea's stage changes with their public notes, oldest first.
+
+    Changes into internal stages are listed for staff only.
+    """
     idea = ideas.get_idea(idea_id, user)
-    return [status_change_out(change) for change in idea.status_changes]
+    return [status_change_out(change, user) for change in idea.status_changes_for(user)]
 
 
 @operation(

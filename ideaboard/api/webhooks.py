@@ -21,6 +21,7 @@ import requests
 from flask import current_app
 from sqlalchemy import select
 
+from .. import netguard
 from ..accounts.models import User
 from ..database import utcnow
 from ..extensions import db
@@ -169,11 +170,6 @@ def _retry_at(value: str | None, now: datetime) -> datetime | None:
     return min(when, now + RETRY_AFTER_MAX)
 
 
-def _describe(response: requests.Response) -> str:
-    text = " ".join(response.text[:200].split())
-    return f"HTTP {response.status_code}" + (f": {text}" if text else "")
-
-
 def send_webhook(row_id: int) -> str:
     """POST one claimed webhook row; return a delivery note, or raise SendError.
 
@@ -197,9 +193,11 @@ def send_webhook(row_id: int) -> str:
     timeout = float(current_app.config["IDEABOARD_WEBHOOK_TIMEOUT_SECONDS"])
     db.session.commit()  # no transaction open while the receiver thinks
     try:
-        response = requests.post(
-            url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+        response = netguard.post(
+            url, data=body, headers=headers, timeout=timeout, allow_private=netguard.allow_private()
         )
+    except netguard.BlockedDestination as error:
+        raise SendError(f"refused: {error.reason}", final=True) from error
     except requests.Timeout as error:
         raise SendError(f"timeout after {timeout:g}s: {error}") from error
     except requests.RequestException as error:
@@ -208,7 +206,7 @@ def send_webhook(row_id: int) -> str:
         status = response.status_code
         if 200 <= status < 300:
             return f"HTTP {status}"
-        message = _describe(response)
+        message = netguard.describe_status(response)  # never the body: it may hold secrets
         if status == 429:
             retry_at = _retry_at(response.headers.get("Retry-After"), utcnow())
             raise SendError(message, retry_at=retry_at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from flask import url_for
 from sqlalchemy import (
@@ -113,6 +114,22 @@ class Idea(Model):
     @property
     def url(self) -> str:
         return url_for("ideas.show", idea_id=self.id)
+
+    def stage_for(self, viewer: Any) -> Stage:
+        """The stage viewer may see: staff see the real one, others the latest public one."""
+        from ..triage import visibility
+
+        if self.stage.is_public or visibility.sees_internal(viewer):
+            return self.stage
+        return visibility.public_stage(self)
+
+    def status_changes_for(self, viewer: Any) -> list[StatusChange]:
+        """The timeline viewer may see: changes into internal stages are staff-only."""
+        from ..triage import visibility
+
+        if visibility.sees_internal(viewer):
+            return list(self.status_changes)
+        return [change for change in self.status_changes if change.to_stage.is_public]
 
     @property
     def voting_open(self) -> bool:

@@ -116,7 +116,10 @@ def list_ideas(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     query = visible_ideas(viewer)
     if stage:
-        stage_id = db.session.scalar(select(Stage.id).where(Stage.slug == stage))
+        stage_query = select(Stage.id).where(Stage.slug == stage)
+        if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
+            stage_query = stage_query.where(Stage.is_public)  # internal stages are staff-only
+        stage_id = db.session.scalar(stage_query)
         if stage_id is None:
             raise ValidationFailed(_("There is no stage called %(s)s.", s=stage), field="stage")
         query = query.where(Idea.stage_id == stage_id)

@@ -114,7 +114,8 @@ def submit() -> Response | str | tuple[str, int]:
 def similar() -> Response:
     """Return ideas like the title being typed, as JSON for the submit form's hint."""
     title = request.args.get("title", "")[:200]
-    ideas = queries.similar_ideas(title, viewer=_viewer()) if len(title.strip()) >= 2 else []
+    viewer = _viewer()
+    ideas = queries.similar_ideas(title, viewer=viewer) if len(title.strip()) >= 2 else []
     return jsonify(
         items=[
             {
@@ -122,7 +123,7 @@ def similar() -> Response:
                 "title": idea.title,
                 "url": idea.url,
                 "score": idea.score,
-                "stage": _(idea.stage.name),
+                "stage": _(idea.stage_for(viewer).name),
             }
             for idea in ideas
         ]

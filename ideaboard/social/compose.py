@@ -6,6 +6,7 @@ from twitter_text import parse_tweet
 
 from ..i18n import supported_language
 from ..text import graphemes
+from .placeholders import render
 
 MAX_WEIGHTED = 280
 ELLIPSIS = "…"
@@ -57,17 +58,17 @@ def weighted_length(text: str) -> int:
 
 def fit(template: str, title: str, **values: str) -> str:
     """Fill template, shortening only the title until the post fits in 280 weighted chars."""
-    text = template.format(title=title, **values)
+    text = render(template, {**values, "title": title})
     if weighted_length(text) <= MAX_WEIGHTED:
         return text
     clusters = graphemes(title)
     low, high = 0, len(clusters)
-    best = template.format(title=ELLIPSIS, **values)
+    best = render(template, {**values, "title": ELLIPSIS})
     # Binary search on the number of graphemes kept: length grows with the prefix.
     while low <= high:
         middle = (low + high) // 2
         short = "".join(clusters[:middle]).rstrip() + ELLIPSIS
-        candidate = template.format(title=short, **values)
+        candidate = render(template, {**values, "title": short})
         if weighted_length(candidate) <= MAX_WEIGHTED:
             best, low = candidate, middle + 1
         else:
@@ -125,7 +126,7 @@ def compose_ack(
     """Return the acknowledgement reply for an imported ('imported') or matched idea."""
     lang = supported_language(lang, "en")
     template = template or ACK_TEMPLATES[kind][lang]
-    text = " ".join(template.format(url=url, signature=signature or "IB").split())
+    text = " ".join(render(template, {"url": url, "signature": signature or "IB"}).split())
     if weighted_length(text) > MAX_WEIGHTED:
         raise ValueError("acknowledgement template too long")
     return text

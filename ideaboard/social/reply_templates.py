@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,6 +16,7 @@ from ..i18n import SUPPORTED_LOCALES, supported_language
 from ..ideas.forms import ActionForm
 from ..triage.models import Stage, StageRole
 from ..triage.permissions import admin_required, staff_required
+from . import placeholders
 from .compose import (
     ACK_TEMPLATES,
     FALLBACK_TEMPLATE,
@@ -70,27 +70,48 @@ def wording(kind: str, stage_slug: str, lang: str) -> Wording:
     return Wording(default_text(kind, stage_slug, lang), True, False)
 
 
+def _template_problem(kind: str, error: placeholders.TemplateError) -> str:
+    """Say in the reader's language what is wrong with a template, naming the piece."""
+    allowed = ", ".join("{" + n + "}" for n in sorted(PLACEHOLDERS[kind]))
+    if error.problem == "brace":
+        return _("Braces must pair up, like {title}; write {{ or }} for a brace itself.")
+    if error.problem == "spec":
+        return _(
+            "%(piece)s: formatting after “:” is not allowed; write just the name.",
+            piece=error.piece,
+        )
+    if error.problem == "conversion":
+        return _(
+            "%(piece)s: conversions with “!” are not allowed; write just the name.",
+            piece=error.piece,
+        )
+    if error.problem == "access":
+        return _(
+            "%(piece)s: only plain names are allowed: %(allowed)s.",
+            piece=error.piece,
+            allowed=allowed,
+        )
+    return _("Unknown placeholder: %(names)s. Use %(allowed)s.", names=error.piece, allowed=allowed)
+
+
 def validate_template(kind: str, text: str) -> str:
     """Check the placeholders and that the template leaves room for a title; return it."""
     text = " ".join(text.split())
     if not text:
         raise ValidationFailed(_("The template is empty."), field="text")
     try:
-        names = {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
-    except ValueError:
-        raise ValidationFailed(_("Braces must pair up, like {title}."), field="text") from None
-    unknown = names - PLACEHOLDERS[kind]
-    if unknown:
-        raise ValidationFailed(
-            _(
-                "Unknown placeholder: %(names)s. Use %(allowed)s.",
-                names=", ".join(sorted(unknown)),
-                allowed=", ".join("{" + n + "}" for n in sorted(PLACEHOLDERS[kind])),
-            ),
-            field="text",
-        )
-    sample = text.format(
-        title="…", url="https://example.com/ideas/1", signature="AB", stage="Stage", author="x"
+        placeholders.check(text, PLACEHOLDERS[kind])
+    except placeholders.TemplateError as error:
+        raise ValidationFailed(_template_problem(kind, error), field="text") from None
+    sample = placeholders.render(
+        text,
+        {
+            "title": "…",
+            "url": "https://example.com/ideas/1",
+            "signature": "AB",
+            "stage": "Stage",
+            "author": "x",
+        },
     )
     if weighted_length(sample) > MAX_WEIGHTED - 20:
         raise ValidationFailed(

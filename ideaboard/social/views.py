@@ -164,12 +164,16 @@ def approve(idea_id: int) -> Response:
     return redirect(url_for("triage.idea", idea_id=idea.id))
 
 
-def _webhooks_page(form: WebhookForm | None = None, created: Webhook | None = None) -> str:
+def _webhooks_page(
+    form: WebhookForm | None = None, created: Webhook | None = None, rotated: Webhook | None = None
+) -> str:
+    """The Webhooks page; a secret appears only in the answer that made it (created, rotated)."""
     return render_template(
         "social/webhooks.html",
         webhooks=api_services.all_webhooks(),
         form=form or WebhookForm(formdata=None),
         created=created,
+        rotated=rotated,
         action_form=ActionForm(),
     )
 
@@ -230,3 +234,17 @@ def webhook_test(webhook_id: int) -> Response:
 def webhook_deactivate(webhook_id: int) -> Response:
     """Stop sending events to a webhook (admins)."""
     return _webhook_action(webhook_id, "deactivate")
+
+
+@bp.post("/webhooks/<id:webhook_id>/rotate-secret")
+@staff_required
+def webhook_rotate_secret(webhook_id: int) -> str:
+    """Give a webhook a new signing secret and show it this once (admins)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    hook = db.session.get(Webhook, webhook_id)
+    if hook is None:
+        raise NotFound(_("There is no such webhook."))
+    api_services.rotate_webhook_secret(current_user._get_current_object(), hook)
+    db.session.commit()
+    return _webhooks_page(rotated=hook)

@@ -214,6 +214,8 @@ def change_stage(
         _record_first_response(idea, when)
     db.session.flush()
     change.to_stage = stage
+    if not stage.is_public:
+        return change  # an internal stage: no notification, reply, announcement or webhook
     notify_followers(idea, NotificationKind.STAGE_CHANGED, by, status_change_id=change.id)
     merged = list(db.session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)).unique())
     enqueue_stage_echo(change, [idea, *merged], by)
@@ -311,7 +313,8 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
     )
     from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
 
-    enqueue_event("idea.merged", idea=duplicate, change=change, target=target)
+    shown = change if change.to_stage.is_public else None  # internal stages are staff-only
+    enqueue_event("idea.merged", idea=duplicate, change=shown, target=target)
     db.session.flush()
     return change
 

@@ -25,6 +25,12 @@ from ideaboard.triage.services import change_stage, find_stage, merge_ideas
 from tests.api.conftest import Receiver
 
 
+@pytest.fixture(autouse=True)
+def allow_loopback_receivers(app: Flask) -> None:
+    """The receivers here listen on 127.0.0.1, an intranet address (test_netguard.py)."""
+    app.config["IDEABOARD_WEBHOOK_ALLOW_PRIVATE"] = True
+
+
 @pytest.fixture
 def admin(make_user: Callable[..., User]) -> User:
     return make_user(Role.ADMIN, initials="AD")
@@ -268,3 +274,17 @@ def test_only_admins_configure_webhooks(make_user: Callable[..., User]) -> None:
 
     with pytest.raises(PermissionDenied):
         services.create_webhook(make_user(Role.STAFF), "http://127.0.0.1/hook", ["idea.created"])
+
+
+def test_a_rotated_secret_signs_the_next_delivery(
+    receiver: Receiver, make_hook: Callable[..., Webhook], admin: User
+) -> None:
+    hook = make_hook(receiver.url, ["comment.added"])
+    old = hook.secret
+    services.send_test(admin, hook)
+    new = services.rotate_webhook_secret(admin, hook)
+    db.session.commit()
+    assert new != old
+    assert _deliver().sent == 1
+    expected = hmac.new(new.encode(), receiver.last["body"], hashlib.sha256).hexdigest()
+    assert receiver.last["headers"]["X-Ideaboard-Signature"] == f"sha256={expected}"
