@@ -71,6 +71,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(cli_bp)
     web.init_web(app)
+    _subscribe(app)
     if app.config.get("IDEABOARD_BENCH"):
         from .benchmark import init_benchmark
 
@@ -78,6 +79,16 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("IDEABOARD_X_SANDBOX"):
         _mount_sandbox(app)
     return app
+
+
+def _subscribe(app: Flask) -> None:
+    """Let each delivery package subscribe to the domain events and register its senders."""
+    from .social.subscribers import register as register_social
+    from .webhooks.subscribers import register as register_webhooks
+
+    # Order matters only for the order of outbox rows: X replies first, then webhooks.
+    register_social(app)
+    register_webhooks(app)
 
 
 def _mount_sandbox(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..ideas.models import Comment, Idea, Source
-from ..social.models import OutboxMessage, OutboxState
+from ..outbox.models import OutboxMessage, OutboxState
 from ..triage.models import Stage, StatusChange
 from .schemas import (
     Author,

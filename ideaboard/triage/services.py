@@ -1,31 +1,27 @@
 """Triage rules: stage changes, merge, hide/restore, assignment, edits. Flush, never commit.
 
 A stage change is the public answer to an idea: it records the change, notifies the
-followers and writes the outbox rows that echo it to the original social posts, all in the
-caller's one transaction.
+followers and publishes StageChanged, whose subscribers write the outbox rows that echo it
+to the original social posts and the webhooks, all in the caller's one transaction.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, select, update
 
 from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict, PermissionDenied, ValidationFailed
+from ..events import IdeaHidden, IdeaRestored, IdeasMerged, StageChanged, publish
 from ..extensions import db
-from ..ideas.models import Follow, Idea, NotificationKind, Source, Vote
+from ..ideas.models import Follow, Idea, NotificationKind, Vote
 from ..ideas.permissions import can_triage
 from ..ideas.ranking import hot_rank
 from ..ideas.services import clean_title, find_category, notify_followers
-from ..social import reply_templates
-from ..social.compose import compose_launch, compose_stage_reply
-from ..social.models import OutboxKind, OutboxMessage
 from ..text import check_length, clean_text, render_markdown
 from .models import IdeaEdit, Stage, StageTransition, StatusChange, Team
 
@@ -77,87 +73,6 @@ def clean_note(note: str) -> str:
     note = clean_text(note, field="note", label=_("Note"), multiline=True)
     check_length(note, field="note", label=_("Note"), minimum=1, maximum=NOTE_MAX, stored_max=None)
     return note
-
-
-def _public_url(idea: Idea) -> str:
-    base = str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/")
-    return f"{base}/ideas/{idea.id}"
-
-
-def enqueue_stage_echo(
-    change: StatusChange, ideas: Iterable[Idea], by: User
-) -> list[OutboxMessage]:
-    """Write one outbox reply per imported idea's original post for this status change."""
-    stage = change.to_stage
-    rows: list[OutboxMessage] = []
-    target_idea = change.idea
-    for idea in ideas:
-        if idea.source != Source.X.value or not idea.source_post_id:
-            continue  # a web idea has no post to reply to
-        lang = idea.source_lang if idea.source_lang in ("ko", "en") else None
-        lang = lang or str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
-        words = reply_templates.wording("stage", stage.slug, lang)
-        text = compose_stage_reply(
-            stage_slug=stage.slug,
-            stage_name=stage.name,
-            lang=lang,
-            title=idea.title,
-            url=_public_url(target_idea) if words.include_link else "",
-            signature=by.display_initials,
-            template=words.text,
-        )
-        row = OutboxMessage(
-            kind=OutboxKind.X_REPLY.value,
-            # The account the post came in through answers it (and its cap applies).
-            account_id=idea.source_account_id,
-            dedupe_key=f"x_reply:status:{change.id}:post:{idea.source_post_id}",
-            idea_id=idea.id,
-            status_change_id=change.id,
-            target=idea.source_post_id,
-            lang=lang,
-            text=text,
-            payload={"in_reply_to_tweet_id": idea.source_post_id, "stage": stage.slug},
-        )
-        db.session.add(row)
-        rows.append(row)
-    return rows
-
-
-def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[OutboxMessage]:
-    """Queue a post on every brand account that announces launches."""
-    from ..social.models import SocialAccount
-
-    rows = []
-    accounts = db.session.scalars(
-        select(SocialAccount).where(SocialAccount.active, SocialAccount.announce_launches)
-    )
-    for account in accounts:
-        lang = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
-        words = reply_templates.wording("launch_announcement", "", lang)
-        author = (
-            f"@{idea.source_author_handle}"
-            if idea.source_author_handle
-            else (idea.author.name if idea.author else "")
-        )
-        row = OutboxMessage(
-            kind=OutboxKind.X_POST.value,
-            account_id=account.id,
-            dedupe_key=f"x_post:launch:{change.id}:account:{account.id}",
-            idea_id=idea.id,
-            status_change_id=change.id,
-            lang=lang,
-            text=compose_launch(
-                lang=lang,
-                title=idea.title,
-                url=_public_url(idea) if words.include_link else "",
-                author=author,
-                template=words.text,
-            ),
-            payload={"launch": True},
-        )
-        db.session.add(row)
-        rows.append(row)
-    return rows
 
 
 def _record_first_response(idea: Idea, when: datetime) -> None:
@@ -213,13 +128,8 @@ def change_stage(
     db.session.flush()
     change.to_stage = stage
     notify_followers(idea, NotificationKind.STAGE_CHANGED, by, status_change_id=change.id)
-    merged = list(db.session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)).unique())
-    enqueue_stage_echo(change, [idea, *merged], by)
-    if stage.slug == "launched":
-        enqueue_launch_announcements(idea, change)
-    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
-
-    enqueue_event("status.changed", idea=idea, change=change)
+    merged = tuple(db.session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)).unique())
+    publish(StageChanged(idea, change, by, merged))
     db.session.flush()
     return change
 
@@ -304,9 +214,7 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
             new_value=str(target.id),
         )
     )
-    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
-
-    enqueue_event("idea.merged", idea=duplicate, change=change, target=target)
+    publish(IdeasMerged(duplicate, target, change, by))
     db.session.flush()
     return change
 
@@ -349,6 +257,7 @@ def hide_idea(idea: Idea, by: User, reason: str) -> None:
     idea.hidden_reason = reason
     _log_edit(idea, by, "hidden", None, reason)
     db.session.flush()
+    publish(IdeaHidden(idea, by, reason))
 
 
 def restore_idea(idea: Idea, by: User) -> None:
@@ -360,6 +269,7 @@ def restore_idea(idea: Idea, by: User) -> None:
     idea.hidden_at = None
     idea.hidden_reason = None
     db.session.flush()
+    publish(IdeaRestored(idea, by))
 
 
 def assign_idea(idea: Idea, by: User, *, team: Team | None, assignee: User | None) -> None:
@@ -400,11 +310,6 @@ def edit_idea(idea: Idea, by: User, *, title: str, category_slug: str | None) ->
         idea.category = category
     idea.updated_at = utcnow()
     db.session.flush()
-
-
-def record_official_comment(idea: Idea, when: datetime) -> None:
-    """An official comment is a first response too."""
-    _record_first_response(idea, when)
 
 
 def _require_admin(user: User) -> None:

@@ -194,7 +194,7 @@ def test_hidden_idea_is_found_by_staff_only(
 def test_outbox_filters_by_state_and_pages(
     client: FlaskClient, make_user: Callable[..., User], headers_for: Any
 ) -> None:
-    from ideaboard.social.models import OutboxMessage
+    from ideaboard.outbox.models import OutboxMessage
 
     for n in range(5):
         db.session.add(
