@@ -18,4 +18,4 @@ def sent_replies(idea: Idea) -> dict[int | None, str]:
             OutboxMessage.remote_url.is_not(None),
         )
     )
-    return {change_id: url for change_id, url in rows}
+    return {change_id: url for change_id, url in rows if url is not None}

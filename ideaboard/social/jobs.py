@@ -29,8 +29,6 @@ logger = logging.getLogger(__name__)
 SANDBOX_BRAND_ID = "1500000000000000001"
 SANDBOX_BRAND_USERNAME = "hanbit"
 
-ConnectorFactory = Callable[[SocialAccount], Connector]
-
 
 def worker_name() -> str:
     """Return a name for this process, used for leases and claims."""
