@@ -69,7 +69,7 @@ def record(row: OutboxMessage, outcome: Outcome, now: datetime) -> None:
 
 
 class _Run:
-    """One pass of deliver_due: the senders it opened and the accounts it leaves alone."""
+    """One pass of deliver_due: the senders it opened, one per factory."""
 
     def __init__(self, factories: Mapping[str, SenderFactory]) -> None:
         self.factories = factories
