@@ -21,6 +21,7 @@ from ..triage.models import StatusChange
 from . import reply_templates
 from .compose import compose_launch, compose_stage_reply
 from .models import SocialAccount
+from .senders import register_senders
 
 
 def _public_url(idea: Idea) -> str:
@@ -111,7 +112,5 @@ def on_stage_changed(event: StageChanged) -> None:
 
 def register(app: Flask) -> None:
     """Subscribe the social networks to the domain events and register their senders."""
-    from .senders import register_senders
-
     subscribe(app, StageChanged, on_stage_changed)
     register_senders(app)
