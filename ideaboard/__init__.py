@@ -82,6 +82,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     init_ops(app)  # /healthz, /readyz, /metrics
     web.init_web(app)
+    _subscribe(app)
     if app.config.get("IDEABOARD_BENCH"):
         from .benchmark import init_benchmark
 
@@ -117,6 +118,16 @@ def x_credentials_set(app: Flask) -> list[str]:
         if value and _ACCOUNT_CREDENTIAL_RE.match(name) and name not in found
     )
     return found
+
+
+def _subscribe(app: Flask) -> None:
+    """Let each delivery package subscribe to the domain events and register its senders."""
+    from .social.subscribers import register as register_social
+    from .webhooks.subscribers import register as register_webhooks
+
+    # Order matters only for the order of outbox rows: X replies first, then webhooks.
+    register_social(app)
+    register_webhooks(app)
 
 
 def _mount_sandbox(app: Flask) -> None:

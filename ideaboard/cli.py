@@ -152,9 +152,12 @@ def _echo_mentions(account_id: int, after_id: int) -> None:
 @bp.cli.command("deliver")
 def deliver() -> None:
     """Send every due outbox row once, then exit."""
+    from .outbox.delivery import deliver_due
     from .social import jobs
 
-    result = jobs.deliver_due(worker=jobs.worker_name())
+    jobs.ensure_default_account()
+    db.session.commit()
+    result = deliver_due(worker=jobs.worker_name())
     click.echo(
         f"Claimed {result.claimed}: sent {result.sent}, already on X {result.found_existing}, "
         f"failed {result.failed} (will retry), dead {result.dead}, deferred {result.deferred}."

@@ -19,7 +19,7 @@ from .extensions import db
 from .ideas import services as ideas
 from .ideas.models import Category, Comment, Idea, Source
 from .ideas.ranking import hot_rank
-from .social.models import OutboxMessage, OutboxState
+from .outbox.models import OutboxMessage, OutboxState
 from .text import render_markdown
 from .triage.services import change_stage, find_stage
 

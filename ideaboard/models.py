@@ -1,17 +1,13 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from .accounts.models import Role, User
-from .api.models import ApiToken, Webhook
+from .api.models import ApiToken
 from .heartbeat import WorkerHeartbeat
 from .ideas.models import Category, Comment, Follow, Idea, Notification, Vote
-from .social.models import (
-    MentionLog,
-    OutboxMessage,
-    ReplyTemplate,
-    SocialAccount,
-    SocialIdentity,
-)
+from .outbox.models import OutboxMessage
+from .social.models import MentionLog, ReplyTemplate, SocialAccount, SocialIdentity
 from .triage.models import IdeaEdit, Stage, StageTransition, StatusChange, Team
+from .webhooks.models import Webhook
 
 __all__ = [
     "ApiToken",

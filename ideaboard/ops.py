@@ -225,14 +225,9 @@ class DatabaseCollector(Collector):
 
     def _families(self) -> Iterator[Any]:
         from .heartbeat import WorkerHeartbeat
-        from .social.models import (
-            MentionLog,
-            OutboxKind,
-            OutboxMessage,
-            OutboxState,
-            SocialAccount,
-        )
-        from .social.outbox import DUE_STATES
+        from .outbox.rules import DUE_STATES
+        from .outbox.models import OutboxKind, OutboxMessage, OutboxState
+        from .social.models import MentionLog, SocialAccount
 
         now = utcnow()
         session = db.session

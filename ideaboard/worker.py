@@ -38,12 +38,10 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from . import heartbeat
 from .database import utcnow, write_intent
 from .extensions import db
+from .outbox.delivery import deliver_due
 from .social.connectors import Connector, FetchError
 from .social.jobs import connector_for, ensure_default_account, run_import, worker_name
 from .social.models import SocialAccount
-
-# The outbox's delivery job: the one line to change when it moves to its own package.
-from .social.jobs import deliver_due  # isort: skip
 
 logger = logging.getLogger(__name__)
 

@@ -49,3 +49,45 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_upgrade_parks_rows_held_by_a_spending_cap(app):
+    import importlib.util
+    from pathlib import Path
+
+    versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+    path = next(versions.glob("*_outbox_parked_state.py"))
+    spec = importlib.util.spec_from_file_location("parked_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", migration.down_revision])
+    assert down.exit_code == 0, down.output
+    db.session.remove()
+    insert = text(
+        "INSERT INTO outbox (kind, state, dedupe_key, text, payload, attempts, max_attempts,"
+        " next_attempt_at, created_at, check_first, last_error)"
+        " VALUES ('x_reply', :state, :key, '', '{}', 0, 8, :now, :now, :no, :error)"
+    )
+    now = "2026-12-01 00:00:00"
+    for key, state, error in [
+        ("capped", "pending", "monthly cap of $0.10 reached; waits until 2027-01-01"),
+        ("waiting", "pending", None),
+        ("flaky", "failed", "timeout"),
+    ]:
+        db.session.execute(
+            insert, {"state": state, "key": key, "now": now, "no": False, "error": error}
+        )
+    db.session.commit()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    db.session.remove()
+    states = dict(db.session.execute(text("SELECT dedupe_key, state FROM outbox")).all())
+    assert states == {"capped": "parked", "waiting": "pending", "flaky": "failed"}
+    back = runner.invoke(args=["db", "downgrade", migration.down_revision])
+    assert back.exit_code == 0, back.output
+    db.session.remove()
+    states = dict(db.session.execute(text("SELECT dedupe_key, state FROM outbox")).all())
+    assert states["capped"] == "pending"
+    runner.invoke(args=["db", "upgrade"])
+    db.session.remove()

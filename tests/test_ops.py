@@ -14,7 +14,8 @@ from sqlalchemy import text
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.heartbeat import beat
-from ideaboard.social.models import MentionLog, OutboxMessage, SocialAccount
+from ideaboard.outbox.models import OutboxMessage
+from ideaboard.social.models import MentionLog, SocialAccount
 
 OUTSIDER = {"REMOTE_ADDR": "203.0.113.9"}
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, StringField, URLField, widgets
 from wtforms.validators import DataRequired, Length
 
-from .webhooks import EVENTS
+from ..webhooks.enqueue import EVENTS
 
 
 class TokenForm(FlaskForm):

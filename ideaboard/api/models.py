@@ -1,11 +1,11 @@
-"""API tokens and outbound webhooks."""
+"""API tokens (outbound webhooks live in ideaboard/webhooks)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
@@ -36,27 +36,3 @@ class ApiToken(Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-
-class Webhook(Model):
-    """An admin-configured URL that receives signed event notifications via the outbox."""
-
-    __tablename__ = "webhooks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(500))
-    secret: Mapped[str] = mapped_column(String(80))
-    # Subscribed events: idea.created, status.changed, comment.added, idea.merged.
-    events: Mapped[list[str]] = mapped_column(JSON, default=list)
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-    @property
-    def secret_hint(self) -> str:
-        """The secret's last four characters: enough to tell secrets apart, not to sign."""
-        return "…" + (self.secret or "")[-4:]
-
-    def subscribes(self, event: str) -> bool:
-        """Tell whether this webhook wants the event (everyone gets webhook.test)."""
-        return self.active and (event == "webhook.test" or event in (self.events or []))

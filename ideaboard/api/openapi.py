@@ -9,9 +9,9 @@ from flask import current_app
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from ..webhooks.enqueue import EVENTS
 from .routing import OPERATIONS, PATH_PARAMS, Operation
 from .schemas import Access, ErrorOut
-from .webhooks import EVENTS
 
 REF = "#/components/schemas/{model}"
 TAGS = {

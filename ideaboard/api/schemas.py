@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..ideas.queries import MAX_PAGE_SIZE, Sort
 from ..ideas.services import BODY_MAX, COMMENT_MAX, TITLE_MAX, TITLE_MIN
-from ..social.models import OutboxState
+from ..outbox.models import OutboxState
 from ..triage.services import NOTE_MAX
 
 SLUG = r"^[a-z0-9-]+$"

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..ideas.attribution import attribution
 from ..ideas.models import Comment, Idea
-from ..social.models import OutboxMessage, OutboxState
+from ..outbox.models import OutboxMessage, OutboxState
 from ..triage.models import Stage, StatusChange
 from ..triage.visibility import public_origin, sees_internal
 from ..urls import idea_url

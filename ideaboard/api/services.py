@@ -21,11 +21,12 @@ from ..database import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..ideas.permissions import can_administer
-from ..social.models import OutboxMessage
+from ..outbox.models import OutboxMessage
 from ..text import check_length, clean_text
-from . import webhooks
+from ..webhooks import enqueue as webhooks
+from ..webhooks.models import Webhook
 from .errors import InvalidCredentials
-from .models import ApiToken, Webhook
+from .models import ApiToken
 
 TOKEN_PREFIX = "ib_"  # noqa: S105 - marks IdeaBoard tokens in logs and scanners; not a secret
 PREFIX_LENGTH = 12

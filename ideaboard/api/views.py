@@ -10,7 +10,7 @@ from ..accounts.models import User
 from ..extensions import csrf, db, limiter
 from ..ideas import queries
 from ..ideas import services as ideas
-from ..social.models import OutboxMessage
+from ..outbox.models import OutboxMessage
 from ..triage import services as triage
 from ..triage.models import Stage
 from . import docs, openapi, services

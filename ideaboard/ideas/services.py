@@ -10,6 +10,7 @@ from sqlalchemy import Integer, String, delete, insert, literal, select, update
 from ..accounts.models import User
 from ..database import UTCDateTime, utcnow
 from ..errors import NotFound, ValidationFailed, VotingClosed
+from ..events import CommentAdded, IdeaSubmitted, publish
 from ..extensions import db
 from ..text import check_length, clean_text, render_markdown
 from ..triage.models import Stage, StageRole, stage_with_role
@@ -143,9 +144,7 @@ def submit_idea(
     db.session.add(idea)
     db.session.flush()
     follow_idea(author, idea)
-    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
-
-    enqueue_event("idea.created", idea=idea)
+    publish(IdeaSubmitted(idea))
     return idea
 
 
@@ -262,9 +261,7 @@ def add_comment(author: User, idea: Idea, body: str) -> Comment:
         notify_followers(idea, NotificationKind.OFFICIAL_COMMENT, author, comment_id=comment.id)
     follow_idea(author, idea)
     db.session.refresh(idea, ["comment_count", "follower_count"])
-    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
-
-    enqueue_event("comment.added", idea=idea, comment=comment)
+    publish(CommentAdded(idea, comment, official=comment.is_official))
     return comment
 
 
@@ -277,17 +274,3 @@ def comments_of(idea: Idea) -> list[Comment]:
             .order_by(Comment.created_at, Comment.id)
         ).unique()
     )
-
-
-def sent_replies(idea: Idea) -> dict[int | None, str]:
-    """Return {status change id (None: the acknowledgement): URL of the reply sent on X}."""
-    from ..social.models import OutboxMessage, OutboxState
-
-    rows = db.session.execute(
-        select(OutboxMessage.status_change_id, OutboxMessage.remote_url).where(
-            OutboxMessage.idea_id == idea.id,
-            OutboxMessage.state == OutboxState.SENT.value,
-            OutboxMessage.remote_url.is_not(None),
-        )
-    )
-    return {change_id: url for change_id, url in rows}

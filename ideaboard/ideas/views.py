@@ -24,6 +24,7 @@ from ..accounts.views import safe_next
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..forms import apply_domain_error
+from ..outbox.queries import sent_replies
 from ..pagecache import cache_for_visitors
 from ..web import wants_json
 from . import notifications as notes
@@ -141,7 +142,7 @@ def show(idea_id: int) -> str:
         "ideas/show.html",
         idea=idea,
         comments=comments,
-        replies=services.sent_replies(idea),
+        replies=sent_replies(idea),
         my_vote=services.my_vote(viewer, idea),
         following=services.is_following(viewer, idea),
         comment_form=CommentForm(),
@@ -189,7 +190,7 @@ def comment(idea_id: int) -> Response | tuple[str, int]:
         "ideas/show.html",
         idea=idea,
         comments=services.comments_of(idea),
-        replies=services.sent_replies(idea),
+        replies=sent_replies(idea),
         my_vote=services.my_vote(viewer, idea),
         following=services.is_following(viewer, idea),
         comment_form=form,

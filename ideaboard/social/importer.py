@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..accounts.models import Role, User
+from ..events import IdeaApproved, IdeaSubmitted, publish
 from ..extensions import db
 from ..i18n import supported_language
 from ..ideas import services as ideas
@@ -23,19 +24,12 @@ from ..ideas.models import Idea, Source
 from ..ideas.queries import similar_ideas
 from ..ideas.ranking import hot_rank
 from ..ideas.search import overlap, terms_of
+from ..outbox.models import OutboxKind, OutboxMessage
 from ..text import render_markdown, truncate
 from ..urls import idea_url
 from .compose import compose_ack
 from .connectors import Mention
-from .models import (
-    MentionLog,
-    MentionOutcome,
-    Moderation,
-    OutboxKind,
-    OutboxMessage,
-    SocialAccount,
-    SocialIdentity,
-)
+from .models import MentionLog, MentionOutcome, Moderation, SocialAccount, SocialIdentity
 
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
@@ -252,17 +246,10 @@ def process_mention(
     db.session.flush()
     if held:
         return _log(account, mention, MentionOutcome.HELD, "held for approval", idea)
-    _announce(idea)
+    publish(IdeaSubmitted(idea))  # held ideas are announced when approved
     if account.acknowledge:
         enqueue_ack(account, idea, mention.id, mention.lang, "imported")
     return _log(account, mention, MentionOutcome.IMPORTED, "new idea", idea)
-
-
-def _announce(idea: Idea) -> None:
-    """Tell the webhooks a new public idea exists (held ideas wait until approved)."""
-    from ..api.webhooks import enqueue_event  # lazy: the api package imports the ideas
-
-    enqueue_event("idea.created", idea=idea)
 
 
 def approve_held_idea(idea: Idea, by: User) -> None:
@@ -275,7 +262,7 @@ def approve_held_idea(idea: Idea, by: User) -> None:
     idea.held = False
     idea.hidden_at = None
     idea.hidden_reason = None
-    _announce(idea)
+    publish(IdeaApproved(idea, by))
     account = (
         db.session.get(SocialAccount, idea.source_account_id) if idea.source_account_id else None
     )

@@ -1,7 +1,7 @@
-"""The jobs behind `flask ideaboard import-mentions`, `deliver` and `worker`.
+"""The jobs behind `flask ideaboard import-mentions` and `worker` (delivery: outbox/delivery.py).
 
-Jobs are the edge that owns transactions here: they commit after each claimed row and after
-each mention, and never hold a transaction open across a network call.
+Jobs are the edge that owns transactions here: they commit after each mention and never hold
+a transaction open across a network call.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -19,16 +18,14 @@ from sqlalchemy import select
 from ..config import check_x_api_url
 from ..database import utcnow, write_intent
 from ..extensions import db
-from . import importer, outbox
-from .connectors import Connector, FetchError, SendError, XConnector
-from .models import OutboxKind, SocialAccount
+from . import importer
+from .connectors import Connector, FetchError, XConnector
+from .models import SocialAccount
 
 logger = logging.getLogger(__name__)
 
 SANDBOX_BRAND_ID = "1500000000000000001"
 SANDBOX_BRAND_USERNAME = "hanbit"
-
-ConnectorFactory = Callable[[SocialAccount], Connector]
 
 
 def worker_name() -> str:
@@ -79,7 +76,11 @@ def connector_for(account: SocialAccount) -> XConnector:
 
 
 def ensure_default_account() -> SocialAccount | None:
-    """Create the configured brand account on first use; return the first active account."""
+    """Create the configured brand account on first use; return the first account.
+
+    A job step (the CLI and the worker call it): it commits, and asks X for the username
+    with no transaction open.
+    """
     existing = db.session.scalar(select(SocialAccount).order_by(SocialAccount.id).limit(1))
     if existing is not None:
         return existing
@@ -90,6 +91,7 @@ def ensure_default_account() -> SocialAccount | None:
         user_id = str(config["IDEABOARD_X_USER_ID"])
         username = str(config.get("IDEABOARD_X_USERNAME") or "")
         if not username:
+            db.session.commit()  # nothing open while we ask X
             probe = connector_for(SocialAccount(remote_user_id=user_id, username=""))
             try:
                 me = probe.client.get_me(user_auth=True).data
@@ -167,124 +169,4 @@ def run_import(
             db.session.rollback()
             importer.release_lease(account_id, owner)
             db.session.commit()
-    return result
-
-
-def send_row(row_id: int, connector: Connector | None, now: datetime) -> str:
-    """Send one claimed row and record the result; return what happened."""
-    row = db.session.get(outbox.OutboxMessage, row_id)
-    if row is None:
-        return "gone"
-    if outbox.over_cap(row, now):
-        db.session.commit()
-        return "deferred"
-    text, target, kind, check_first = row.text, row.target, row.kind, row.check_first
-    db.session.commit()  # nothing open while we talk to X
-    try:
-        if kind == OutboxKind.WEBHOOK.value:
-            from ..api.webhooks import send_webhook  # lazy: the api package imports this one
-
-            note = send_webhook(row_id)
-            row = db.session.get(outbox.OutboxMessage, row_id)
-            outbox.mark_sent(row, note, None, utcnow())
-            row.cost_usd = None  # not an X post
-            db.session.commit()
-            return "sent"
-        assert connector is not None  # only webhook rows are sent without an account
-        if check_first and kind == OutboxKind.X_REPLY.value and target:
-            existing = connector.find_reply(target, text)
-            if existing is not None:
-                row = db.session.get(outbox.OutboxMessage, row_id)
-                outbox.mark_sent(row, existing, None, utcnow())
-                db.session.commit()
-                return "found"
-        if kind == OutboxKind.X_REPLY.value and target:
-            posted = connector.post_reply(text, target)
-        elif kind == OutboxKind.X_POST.value:
-            posted = connector.post(text)
-        else:
-            raise SendError(f"no sender for {kind} messages yet", final=True)
-    except SendError as error:
-        row = db.session.get(outbox.OutboxMessage, row_id)
-        if error.duplicate and (check_first or row.attempts > 1):
-            # An earlier attempt that timed out has landed after all: X refuses the copy.
-            # The reply exists, so the row is done; find its id if search shows it.
-            try:
-                found = connector.find_reply(target or "", text) if target else None
-            except SendError:
-                found = None
-            row = db.session.get(outbox.OutboxMessage, row_id)
-            outbox.mark_sent(row, found or "", None, utcnow())
-            row.last_error = "X reports this reply exists: an earlier attempt landed late"
-            db.session.commit()
-            return "found"
-        outbox.mark_failed(
-            row,
-            error.message,
-            utcnow(),
-            final=error.final,
-            retry_at=error.retry_at,
-            ambiguous=error.ambiguous,
-        )
-        db.session.commit()
-        if error.retry_at is not None:
-            return "deferred"
-        return row.state
-    row = db.session.get(outbox.OutboxMessage, row_id)
-    outbox.mark_sent(row, posted.id, posted.url, utcnow())
-    db.session.commit()
-    return "sent"
-
-
-def deliver_due(
-    *,
-    worker: str,
-    connectors: ConnectorFactory | None = None,
-    limit: int | None = None,
-    stop: threading.Event | None = None,
-) -> outbox.DeliveryResult:
-    """Send every due outbox row once (rows that fail again wait for their next attempt)."""
-    result = outbox.DeliveryResult()
-    cache: dict[int, Connector] = {}
-    blocked: set[int] = set()
-    factory = connectors or connector_for
-    stale = timedelta(seconds=float(current_app.config["IDEABOARD_OUTBOX_STALE_SECONDS"]))
-    with write_intent():
-        while limit is None or result.claimed < limit:
-            if stop is not None and stop.is_set():
-                break
-            now = utcnow()
-            row = outbox.claim_next(worker, now, skip_accounts=blocked, stale_after=stale)
-            db.session.commit()
-            if row is None:
-                break
-            result.claimed += 1
-            webhook = row.kind == OutboxKind.WEBHOOK.value  # needs no social account
-            account = db.session.get(SocialAccount, row.account_id) if row.account_id else None
-            if account is None and not webhook:
-                account = ensure_default_account()
-            if account is None and not webhook:
-                outbox.mark_failed(row, "no social account is connected", now, final=True)
-                db.session.commit()
-                result.dead += 1
-                continue
-            if account is not None and account.id not in cache:
-                cache[account.id] = factory(account)
-            outcome = send_row(row.id, cache[account.id] if account else None, now)
-            if outcome == "sent":
-                result.sent += 1
-            elif outcome == "found":
-                result.found_existing += 1
-            elif outcome == "deferred":
-                result.deferred += 1
-                if account is not None:
-                    blocked.add(account.id)  # rate limited or capped: leave its other rows be
-            elif outcome == "dead":
-                result.dead += 1
-            else:
-                result.failed += 1
-    for connector in cache.values():
-        close = getattr(connector, "close", None)
-        if close is not None:
-            close()
     return result

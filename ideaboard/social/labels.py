@@ -10,7 +10,8 @@ import re
 
 from flask_babel import gettext as _
 
-from .models import MentionOutcome, OutboxState
+from ..outbox.models import OutboxState
+from .models import MentionOutcome
 
 
 def outbox_state_label(state: str) -> str:
@@ -22,6 +23,7 @@ def outbox_state_label(state: str) -> str:
         OutboxState.FAILED.value: _("failed"),
         OutboxState.DEAD.value: _("gave up"),
         OutboxState.CANCELLED.value: _("cancelled"),
+        OutboxState.PARKED.value: _("parked (spending cap)"),
     }
     return names.get(state, state)
 

@@ -1,78 +1,18 @@
-"""The outbox: every message IdeaBoard sends (social replies, posts, e-mails, webhooks).
+"""Social networks: connected brand accounts, social identities, the mention log, reply wording.
 
-A row is written in the same transaction as the change it reports, so if the change commits
-the message will go out, and if it rolls back nothing does. The worker claims due rows,
-sends them and records the result (pending → sending → sent, or failed with a next attempt
-time, or dead after the last attempt; staff can retry or cancel).
+The messages sent to the networks are rows of the outbox (ideaboard/outbox).
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import Model
-
-
-class OutboxKind(enum.StrEnum):
-    X_REPLY = "x_reply"
-    X_POST = "x_post"
-    EMAIL = "email"
-    WEBHOOK = "webhook"
-
-
-class OutboxState(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    DEAD = "dead"
-    CANCELLED = "cancelled"
-
-
-class OutboxMessage(Model):
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_next_attempt", "state", "next_attempt_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("social_accounts.id", ondelete="SET NULL")
-    )
-    webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(16), default=OutboxState.PENDING.value)
-    # Makes enqueueing idempotent, e.g. "x_reply:status:42:post:1861…" — one reply per post
-    # per status change, however often the code path runs.
-    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
-    status_change_id: Mapped[int | None] = mapped_column(
-        ForeignKey("status_changes.id", ondelete="SET NULL")
-    )
-    # Where it goes: for X, the post replied to; for webhooks, the URL; for e-mail, the address.
-    target: Mapped[str | None] = mapped_column(String(500))
-    lang: Mapped[str | None] = mapped_column(String(8))
-    text: Mapped[str] = mapped_column(Text, default="")
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-    attempts: Mapped[int] = mapped_column(default=0)
-    max_attempts: Mapped[int] = mapped_column(default=8)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    remote_id: Mapped[str | None] = mapped_column(String(64))
-    remote_url: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(80))
-    # Set when a send may have reached the network without our knowing (a timeout, a crash
-    # while sending): the next attempt first asks the network whether the post exists.
-    check_first: Mapped[bool] = mapped_column(default=False)
-    cost_usd: Mapped[float | None] = mapped_column()
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Moderation(enum.StrEnum):

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 
 from ..api import services as api_services
 from ..api.forms import WebhookForm
-from ..api.models import Webhook
 from ..database import utcnow
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
@@ -21,11 +20,13 @@ from ..heartbeat import worker_status
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
 from ..ideas.permissions import can_administer
+from ..outbox import rules as outbox
+from ..outbox.models import OutboxMessage, OutboxState
 from ..triage.permissions import staff_required
-from . import outbox
+from ..webhooks.models import Webhook
 from .forms import AccountForm
 from .importer import approve_held_idea
-from .models import MentionLog, OutboxMessage, OutboxState, SocialAccount
+from .models import MentionLog, SocialAccount
 
 bp = Blueprint("social", __name__, url_prefix="/staff")
 PAGE = 100

@@ -1,35 +1,29 @@
 """Triage rules: stage changes, merge, hide/restore, assignment, edits. Flush, never commit.
 
 A stage change is the public answer to an idea: it records the change, notifies the
-followers and writes the outbox rows that echo it to the original social posts, all in the
-caller's one transaction.
+followers and publishes StageChanged, whose subscribers write the outbox rows that echo it
+to the original social posts and the webhooks, all in the caller's one transaction.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, select, update
 
 from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict, PermissionDenied, ValidationFailed
+from ..events import IdeaHidden, IdeaRestored, IdeasMerged, StageChanged, publish
 from ..extensions import db
-from ..i18n import supported_language
-from ..ideas.attribution import attribution
-from ..ideas.models import Follow, Idea, NotificationKind, Source, Vote
+from ..ideas.models import Follow, Idea, NotificationKind, Vote
 from ..ideas.permissions import can_administer, can_triage
 from ..ideas.ranking import hot_rank
 from ..ideas.services import clean_title, find_category, notify_followers
-from ..social import reply_templates
-from ..social.compose import compose_launch, compose_stage_reply
-from ..social.models import OutboxKind, OutboxMessage
 from ..text import check_length, clean_text, render_markdown
-from ..urls import idea_path, idea_url
+from ..urls import idea_path
 from .models import (
     IdeaEdit,
     Stage,
@@ -90,78 +84,6 @@ def clean_note(note: str) -> str:
     return note
 
 
-def enqueue_stage_echo(
-    change: StatusChange, ideas: Iterable[Idea], by: User
-) -> list[OutboxMessage]:
-    """Write one outbox reply per imported idea's original post for this status change."""
-    stage = change.to_stage
-    rows: list[OutboxMessage] = []
-    target_idea = change.idea
-    for idea in ideas:
-        if idea.source != Source.X.value or not idea.source_post_id:
-            continue  # a web idea has no post to reply to
-        lang = supported_language(
-            idea.source_lang, str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
-        )
-        words = reply_templates.wording("stage", stage.slug, lang)
-        text = compose_stage_reply(
-            stage_slug=stage.slug,
-            stage_name=stage.name,
-            lang=lang,
-            title=idea.title,
-            url=idea_url(target_idea) if words.include_link else "",
-            signature=by.display_initials,
-            template=words.text,
-        )
-        row = OutboxMessage(
-            kind=OutboxKind.X_REPLY.value,
-            # The account the post came in through answers it (and its cap applies).
-            account_id=idea.source_account_id,
-            dedupe_key=f"x_reply:status:{change.id}:post:{idea.source_post_id}",
-            idea_id=idea.id,
-            status_change_id=change.id,
-            target=idea.source_post_id,
-            lang=lang,
-            text=text,
-            payload={"in_reply_to_tweet_id": idea.source_post_id, "stage": stage.slug},
-        )
-        db.session.add(row)
-        rows.append(row)
-    return rows
-
-
-def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[OutboxMessage]:
-    """Queue a post on every brand account that announces launches."""
-    from ..social.models import SocialAccount
-
-    rows = []
-    accounts = db.session.scalars(
-        select(SocialAccount).where(SocialAccount.active, SocialAccount.announce_launches)
-    )
-    for account in accounts:
-        lang = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
-        words = reply_templates.wording("launch_announcement", "", lang)
-        row = OutboxMessage(
-            kind=OutboxKind.X_POST.value,
-            account_id=account.id,
-            dedupe_key=f"x_post:launch:{change.id}:account:{account.id}",
-            idea_id=idea.id,
-            status_change_id=change.id,
-            lang=lang,
-            text=compose_launch(
-                lang=lang,
-                title=idea.title,
-                url=idea_url(idea) if words.include_link else "",
-                author=attribution(idea).mention,
-                template=words.text,
-            ),
-            payload={"launch": True},
-        )
-        db.session.add(row)
-        rows.append(row)
-    return rows
-
-
 def _record_first_response(idea: Idea, when: datetime) -> None:
     if idea.first_response_at is None:
         idea.first_response_at = when
@@ -217,13 +139,8 @@ def change_stage(
     if not stage.is_public:
         return change  # an internal stage: no notification, reply, announcement or webhook
     notify_followers(idea, NotificationKind.STAGE_CHANGED, by, status_change_id=change.id)
-    merged = list(db.session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)).unique())
-    enqueue_stage_echo(change, [idea, *merged], by)
-    if stage.has_role(StageRole.LAUNCHED):
-        enqueue_launch_announcements(idea, change)
-    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
-
-    enqueue_event("status.changed", idea=idea, change=change)
+    merged = tuple(db.session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)).unique())
+    publish(StageChanged(idea, change, by, merged))
     db.session.flush()
     return change
 
@@ -311,10 +228,7 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
             new_value=str(target.id),
         )
     )
-    from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
-
-    shown = change if change.to_stage.is_public else None  # internal stages are staff-only
-    enqueue_event("idea.merged", idea=duplicate, change=shown, target=target)
+    publish(IdeasMerged(duplicate, target, change, by))
     db.session.flush()
     return change
 
@@ -357,6 +271,7 @@ def hide_idea(idea: Idea, by: User, reason: str) -> None:
     idea.hidden_reason = reason
     _log_edit(idea, by, "hidden", None, reason)
     db.session.flush()
+    publish(IdeaHidden(idea, by, reason))
 
 
 def restore_idea(idea: Idea, by: User) -> None:
@@ -368,6 +283,7 @@ def restore_idea(idea: Idea, by: User) -> None:
     idea.hidden_at = None
     idea.hidden_reason = None
     db.session.flush()
+    publish(IdeaRestored(idea, by))
 
 
 def assign_idea(idea: Idea, by: User, *, team: Team | None, assignee: User | None) -> None:
@@ -408,11 +324,6 @@ def edit_idea(idea: Idea, by: User, *, title: str, category_slug: str | None) ->
         idea.category = category
     idea.updated_at = utcnow()
     db.session.flush()
-
-
-def record_official_comment(idea: Idea, when: datetime) -> None:
-    """An official comment is a first response too."""
-    _record_first_response(idea, when)
 
 
 def _require_admin(user: User) -> None:

@@ -194,7 +194,7 @@ def test_hidden_idea_is_found_by_staff_only(
 def test_outbox_filters_by_state_and_pages(
     client: FlaskClient, make_user: Callable[..., User], headers_for: Any
 ) -> None:
-    from ideaboard.social.models import OutboxMessage
+    from ideaboard.outbox.models import OutboxMessage
 
     for n in range(5):
         db.session.add(
@@ -213,3 +213,23 @@ def test_outbox_filters_by_state_and_pages(
             break
         cursor = f"&cursor={page['next_cursor']}"
     assert seen == [f"post {n}" for n in range(4, -1, -1)]
+
+
+def test_outbox_filters_rows_parked_by_a_spending_cap(
+    client: FlaskClient, make_user: Callable[..., User], headers_for: Any
+) -> None:
+    from ideaboard.outbox.models import OutboxMessage
+
+    db.session.add_all(
+        [
+            OutboxMessage(kind="x_reply", dedupe_key="p1", text="parked", state="parked"),
+            OutboxMessage(kind="x_reply", dedupe_key="p2", text="waiting", state="pending"),
+        ]
+    )
+    db.session.commit()
+    headers = headers_for("staff")
+    parked = call(client, "GET", "/api/v1/outbox?state=parked", None, headers)
+    assert parked.status_code == 200
+    assert [(r["text"], r["state"]) for r in parked.get_json()["items"]] == [("parked", "parked")]
+    unknown = call(client, "GET", "/api/v1/outbox?state=napping", None, headers)
+    assert unknown.status_code == 422

@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 
 from ideaboard.accounts.models import Role, User
 from ideaboard.api import services as api_services
-from ideaboard.api import webhooks
-from ideaboard.api.models import Webhook
 from ideaboard.extensions import db
 from ideaboard.ideas import services as ideas
 from ideaboard.ideas.models import Idea, Notification, Source
-from ideaboard.social.models import OutboxMessage
+from ideaboard.outbox.models import OutboxMessage
 from ideaboard.triage import services
 from ideaboard.triage.models import Stage
+from ideaboard.webhooks import enqueue as webhooks
+from ideaboard.webhooks.models import Webhook
 from tests.conftest import login
 
 SECRET_NOTE = "Legal is checking the patent risk of this one"

@@ -13,13 +13,13 @@ from sqlalchemy import select
 
 from ideaboard import netguard
 from ideaboard.accounts.models import Role, User
-from ideaboard.api import services, webhooks
-from ideaboard.api.models import Webhook
+from ideaboard.api import services
 from ideaboard.errors import ValidationFailed
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
-from ideaboard.social import jobs
-from ideaboard.social.models import OutboxMessage
+from ideaboard.outbox.delivery import deliver_due
+from ideaboard.outbox.models import OutboxMessage
+from ideaboard.webhooks.models import Webhook
 from tests.api.conftest import Receiver
 from tests.conftest import login, post
 
@@ -164,7 +164,7 @@ def test_admin_page_shows_the_refusal(client: FlaskClient, admin: User) -> None:
 
 
 def _deliver() -> Any:
-    result = jobs.deliver_due(worker="test-worker")
+    result = deliver_due(worker="test-worker")
     db.session.expire_all()
     return result
 
@@ -273,4 +273,3 @@ def test_without_allow_private_the_worker_refuses_a_loopback_row(
     app.config["IDEABOARD_WEBHOOK_ALLOW_PRIVATE"] = False
     assert _deliver().dead == 1
     assert receiver.requests == []
-    assert webhooks.EVENTS  # the module under test is the sender

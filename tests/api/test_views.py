@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ideaboard.accounts.models import Role, User
-from ideaboard.api.models import Webhook
 from ideaboard.extensions import db
-from ideaboard.social.models import OutboxMessage
+from ideaboard.outbox.models import OutboxMessage
+from ideaboard.webhooks.models import Webhook
 from tests.conftest import login, post
 
 

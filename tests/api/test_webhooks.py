@@ -13,15 +13,16 @@ from flask import Flask
 from sqlalchemy import select
 
 from ideaboard.accounts.models import Role, User
-from ideaboard.api import services, webhooks
-from ideaboard.api.models import Webhook
+from ideaboard.api import services
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.ideas.services import add_comment
-from ideaboard.social import jobs
-from ideaboard.social.models import OutboxMessage
+from ideaboard.outbox.delivery import deliver_due
+from ideaboard.outbox.models import OutboxMessage
 from ideaboard.triage.services import change_stage, find_stage, merge_ideas
+from ideaboard.webhooks import enqueue as webhooks
+from ideaboard.webhooks.models import Webhook
 from tests.api.conftest import Receiver
 
 
@@ -55,7 +56,7 @@ def _rows() -> list[OutboxMessage]:
 
 
 def _deliver() -> Any:
-    result = jobs.deliver_due(worker="test-worker")
+    result = deliver_due(worker="test-worker")
     db.session.expire_all()
     return result
 

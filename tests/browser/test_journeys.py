@@ -12,8 +12,8 @@ from sqlalchemy import select
 from ideaboard.accounts.models import Role, User
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea, Vote
-from ideaboard.social import jobs
-from ideaboard.social.models import OutboxMessage
+from ideaboard.outbox.delivery import deliver_due
+from ideaboard.outbox.models import OutboxMessage
 from tests.browser.conftest import DESKTOP, TIMEOUT_MS, LiveServer
 from tests.conftest import PASSWORD
 
@@ -299,7 +299,7 @@ def test_sandbox_mention_becomes_an_idea_and_gets_a_reply(
         staff_tab.context.close()
 
     db.session.rollback()  # no stale read transaction in the way of the job's writes
-    delivered = jobs.deliver_due(worker="browser-test")
+    delivered = deliver_due(worker="browser-test")
     assert delivered.sent >= 2, delivered  # the acknowledgement and the stage reply
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.idea_id == idea_id))
     assert {row.state for row in rows} == {"sent"}

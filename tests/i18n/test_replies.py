@@ -8,8 +8,9 @@ from sqlalchemy import select
 from ideaboard.extensions import db
 from ideaboard.ideas import services as ideas
 from ideaboard.ideas.models import Idea, Source
+from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social.importer import enqueue_ack
-from ideaboard.social.models import OutboxMessage, SocialAccount
+from ideaboard.social.models import SocialAccount
 from ideaboard.triage import services as triage
 
 POST_ID = "1861000000000000042"

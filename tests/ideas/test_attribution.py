@@ -9,7 +9,8 @@ from ideaboard.api.serialize import idea_out
 from ideaboard.extensions import db
 from ideaboard.ideas.attribution import Attribution, attribution
 from ideaboard.insights.services import suggested_by
-from ideaboard.social.models import OutboxMessage, SocialAccount
+from ideaboard.outbox.models import OutboxMessage
+from ideaboard.social.models import SocialAccount
 from ideaboard.triage.services import change_stage, find_stage
 from tests.conftest import login
 

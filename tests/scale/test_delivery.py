@@ -21,7 +21,8 @@ from sqlalchemy import create_engine, insert, select
 
 from bench.server import ROOT, app_env
 from ideaboard.database import utcnow
-from ideaboard.social.models import OutboxMessage, SocialAccount
+from ideaboard.outbox.models import OutboxMessage
+from ideaboard.social.models import SocialAccount
 from sandboxes.x import SandboxStore, timeline
 
 from .conftest import BRAND_ID, BRAND_USERNAME

@@ -177,12 +177,13 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """Patch the clock of ideaboard.social.jobs and .outbox; advance it with clock.advance()."""
-    from ideaboard.social import jobs, outbox
+    """Patch the clock of the import job and the outbox; advance it with clock.advance()."""
+    from ideaboard.outbox import delivery, rules
+    from ideaboard.social import jobs
 
     fake = Clock()
-    monkeypatch.setattr(jobs, "utcnow", fake.now)
-    monkeypatch.setattr(outbox, "utcnow", fake.now)
+    for module in (jobs, delivery, rules):
+        monkeypatch.setattr(module, "utcnow", fake.now)
     return fake
 
 

@@ -15,10 +15,12 @@ from sqlalchemy import select
 from ideaboard.errors import Conflict
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
-from ideaboard.social import jobs, outbox
+from ideaboard.outbox import rules as outbox
+from ideaboard.outbox.delivery import DeliveryResult, deliver_due
+from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social.compose import weighted_length
 from ideaboard.social.connectors import XConnector
-from ideaboard.social.models import OutboxMessage, SocialAccount
+from ideaboard.social.models import SocialAccount
 from ideaboard.triage.services import change_stage, find_stage
 from sandboxes.x import (
     SandboxStore,
@@ -45,8 +47,8 @@ def rows() -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def deliver() -> outbox.DeliveryResult:
-    return jobs.deliver_due(worker="test-worker")
+def deliver() -> DeliveryResult:
+    return deliver_due(worker="test-worker")
 
 
 def test_stage_change_sends_one_reply_per_imported_post_within_280(
@@ -283,7 +285,7 @@ def test_monthly_cap_parks_rows_until_next_month_with_the_reason(
     assert (sent.state, sent.cost_usd) == ("sent", pytest.approx(0.06))
     now = clock.now()
     month = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC)
-    assert (parked.state, parked.attempts) == ("pending", 0)
+    assert (parked.state, parked.attempts) == ("parked", 0)
     assert now < parked.next_attempt_at <= month
     assert parked.last_error.startswith("monthly cap of $0.10 reached; waits until ")
     assert f"{month:%Y-%m-%d}" in parked.last_error
@@ -292,7 +294,7 @@ def test_monthly_cap_parks_rows_until_next_month_with_the_reason(
     if clock.now() + timedelta(hours=2) < month:
         clock.advance(hours=2)  # looked at again later this month: still over the cap
         assert deliver().deferred == 1
-        assert rows()[1].state == "pending"
+        assert rows()[1].state == "parked"
         assert len(brand_replies()) == 1
 
     clock.offset = month - datetime.now(UTC) + timedelta(hours=1)  # next month: spend is zero
@@ -311,11 +313,14 @@ def test_raising_the_cap_releases_parked_rows_at_once(
         ("jisoo", "@hanbit #idea q0002a Weekly data usage digest"),
     )
     assert deliver().deferred == 1
+    assert [r.state for r in rows()] == ["sent", "parked"]
     account = db.session.get(SocialAccount, brand_account.id)
     account.monthly_cap_usd = 5.0
     # What the accounts page does when an admin saves a new cap.
     assert outbox.release_capped(account.id, clock.now()) == 1
     db.session.commit()
+    (released,) = [r for r in rows() if r.state != "sent"]
+    assert (released.state, released.last_error) == ("pending", None)
 
     assert deliver().sent == 1
     assert [(r.state, r.last_error) for r in rows()] == [("sent", None), ("sent", None)]
@@ -371,6 +376,6 @@ def test_stage_replies_belong_to_the_ideas_account_and_respect_its_cap(
 
     assert (result.sent, result.deferred) == (0, 1)
     (row,) = rows()
-    assert row.state == "pending"
+    assert row.state == "parked"
     assert row.last_error.startswith("monthly cap of $0.05 reached")
     assert brand_replies() == {}

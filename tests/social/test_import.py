@@ -18,14 +18,11 @@ from sqlalchemy import func, select
 from ideaboard.errors import PermissionDenied
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea, Source, Vote
+from ideaboard.outbox.delivery import deliver_due
+from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social import importer, jobs
 from ideaboard.social.connectors import FetchError, Mention, XConnector
-from ideaboard.social.models import (
-    MentionLog,
-    OutboxMessage,
-    SocialAccount,
-    SocialIdentity,
-)
+from ideaboard.social.models import MentionLog, SocialAccount, SocialIdentity
 from sandboxes.x import SandboxStore, post_mention, set_faults
 from sandboxes.x.limits import usage
 
@@ -312,7 +309,7 @@ def test_held_account_keeps_ideas_hidden_until_staff_approve_and_acknowledge_the
         (str(posts[0]["id"]), "pending", "imported")
     ]
 
-    delivered = jobs.deliver_due(worker="test-worker")
+    delivered = deliver_due(worker="test-worker")
 
     assert delivered.sent == 1
     replies = brand_replies()

@@ -24,7 +24,8 @@ from sqlalchemy import func, select, update
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
-from ideaboard.social.models import MentionLog, OutboxMessage, SocialAccount
+from ideaboard.outbox.models import OutboxMessage
+from ideaboard.social.models import MentionLog, SocialAccount
 from sandboxes.x import SandboxStore, clear_faults, post_mention, set_faults
 
 from .conftest import BRAND_ID, BRAND_USERNAME, PUBLIC_URL

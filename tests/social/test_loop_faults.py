@@ -18,9 +18,12 @@ from sqlalchemy import select
 
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
+from ideaboard.outbox.delivery import deliver_due
+from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social import jobs
 from ideaboard.social.connectors import FetchError, Mention, Posted, SendError, XConnector
-from ideaboard.social.models import OutboxMessage, SocialAccount
+from ideaboard.social.models import SocialAccount
+from ideaboard.social.senders import x_senders
 from sandboxes.x import SandboxStore, clear_faults, set_faults, set_rate_limits
 
 from .conftest import Clock
@@ -137,7 +140,7 @@ def test_outbox_under_faults_sends_every_reply_exactly_once(
         network.arm(burst=2)
         while rounds < MAX_ROUNDS:
             rounds += 1
-            result = jobs.deliver_due(worker="soak-worker", connectors=factory)
+            result = deliver_due(worker="soak-worker", senders=x_senders(factory))
             totals.update({k: v for k, v in vars(result).items() if v})
             db.session.expire_all()
             states = Counter(db.session.scalars(select(OutboxMessage.state)))

@@ -11,8 +11,9 @@ from ideaboard.extensions import db
 from ideaboard.ideas import notifications
 from ideaboard.ideas import services as ideas
 from ideaboard.ideas.models import Follow, Idea, Notification, Source, Vote
+from ideaboard.outbox.models import OutboxMessage
+from ideaboard.social import subscribers
 from ideaboard.social.compose import weighted_length
-from ideaboard.social.models import OutboxMessage
 from ideaboard.triage import services
 from ideaboard.triage.models import IdeaEdit, StatusChange, Team
 
@@ -195,7 +196,7 @@ def test_failure_in_the_middle_of_a_stage_change_leaves_nothing(
     def explode(*args, **kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(services, "enqueue_stage_echo", explode)
+    monkeypatch.setattr(subscribers, "enqueue_stage_echo", explode)
     for target in (idea, imported):
         with pytest.raises(RuntimeError):
             services.change_stage(target, services.find_stage("under-review"), "On it", staff)

@@ -14,7 +14,8 @@ from ideaboard.errors import Conflict
 from ideaboard.extensions import db
 from ideaboard.ideas import services as ideas
 from ideaboard.insights import services as insights
-from ideaboard.social.models import OutboxMessage, SocialAccount
+from ideaboard.outbox.models import OutboxMessage
+from ideaboard.social.models import SocialAccount
 from ideaboard.social.reply_templates import _rows
 from ideaboard.triage import services
 from ideaboard.triage.models import Stage, StageRole, stage_with_role

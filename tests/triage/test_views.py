@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea, Notification
-from ideaboard.social.models import OutboxMessage
+from ideaboard.outbox.models import OutboxMessage
+from ideaboard.social import subscribers
 from ideaboard.triage import services
 from ideaboard.triage.models import StatusChange, Team
 from tests.conftest import login, post
@@ -122,7 +123,7 @@ def test_failure_inside_a_stage_change_request_commits_nothing(
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "enqueue_stage_echo", explode)
+    monkeypatch.setattr(subscribers, "enqueue_stage_echo", explode)
     response = post(
         client, f"/staff/ideas/{idea.id}/stage", {"stage-stage": "under-review", "stage-note": "x"}
     )

@@ -1,16 +1,15 @@
-"""Outbox delivery rules: claim a due row, record what the network said. Flush, never commit.
+"""Outbox rules: claim a due row, record an outcome, retry, cancel, park. Flush, never commit.
 
-The job (social/jobs.py) commits after the claim and again after the result, and does the
-network call in between, outside any transaction. A row is never sent twice: a claim is a
-conditional UPDATE (PostgreSQL adds FOR UPDATE SKIP LOCKED), and a row found in `sending`
-after a crash — or after a timeout that may have reached X — is first looked up on the
-network ("does our reply already exist?") before it is sent again.
+The delivery loop (outbox/delivery.py) commits after the claim and again after the outcome,
+and the sender does the network call in between, outside any transaction. A row is never
+sent twice: a claim is a conditional UPDATE (PostgreSQL adds FOR UPDATE SKIP LOCKED), and a
+row found in `sending` after a crash — or after a timeout that may have reached X — is first
+looked up on the network ("does our reply already exist?") before it is sent again.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -18,22 +17,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
 from ..database import utcnow
+from ..errors import Conflict
 from ..extensions import db
-from .models import OutboxKind, OutboxMessage, OutboxState, SocialAccount
+from ..social.models import SocialAccount
+from .models import OutboxKind, OutboxMessage, OutboxState
 
-DUE_STATES = (OutboxState.PENDING.value, OutboxState.FAILED.value)
+# Rows the loop may claim once next_attempt_at has come (a parked row is looked at again to
+# see whether its cap still holds it).
+DUE_STATES = (OutboxState.PENDING.value, OutboxState.FAILED.value, OutboxState.PARKED.value)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
-
-
-@dataclass
-class DeliveryResult:
-    claimed: int = 0
-    sent: int = 0
-    found_existing: int = 0
-    failed: int = 0
-    dead: int = 0
-    deferred: int = 0  # rate limit or spending cap: tried again later, not counted as failure
 
 
 def claim_next(
@@ -112,7 +105,7 @@ def spend_this_month(account_id: int, now: datetime) -> float:
     return float(total or 0.0)
 
 
-def over_cap(row: OutboxMessage, now: datetime) -> bool:
+def park_if_over_cap(row: OutboxMessage, now: datetime) -> bool:
     """Tell whether sending row would pass its account's monthly cap; if so, park it."""
     if row.account_id is None:
         return False
@@ -121,7 +114,7 @@ def over_cap(row: OutboxMessage, now: datetime) -> bool:
         return False
     if spend_this_month(account.id, now) + estimated_cost(row) <= account.monthly_cap_usd:
         return False
-    row.state = OutboxState.PENDING.value
+    row.state = OutboxState.PARKED.value
     row.attempts = max(0, row.attempts - 1)
     # Checked again hourly (a cap raised in the database counts within the hour) and at once
     # when an admin changes the cap on the accounts page (release_capped).
@@ -139,26 +132,35 @@ CAP_RECHECK = timedelta(hours=1)
 
 
 def release_capped(account_id: int, now: datetime) -> int:
-    """Make rows parked by the monthly cap due now (after an admin raised or removed it)."""
+    """Make rows parked by the monthly cap pending and due now (an admin raised or removed it).
+
+    A row the new cap still does not allow is parked again when the loop claims it.
+    """
     result = db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.account_id == account_id,
-            OutboxMessage.state == OutboxState.PENDING.value,
-            OutboxMessage.last_error.like(f"{CAP_MESSAGE}%"),
+            OutboxMessage.state == OutboxState.PARKED.value,
         )
-        .values(next_attempt_at=now, last_error=None)
+        .values(state=OutboxState.PENDING.value, next_attempt_at=now, last_error=None)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def mark_sent(row: OutboxMessage, remote_id: str, remote_url: str | None, now: datetime) -> None:
-    """Record a successful send."""
+def mark_sent(
+    row: OutboxMessage,
+    remote_id: str,
+    remote_url: str | None,
+    now: datetime,
+    *,
+    cost_usd: float | None = None,
+) -> None:
+    """Record a successful send (cost_usd: what the network charges for it, if anything)."""
     row.state = OutboxState.SENT.value
     row.remote_id = remote_id
     row.remote_url = remote_url
     row.sent_at = now
-    row.cost_usd = estimated_cost(row)
+    row.cost_usd = cost_usd
     row.check_first = False
     row.last_error = None
     db.session.flush()
@@ -198,8 +200,6 @@ def mark_failed(
 def retry(row: OutboxMessage) -> None:
     """Send a failed, dead or cancelled row again as soon as possible (staff action)."""
     if row.state in (OutboxState.SENT.value, OutboxState.SENDING.value):
-        from ..errors import Conflict
-
         raise Conflict(_("This message is sent or being sent."))
     row.state = OutboxState.PENDING.value
     row.attempts = 0
@@ -210,8 +210,6 @@ def retry(row: OutboxMessage) -> None:
 def cancel(row: OutboxMessage) -> None:
     """Stop a row from being sent (staff action)."""
     if row.state in (OutboxState.SENT.value, OutboxState.SENDING.value):
-        from ..errors import Conflict
-
         raise Conflict(_("This message is sent or being sent."))
     row.state = OutboxState.CANCELLED.value
     db.session.flush()

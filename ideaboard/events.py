@@ -1,0 +1,120 @@
+"""Domain events: services announce what happened; subscribers turn it into outbox rows.
+
+A service calls `publish(SomethingHappened(...))` after it has made its change and flushed.
+Every handler subscribed to that event type runs at once, synchronously, in the caller's
+transaction: it adds rows (webhook deliveries, X replies, …) and may flush, but never commits
+or rolls back. So if the action commits, its messages will go out; if it rolls back, none do.
+
+Subscribers are registered per app in `create_app` (each delivery package registers its own),
+so the domain packages (accounts, ideas, triage) never import the packages that deliver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from .accounts.models import User
+    from .ideas.models import Comment, Idea
+    from .triage.models import StatusChange
+
+EXTENSION = "ideaboard.events"
+
+
+class Event:
+    """Base of the domain events (a marker: handlers subscribe to concrete types)."""
+
+
+@dataclass(frozen=True)
+class IdeaSubmitted(Event):
+    """A new public idea exists: posted on the site, or imported and published at once."""
+
+    idea: Idea
+
+
+@dataclass(frozen=True)
+class IdeaApproved(Event):
+    """An imported idea that was held for moderation was approved and is public now."""
+
+    idea: Idea
+    by: User
+
+
+@dataclass(frozen=True)
+class StageChanged(Event):
+    """An idea moved to another stage; `merged` are the ideas merged into it (they hear too)."""
+
+    idea: Idea
+    change: StatusChange
+    by: User
+    merged: tuple[Idea, ...] = ()
+
+
+@dataclass(frozen=True)
+class IdeasMerged(Event):
+    """`duplicate` was merged into `target`; `change` moved the duplicate to its stage."""
+
+    duplicate: Idea
+    target: Idea
+    change: StatusChange
+    by: User
+
+
+@dataclass(frozen=True)
+class CommentAdded(Event):
+    """A comment was added; `official` when staff wrote it (an official answer)."""
+
+    idea: Idea
+    comment: Comment
+    official: bool
+
+
+@dataclass(frozen=True)
+class IdeaHidden(Event):
+    """Staff hid an idea from the public lists."""
+
+    idea: Idea
+    by: User
+    reason: str
+
+
+@dataclass(frozen=True)
+class IdeaRestored(Event):
+    """Staff showed a hidden idea again."""
+
+    idea: Idea
+    by: User
+
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any], None]
+
+
+def _registry(app: Flask) -> dict[type[Event], list[Handler]]:
+    registry: dict[type[Event], list[Handler]] = app.extensions.setdefault(EXTENSION, {})
+    return registry
+
+
+def subscribe(app: Flask, event_type: type[E], handler: Callable[[E], None]) -> None:
+    """Call handler with every event of event_type published in app (in subscription order)."""
+    handlers = _registry(app).setdefault(event_type, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def subscribers(event_type: type[Event], app: Flask | None = None) -> list[Handler]:
+    """Return the handlers subscribed to event_type, in the order they run."""
+    return list(_registry(app or current_app).get(event_type, []))
+
+
+def publish(event: Event) -> None:
+    """Run every handler subscribed to the event's type, now, in the caller's transaction.
+
+    A handler's exception propagates to the service (and so to the edge, which rolls back).
+    """
+    for handler in subscribers(type(event)):
+        handler(event)

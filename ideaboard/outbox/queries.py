@@ -1,0 +1,21 @@
+"""Reads of the outbox for the pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..ideas.models import Idea
+from .models import OutboxMessage, OutboxState
+
+
+def sent_replies(idea: Idea) -> dict[int | None, str]:
+    """Return {status change id (None: the acknowledgement): URL of the reply sent on X}."""
+    rows = db.session.execute(
+        select(OutboxMessage.status_change_id, OutboxMessage.remote_url).where(
+            OutboxMessage.idea_id == idea.id,
+            OutboxMessage.state == OutboxState.SENT.value,
+            OutboxMessage.remote_url.is_not(None),
+        )
+    )
+    return {change_id: url for change_id, url in rows if url is not None}

@@ -1,0 +1,125 @@
+"""The outbox senders for X: replies (x_reply) and posts on the brand account (x_post).
+
+prepare() reads the row and finds the connector of its account (inside the loop's
+transaction); send() talks to X through tweepy with no transaction open and reports a typed
+outcome. A row found in `sending` after a crash, or after a time-out that may have reached X,
+is first looked up on X ("does our reply already exist?") before it is sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy import select
+
+from ..extensions import db
+from ..outbox.models import OutboxKind, OutboxMessage
+from ..outbox.rules import estimated_cost
+from ..outbox.senders import Deferred, Failed, Found, Outcome, Sent, register_sender
+from .connectors import Connector, SendError
+from .jobs import connector_for
+from .models import SocialAccount
+
+ConnectorFactory = Callable[[SocialAccount], Connector]
+LANDED_LATE = "X reports this reply exists: an earlier attempt landed late"
+
+
+@dataclass(frozen=True)
+class XMessage:
+    """What one send needs, read from the row while the transaction was open."""
+
+    connector: Connector
+    kind: str
+    text: str
+    target: str | None
+    check_first: bool
+    attempts: int
+    cost_usd: float
+
+
+def default_account() -> SocialAccount | None:
+    """Return the first connected account (answers rows that name none)."""
+    return db.session.scalar(select(SocialAccount).order_by(SocialAccount.id).limit(1))
+
+
+def failed_outcome(error: SendError) -> Failed | Deferred:
+    """Turn a connector's SendError into an outcome (a rate limit waits for X's reset)."""
+    if error.retry_at is not None:
+        return Deferred(error.message, error.retry_at)
+    return Failed(error.message, final=error.final, ambiguous=error.ambiguous)
+
+
+class XSender:
+    """Sends x_reply and x_post rows; keeps one connector per account for a delivery run."""
+
+    def __init__(self, connectors: ConnectorFactory | None = None) -> None:
+        self.factory = connectors or connector_for
+        self.connectors: dict[int, Connector] = {}
+
+    def prepare(self, row: OutboxMessage, now: datetime) -> XMessage | Outcome:
+        account = db.session.get(SocialAccount, row.account_id) if row.account_id else None
+        account = account or default_account()
+        if account is None:
+            return Failed("no social account is connected", final=True)
+        if account.id not in self.connectors:
+            self.connectors[account.id] = self.factory(account)
+        return XMessage(
+            connector=self.connectors[account.id],
+            kind=row.kind,
+            text=row.text,
+            target=row.target,
+            check_first=row.check_first,
+            attempts=row.attempts,
+            cost_usd=estimated_cost(row),
+        )
+
+    def send(self, message: XMessage) -> Outcome:
+        connector, text, target = message.connector, message.text, message.target
+        is_reply = message.kind == OutboxKind.X_REPLY.value
+        try:
+            if message.check_first and is_reply and target:
+                existing = connector.find_reply(target, text)
+                if existing is not None:
+                    return Found(existing, cost_usd=message.cost_usd)
+            if is_reply and target:
+                posted = connector.post_reply(text, target)
+            elif message.kind == OutboxKind.X_POST.value:
+                posted = connector.post(text)
+            else:
+                raise SendError(f"no sender for {message.kind} messages yet", final=True)
+        except SendError as error:
+            if error.duplicate and (message.check_first or message.attempts > 1):
+                # An earlier attempt that timed out has landed after all: X refuses the copy.
+                # The reply exists, so the row is done; find its id if search shows it.
+                try:
+                    found = connector.find_reply(target or "", text) if target else None
+                except SendError:
+                    found = None
+                return Found(found or "", cost_usd=message.cost_usd, note=LANDED_LATE)
+            return failed_outcome(error)
+        return Sent(posted.id, posted.url, cost_usd=message.cost_usd)
+
+    def close(self) -> None:
+        for connector in self.connectors.values():
+            close = getattr(connector, "close", None)
+            if close is not None:
+                close()
+
+
+def x_senders(connectors: ConnectorFactory | None = None) -> dict[str, Callable[[], XSender]]:
+    """Return {kind: sender factory} for X: one factory, so a delivery run opens one sender
+    (and one connector per account) for both kinds."""
+
+    def factory() -> XSender:
+        return XSender(connectors)
+
+    return {OutboxKind.X_REPLY.value: factory, OutboxKind.X_POST.value: factory}
+
+
+def register_senders(app: Flask) -> None:
+    """Register the X senders for the app's outbox."""
+    for kind, factory in x_senders().items():
+        register_sender(app, kind, factory)
