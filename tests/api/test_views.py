@@ -12,7 +12,7 @@ from ideaboard.accounts.models import Role, User
 from ideaboard.api.models import Webhook
 from ideaboard.extensions import db
 from ideaboard.social.models import OutboxMessage
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 
 def test_webhooks_page_is_for_staff(client: FlaskClient, make_user: Callable[..., User]) -> None:

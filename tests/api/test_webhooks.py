@@ -22,7 +22,7 @@ from ideaboard.ideas.services import add_comment
 from ideaboard.social import jobs
 from ideaboard.social.models import OutboxMessage
 from ideaboard.triage.services import change_stage, find_stage, merge_ideas
-from tests.api.conftest import Receiver
+from tests.api.helpers import Receiver
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from ideaboard.ideas.ranking import hot_rank
 from ideaboard.text import render_markdown
 from ideaboard.triage.models import Stage
 from ideaboard.triage.services import change_stage, find_stage
-from tests.conftest import PASSWORD, login, post
+from tests.helpers import PASSWORD, login, post
 
 JSON = {"Accept": "application/json"}
 # One hash round: the login form is exercised for real, without scrypt's 0.1 s per login.

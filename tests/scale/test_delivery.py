@@ -23,8 +23,7 @@ from bench.server import ROOT, app_env
 from ideaboard.database import utcnow
 from ideaboard.social.models import OutboxMessage, SocialAccount
 from ideaboard.social.sandbox import SandboxStore, timeline
-
-from .conftest import BRAND_ID, BRAND_USERNAME
+from tests.social.helpers import BRAND_ID, BRAND_USERNAME
 
 pytestmark = pytest.mark.slow
 

@@ -27,8 +27,7 @@ from ideaboard.social.sandbox import (
     set_faults,
 )
 from ideaboard.triage.services import change_stage, find_stage
-
-from .conftest import Clock
+from tests.helpers import Clock
 
 ImportPosts = Callable[..., tuple[list[dict[str, Any]], list[Idea]]]
 Replies = Callable[[], dict[str, list[dict[str, Any]]]]
@@ -295,7 +294,7 @@ def test_monthly_cap_parks_rows_until_next_month_with_the_reason(
         assert rows()[1].state == "pending"
         assert len(brand_replies()) == 1
 
-    clock.offset = month - datetime.now(UTC) + timedelta(hours=1)  # next month: spend is zero
+    clock.set(month + timedelta(hours=1))  # next month: spend is zero
     assert deliver().sent == 1
     assert sorted(brand_replies()) == sorted(str(p["id"]) for p in posts)
     assert rows()[1].attempts == 1

@@ -28,8 +28,7 @@ from ideaboard.social.models import (
 )
 from ideaboard.social.sandbox import SandboxStore, post_mention, set_faults
 from ideaboard.social.sandbox.limits import usage
-
-from .conftest import BRAND_ID
+from tests.social.helpers import BRAND_ID
 
 TAGS = ["#아이디어", "#Idea", "#IDEA", "#idea", "#iDeA"]
 # Hashtags that look like the idea tag but are not it: X glues Korean particles to the tag.

@@ -22,8 +22,7 @@ from ideaboard.social import jobs
 from ideaboard.social.connectors import FetchError, Mention, Posted, SendError, XConnector
 from ideaboard.social.models import OutboxMessage, SocialAccount
 from ideaboard.social.sandbox import SandboxStore, clear_faults, set_faults, set_rate_limits
-
-from .conftest import Clock
+from tests.helpers import Clock
 
 ROWS = 64
 MAX_ROUNDS = 40
