@@ -2,7 +2,7 @@
 
 conftest.py files hold fixtures only (the fixtures use what is defined here). A test module
 that imports from a conftest gets a second copy of it under another name, and pytest then
-sees two sets of fixtures; tests/test_layout.py keeps that from happening.
+sees two sets of fixtures; tests/test_suite_layout.py keeps that from happening.
 """
 
 from __future__ import annotations
