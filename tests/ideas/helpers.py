@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.triage.models import Stage
 from tests.helpers import PASSWORD, login
@@ -16,6 +18,8 @@ from tests.helpers import PASSWORD, login
 JSON = {"Accept": "application/json"}
 # One hash round: the login form is exercised for real, without scrypt's 0.1 s per login.
 CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+# A fixed past moment, so creation times (and so the stored Trending rank) are predictable.
+T0 = utcnow().replace(microsecond=0) - timedelta(days=30)
 
 
 def sign_in(client, user) -> None:
@@ -49,3 +53,7 @@ def field_error(page: str, field: str) -> str:
 
 def redirects_to_login(response) -> bool:
     return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
+
+
+def ids_of(ideas) -> list[int]:
+    return [idea.id for idea in ideas]
