@@ -69,7 +69,7 @@ def run(kind: str, url: str, mentions: int) -> dict[str, Any]:
     from ideaboard.extensions import db
     from ideaboard.social import jobs
     from ideaboard.social.models import SocialAccount
-    from ideaboard.social.sandbox import SandboxStore, create_sandbox_app, set_rate_limits
+    from sandboxes.x import SandboxStore, create_sandbox_app, set_rate_limits
 
     copy_url, drop = copy_board(url)
     shm = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a private folder inside

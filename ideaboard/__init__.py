@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 from . import i18n
-from .config import DEFAULTS, load_settings
+from .config import DEFAULTS, check_x_api_url, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +36,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_settings(app.instance_path))
     if config_overrides:
         app.config.from_mapping(config_overrides)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config["IDEABOARD_MAX_CONTENT_LENGTH"])
+    check_x_api_url(app.config.get("IDEABOARD_X_API_URL"))
     # `make translations` builds the .mo files; if that step was skipped, build them now
     # (with a warning) rather than serve English to everyone.
     for directory in str(app.config["BABEL_TRANSLATION_DIRECTORIES"]).split(";"):
@@ -70,6 +77,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reply_templates_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(cli_bp)
+    from .ops import init_ops
+
+    init_ops(app)  # /healthz, /readyz, /metrics
     web.init_web(app)
     if app.config.get("IDEABOARD_BENCH"):
         from .benchmark import init_benchmark
@@ -80,17 +90,45 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+# The settings that hold a real X account's credentials: the brand's, and a second account's
+# IDEABOARD_X_<USERNAME>_<NAME> (read by social.jobs._credential).
+X_CREDENTIALS = (
+    "BEARER_TOKEN",
+    "CONSUMER_KEY",
+    "CONSUMER_SECRET",
+    "ACCESS_TOKEN",
+    "ACCESS_TOKEN_SECRET",
+    "USER_ID",
+)
+_ACCOUNT_CREDENTIAL_RE = re.compile(
+    r"^IDEABOARD_X_[A-Z0-9_]+_(?:" + "|".join(X_CREDENTIALS) + r")$", re.IGNORECASE
+)
+
+
+def x_credentials_set(app: Flask) -> list[str]:
+    """Name every X credential configured, in the settings or as a per-account variable."""
+    found = [
+        f"IDEABOARD_X_{name}" for name in X_CREDENTIALS if app.config.get(f"IDEABOARD_X_{name}")
+    ]
+    found += sorted(
+        name
+        for name, value in os.environ.items()
+        if value and _ACCOUNT_CREDENTIAL_RE.match(name) and name not in found
+    )
+    return found
+
+
 def _mount_sandbox(app: Flask) -> None:
-    """Serve the sandbox X API under /x-sandbox; refuse when real X credentials are set."""
+    """Serve the sandbox X API under /x-sandbox; refuse when any real X credential is set.
+
+    The only place IdeaBoard imports the sandboxes package
+    (tests/social/test_sandbox_boundary.py checks).
+    """
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-    from .social.sandbox import create_sandbox_app
+    from sandboxes.x import create_sandbox_app
 
-    real = [
-        name
-        for name in ("CONSUMER_KEY", "ACCESS_TOKEN", "BEARER_TOKEN")
-        if app.config.get(f"IDEABOARD_X_{name}")
-    ]
+    real = x_credentials_set(app)
     if real:
         raise RuntimeError(
             "IDEABOARD_X_SANDBOX is on while real X credentials are configured "
@@ -100,6 +138,22 @@ def _mount_sandbox(app: Flask) -> None:
         Path(app.instance_path) / "x_sandbox.sqlite"
     )
     app.config["IDEABOARD_X_SANDBOX_DB"] = path
-    sandbox = create_sandbox_app(path)
+    public_host = urlsplit(str(app.config.get("IDEABOARD_PUBLIC_URL") or "")).hostname
+    # Every web process must sign the sandbox's CSRF tokens alike: derive its key from ours.
+    key = hashlib.sha256(b"x-sandbox-csrf:" + str(app.config["SECRET_KEY"]).encode()).digest()
+    sandbox = create_sandbox_app(
+        path,
+        ui_access=lambda environ: _is_signed_in_staff(app, environ),
+        allowed_hosts=[public_host] if public_host else [],
+        secret_key=key,
+    )
     app.extensions["x_sandbox"] = sandbox
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/x-sandbox": sandbox})  # type: ignore[method-assign]
+
+
+def _is_signed_in_staff(app: Flask, environ: dict[str, Any]) -> bool:
+    """Whether the request's IdeaBoard session (or remember cookie) is a staff member's."""
+    from flask_login import current_user
+
+    with app.request_context(environ):
+        return bool(current_user.is_authenticated and current_user.is_staff)

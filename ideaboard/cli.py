@@ -65,10 +65,10 @@ def demo(if_empty: bool, seed: int) -> None:
     )
     from flask import current_app
 
-    if current_app.config.get("IDEABOARD_X_SANDBOX_DB"):
+    if "x_sandbox" in current_app.extensions:
         from .demo import seed_sandbox
 
-        posted = seed_sandbox(current_app.config["IDEABOARD_X_SANDBOX_DB"])
+        posted = seed_sandbox(current_app.extensions["x_sandbox"])
         click.echo(f"Sandbox X: posted {posted} demo mentions (see /x-sandbox/sandbox/).")
     click.echo(f"Staff login: staff@example.com / {DEMO_PASSWORD}")
     click.echo(f"Admin login: admin@example.com / {DEMO_PASSWORD}")
@@ -171,16 +171,15 @@ def worker(interval: float | None, once: bool) -> None:
 
     from flask import current_app
 
-    from .social import jobs
+    from .worker import Worker, configure_logging
 
+    configure_logging()
     stop = threading.Event()
 
-    def _stop(signum: int, _frame: object) -> None:
-        click.echo(f"Stopping on signal {signum}…")
-        stop.set()
+    def _stop(_signum: int, _frame: object) -> None:
+        stop.set()  # the loop logs and stops after the mention or row in hand
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     every = interval or float(current_app.config["IDEABOARD_WORKER_INTERVAL_SECONDS"])
-    click.echo(f"Worker {jobs.worker_name()} running every {every:g} s. Ctrl-C stops it.")
-    jobs.run_worker(stop, interval=every, once=once)
+    Worker(stop, interval=every, once=once).run()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def _env_list(name: str, default: str) -> list[str]:
@@ -40,6 +42,24 @@ def _env_number(name: str) -> dict[str, float]:
     return {name: float(raw)} if raw else {}
 
 
+def _env_int(name: str) -> dict[str, int]:
+    raw = os.environ.get(name)
+    if not raw:
+        return {}
+    try:
+        value = int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number of bytes, not {raw!r}") from None
+    if value < 1:
+        raise RuntimeError(f"{name} must be at least 1 byte, not {value}")
+    return {name: value}
+
+
+def _env_switch(name: str) -> bool:
+    """On only for the exact value "1": "yes", "true" or a typo never switch a risky mode on."""
+    return os.environ.get(name, "") == "1"
+
+
 def load_settings(instance_path: str) -> dict[str, Any]:
     """Read the settings from the environment at app-creation time (never at import time)."""
     sqlite_path = Path(instance_path) / "ideaboard.sqlite"
@@ -51,12 +71,17 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_X_TIMEOUT_SECONDS"),
         **_env_number("IDEABOARD_WORKER_INTERVAL_SECONDS"),
         **_env_number("IDEABOARD_PAGE_CACHE_SECONDS"),
+        **_env_number("IDEABOARD_WORKER_STALE_SECONDS"),
+        **_env_number("IDEABOARD_WORKER_BACKOFF_MAX_SECONDS"),
+        **_env_int("IDEABOARD_MAX_CONTENT_LENGTH"),
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "IDEABOARD_PUBLIC_URL": os.environ.get("IDEABOARD_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Host names the site answers to (Flask's TRUSTED_HOSTS); others get 400. Unset: any.
+        "TRUSTED_HOSTS": _env_list("IDEABOARD_TRUSTED_HOSTS", "") or None,
         "IDEABOARD_IDEA_TAGS": _env_list("IDEABOARD_IDEA_TAGS", "idea,아이디어"),
         "IDEABOARD_DEFAULT_LOCALE": os.environ.get("IDEABOARD_DEFAULT_LOCALE", "en"),
         "IDEABOARD_X_BEARER_TOKEN": os.environ.get("IDEABOARD_X_BEARER_TOKEN"),
@@ -68,8 +93,12 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         "IDEABOARD_X_API_URL": os.environ.get("IDEABOARD_X_API_URL"),
         "IDEABOARD_X_USERNAME": os.environ.get("IDEABOARD_X_USERNAME"),
         # The built-in sandbox X API, mounted at /x-sandbox (demo and tests; never with real
-        # credentials).
-        "IDEABOARD_X_SANDBOX": os.environ.get("IDEABOARD_X_SANDBOX", "") in ("1", "true", "yes"),
+        # credentials). Only the exact value 1 switches it on.
+        "IDEABOARD_X_SANDBOX": _env_switch("IDEABOARD_X_SANDBOX"),
+        # Prometheus metrics at /metrics (ideaboard/ops.py): off unless set; then loopback
+        # clients, or any client with `Authorization: Bearer <IDEABOARD_METRICS_TOKEN>`.
+        "IDEABOARD_METRICS": _env_switch("IDEABOARD_METRICS"),
+        "IDEABOARD_METRICS_TOKEN": os.environ.get("IDEABOARD_METRICS_TOKEN") or None,
         # The bare ceiling endpoint /_bench/ceiling for bench/run.py (never in production).
         "IDEABOARD_BENCH": os.environ.get("IDEABOARD_BENCH", "") in ("1", "true", "yes"),
     }
@@ -87,7 +116,6 @@ DEFAULTS: dict[str, Any] = {
     # WTForms' own messages ("This field is required.") in the reader's language.
     "WTF_I18N_ENABLED": True,
     "BABEL_DEFAULT_TIMEZONE": "UTC",
-    "IDEABOARD_LOCALES": ["en", "ko"],
     "IDEABOARD_PAGE_SIZE": 20,
     # Ideas without an answer after this many hours are marked overdue in the staff inbox.
     "IDEABOARD_RESPONSE_TARGET_HOURS": 24,
@@ -97,6 +125,10 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_X_COST_LINK": 0.05,
     "IDEABOARD_X_OVERLAP_MINUTES": 10,
     "IDEABOARD_WORKER_INTERVAL_SECONDS": 15,
+    # A worker whose last heartbeat is older than this counts as stopped (/readyz, staff pages).
+    "IDEABOARD_WORKER_STALE_SECONDS": 120,
+    # The worker waits 1, 2, 4, … seconds (with jitter) after database errors, at most this.
+    "IDEABOARD_WORKER_BACKOFF_MAX_SECONDS": 60,
     "IDEABOARD_X_TIMEOUT_SECONDS": 10.0,
     # A row still 'sending' after this long belongs to a sender that died; it is looked up
     # on X and sent again if missing. Must be well above the X client's timeout.
@@ -118,4 +150,47 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_API_LIMIT_TOKENS": "10 per minute",
     # A webhook receiver has this long to answer before the delivery is retried.
     "IDEABOARD_WEBHOOK_TIMEOUT_SECONDS": 10.0,
+    # The largest request body accepted (bytes); bigger ones get 413 before they are parsed.
+    # create_app copies it to Flask's MAX_CONTENT_LENGTH. The longest form or JSON body the
+    # site takes (an idea with its text) is a few kilobytes.
+    "IDEABOARD_MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Form parsing limits (Werkzeug): text fields held in memory, and number of fields.
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1000,
 }
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Whether host names this machine: localhost, 127.0.0.0/8 or ::1 (brackets allowed)."""
+    if not host:
+        return False
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_x_api_url(url: str | None) -> None:
+    """Refuse an X API base URL that would carry signed requests in clear text.
+
+    X credentials sign every request; over plain http anyone on the path reads the traffic.
+    Only https, or http to this machine (the sandbox, a test server), is accepted.
+    """
+    if not url:
+        return
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname
+    except ValueError:  # e.g. an unclosed "[" around an IPv6 address
+        scheme, host = "", None
+    if scheme == "https" and host:
+        return
+    if scheme == "http" and is_loopback_host(host):
+        return
+    raise RuntimeError(
+        f"IDEABOARD_X_API_URL must be an https:// URL (or http:// to 127.0.0.1, ::1 or "
+        f"localhost), not {url!r}: X credentials would travel in clear text"
+    )

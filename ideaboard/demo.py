@@ -194,12 +194,15 @@ class _Plain(AbstractContextManager[Any]):
         return None
 
 
-def seed_sandbox(store_path: str) -> int:
-    """Post the demo's X ideas as mentions in the sandbox, so replies to them can be sent."""
-    from .social.sandbox import post_mention
-    from .social.sandbox.store import SandboxStore
+def seed_sandbox(sandbox_app: Any) -> int:
+    """Post the demo's X ideas as mentions in the mounted sandbox, so replies can be sent.
 
-    store = SandboxStore.of(store_path)
+    It speaks to the sandbox through its own JSON API (POST /sandbox/mentions), in process
+    and as a client on this machine: IdeaBoard does not import the sandbox.
+    """
+    from werkzeug.test import Client
+
+    client = Client(sandbox_app)
     now = utcnow()
     posted = 0
     for spec in demo_data.IDEAS:
@@ -207,16 +210,18 @@ def seed_sandbox(store_path: str) -> int:
         if not x:
             continue
         tag = "#아이디어" if x.get("lang", "ko") == "ko" else "#idea"
-        try:
-            post_mention(
-                store,
-                username=x["handle"],
-                name=x["name"],
-                text=f"@hanbit {spec['title']} {tag}",
-                created_at=now - timedelta(days=float(spec["days_ago"])),
-                tweet_id=x["post_id"],
-            )
-        except ValueError:
-            continue  # already there from an earlier demo load
-        posted += 1
+        created_at = now - timedelta(days=float(spec["days_ago"]))
+        answer = client.post(
+            "/sandbox/mentions",
+            json={
+                "username": x["handle"],
+                "name": x["name"],
+                "text": f"@hanbit {spec['title']} {tag}",
+                "created_at": created_at.isoformat(),
+                "id": str(x["post_id"]),
+            },
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        )
+        if answer.status_code == 201:
+            posted += 1  # else already there from an earlier demo load
     return posted

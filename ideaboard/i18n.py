@@ -18,11 +18,19 @@ logger = logging.getLogger(__name__)
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DOMAIN = "messages"
-# The languages the UI speaks, each named in its own language (never translated).
+# The languages the site speaks, each named in its own language (never translated): the UI,
+# the locale choice, the header switcher, the profile's form and the replies on X. The first
+# is the fallback when nothing else says.
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
+SUPPORTED_LOCALES: tuple[str, ...] = tuple(LANGUAGE_NAMES)
 # The header switcher's cookie; a signed-in user's own setting (User.locale) comes first.
 LOCALE_COOKIE = "locale"
 LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def supported_language(lang: str | None, fallback: str = SUPPORTED_LOCALES[0]) -> str:
+    """Return lang if the site speaks it (e.g. a post's language for its reply), else fallback."""
+    return lang if lang is not None and lang in SUPPORTED_LOCALES else fallback
 
 
 def N_(message: str) -> str:

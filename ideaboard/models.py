@@ -2,6 +2,7 @@
 
 from .accounts.models import Role, User
 from .api.models import ApiToken, Webhook
+from .heartbeat import WorkerHeartbeat
 from .ideas.models import Category, Comment, Follow, Idea, Notification, Vote
 from .social.models import (
     MentionLog,
@@ -33,4 +34,5 @@ __all__ = [
     "Team",
     "User",
     "Vote",
+    "WorkerHeartbeat",
 ]

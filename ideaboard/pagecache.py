@@ -8,7 +8,9 @@ IDEABOARD_PAGE_CACHE_SECONDS (5 by default; 0 switches the cache off):
 
 - only GET/HEAD of the views decorated with `@cache_for_visitors`, only for visitors who are not
   logged in, who have no flashed message waiting and who did not ask for JSON;
-- the key is the language and the full path with its query string;
+- the key is the host, the language and the full path with its query string (absolute links
+  come from IDEABOARD_PUBLIC_URL, never the Host header; keying on the host as well means a
+  request with a forged Host can never fill the copy others are served);
 - only complete 200 pages are kept;
 - the per-visitor CSRF token in the page's forms (the vote buttons, the language switch) is
   rendered as a placeholder and filled in for each visitor on the way out, so a cached page
@@ -93,7 +95,7 @@ def cache_for_visitors(view: F) -> F:
         seconds = current_app.config["IDEABOARD_PAGE_CACHE_SECONDS"]
         if not seconds or not _cacheable_request():
             return view(*args, **kwargs)
-        key = f"{get_locale()}:{request.full_path}"
+        key = f"{request.host}:{get_locale()}:{request.full_path}"
         html = cache.get(key)
         if html is not None:
             return _fill_in(html)

@@ -24,24 +24,26 @@ from flask_babel import format_datetime, format_timedelta, get_locale, get_trans
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
 from .accounts.models import User
 from .database import utcnow
 from .errors import DomainError
 from .extensions import db, login_manager
-from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE
+from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE, SUPPORTED_LOCALES
 from .ideas import permissions
+from .ideas.attribution import attribution
 from .social import labels as social_labels
 from .triage import labels as triage_labels
+from .urls import public_url_for
 
 logger = logging.getLogger(__name__)
 
 
 def default_locale() -> str:
     """Return the site's language (IDEABOARD_DEFAULT_LOCALE, e.g. "ko" or "ko-KR")."""
-    locales = current_app.config["IDEABOARD_LOCALES"]
+    locales = SUPPORTED_LOCALES
     wanted = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"]).replace("_", "-")
     for candidate in (wanted, wanted.split("-")[0].lower()):
         if candidate in locales:
@@ -51,7 +53,7 @@ def default_locale() -> str:
 
 def select_locale() -> str | None:
     """Pick the user's setting, else the switcher's cookie, else the browser's, else the site's."""
-    locales = current_app.config["IDEABOARD_LOCALES"]
+    locales = SUPPORTED_LOCALES
     if not has_request_context():
         return default_locale()
     if current_user and current_user.is_authenticated and current_user.locale in locales:
@@ -59,7 +61,7 @@ def select_locale() -> str | None:
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in locales:
         return chosen
-    return request.accept_languages.best_match(locales) or default_locale()
+    return request.accept_languages.best_match(list(locales)) or default_locale()
 
 
 @login_manager.user_loader
@@ -72,14 +74,18 @@ def _load_user(user_id: str) -> User | None:
 
 @login_manager.unauthorized_handler
 def _unauthorized():  # type: ignore[no-untyped-def]
-    if wants_json() or request.headers.get("X-Requested-With") == "fetch":
+    if wants_json():
         return error_response(401, "unauthorized", _("Please log in first."))
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 def wants_json() -> bool:
-    """Whether the caller is a script: an /api/ path, or JSON preferred over HTML."""
-    if request.path.startswith("/api/"):
+    """Whether the caller wants JSON, not a page: the one check every view and handler uses.
+
+    Yes for an /api/ path, for the site's own scripts (`X-Requested-With: fetch`), and when
+    the Accept header prefers JSON to HTML.
+    """
+    if request.path.startswith("/api/") or request.headers.get("X-Requested-With") == "fetch":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return (
@@ -218,9 +224,12 @@ def init_web(app: Flask) -> None:
         can_vote=permissions.can_vote,
         can_comment=permissions.can_comment,
         can_triage=permissions.can_triage,
+        attribution=attribution,
+        can_administer=permissions.can_administer,
         get_locale=get_locale,
         vote_texts=_vote_texts,
         label=label,
+        public_url_for=public_url_for,
         language_names=LANGUAGE_NAMES,
         outbox_state_label=social_labels.outbox_state_label,
         mention_outcome_label=social_labels.mention_outcome_label,
@@ -238,7 +247,7 @@ def init_web(app: Flask) -> None:
             if "unread" not in g:
                 g.unread = unread_count(current_user)
             count = g.unread
-        return {"unread_notifications": count, "locales": app.config["IDEABOARD_LOCALES"]}
+        return {"unread_notifications": count, "locales": SUPPORTED_LOCALES}
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
@@ -257,6 +266,9 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         db.session.rollback()
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URLs can be built for it, so no page either.
+            return Response(_("The request could not be understood."), 400, mimetype="text/plain")
         status = error.code or 500
         messages = {
             400: _("The request could not be understood."),
@@ -268,7 +280,8 @@ def init_web(app: Flask) -> None:
             429: _("Too many requests. Please wait a moment and try again."),
         }
         message = messages.get(status, error.description or error.name)
-        code = error.name.lower().replace(" ", "_")
+        codes = {413: "too_large"}
+        code = codes.get(status) or error.name.lower().replace(" ", "_")
         return error_response(status, code, message)
 
     @app.errorhandler(Exception)

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import EmailTaken, ValidationFailed
 from ..extensions import db
+from ..i18n import SUPPORTED_LOCALES
 from ..text import check_length, clean_text
 from .models import Role, User
 
@@ -104,7 +105,9 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def set_locale(user: User, locale: str | None, available: Sequence[str]) -> None:
+def set_locale(
+    user: User, locale: str | None, available: Sequence[str] = SUPPORTED_LOCALES
+) -> None:
     """Store the user's language; None (or "") means: follow the browser."""
     if locale and locale not in available:
         raise ValidationFailed(_("Choose one of the listed languages."), field="locale")

@@ -16,7 +16,8 @@ from ..api import services as api_services
 from ..api.forms import TokenForm
 from ..errors import DomainError
 from ..extensions import db, limiter
-from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE
+from ..forms import apply_domain_error
+from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, SUPPORTED_LOCALES
 from ..ideas import queries
 from ..ideas.forms import ActionForm
 from . import services
@@ -49,7 +50,7 @@ def register() -> Response | str | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "email").errors.append(error.message)
+            apply_domain_error(form, error, "email")
         except IntegrityError:
             db.session.rollback()
             form.email.errors.append(_("An account with this e-mail address already exists."))
@@ -137,7 +138,7 @@ def token_create() -> str | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.name.errors.append(error.message)
+            apply_domain_error(form, error, "name")
         else:
             return _profile(new_token=secret)
     return _profile(token_form=form), 422
@@ -163,7 +164,7 @@ def _locale_form(user: User | None = None) -> LocaleForm:
         form = LocaleForm(formdata=None, data={"locale": user.locale or ""})
     form.locale.choices = [SelectChoice("", _("Same as my browser"))] + [
         SelectChoice(code, LANGUAGE_NAMES.get(code, code), render_kw={"lang": code})
-        for code in current_app.config["IDEABOARD_LOCALES"]
+        for code in SUPPORTED_LOCALES
     ]
     return form
 
@@ -195,11 +196,10 @@ def _referrer_path() -> str | None:
 @bp.post("/locale/<code>")
 def set_locale(code: str) -> Response:
     """Switch the language from the header; a signed-in user's setting changes with it."""
-    locales = current_app.config["IDEABOARD_LOCALES"]
-    if code not in locales:
+    if code not in SUPPORTED_LOCALES:
         abort(404)
     if current_user.is_authenticated:
-        services.set_locale(current_user._get_current_object(), code, locales)
+        services.set_locale(current_user._get_current_object(), code)
         db.session.commit()
     target = request.form.get("next") or _referrer_path()
     return _remember_locale(redirect(safe_next(target)), code)
@@ -213,13 +213,11 @@ def save_locale() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         code = form.locale.data or None
         try:
-            services.set_locale(
-                current_user._get_current_object(), code, current_app.config["IDEABOARD_LOCALES"]
-            )
+            services.set_locale(current_user._get_current_object(), code)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.locale.errors.append(error.message)
+            apply_domain_error(form, error, "locale")
         else:
             refresh()  # say it in the language just chosen
             flash(_("Your language setting is saved."), "success")

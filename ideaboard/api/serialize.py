@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
-from ..ideas.models import Comment, Idea, Source
+from ..ideas.attribution import attribution
+from ..ideas.models import Comment, Idea
 from ..social.models import OutboxMessage, OutboxState
 from ..triage.models import Stage, StatusChange
+from ..urls import idea_url
 from .schemas import (
     Author,
     CommentOut,
@@ -18,15 +18,10 @@ from .schemas import (
 )
 
 
-def public_url(path: str) -> str:
-    """Return path as an absolute URL on IDEABOARD_PUBLIC_URL."""
-    return str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + path
-
-
 def idea_author(idea: Idea) -> Author:
-    """Return who suggested the idea: the social author for imported posts, else the user."""
-    handle = idea.source_author_handle if idea.source != Source.WEB.value else None
-    return Author(name=idea.author_display_name, handle=handle or None)
+    """Return who suggested the idea (ideas.attribution)."""
+    by = attribution(idea)
+    return Author(name=by.name, handle=by.handle)
 
 
 def idea_out(idea: Idea) -> IdeaOut:
@@ -47,7 +42,7 @@ def idea_out(idea: Idea) -> IdeaOut:
         author=idea_author(idea),
         created_at=idea.created_at,
         updated_at=idea.updated_at,
-        url=public_url(f"/ideas/{idea.id}"),
+        url=idea_url(idea),
     )
 
 

@@ -19,6 +19,7 @@ from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
+from ..ideas.permissions import can_administer
 from ..social.models import OutboxMessage
 from ..text import check_length, clean_text
 from . import webhooks
@@ -126,7 +127,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 
 
 def _require_admin(user: User) -> None:
-    if not (user.is_authenticated and user.is_admin):
+    if not can_administer(user):
         raise PermissionDenied(_("Only admins can configure webhooks."))
 
 

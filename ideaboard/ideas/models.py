@@ -120,11 +120,10 @@ class Idea(Model):
 
     @property
     def author_display_name(self) -> str:
-        if self.source_author_name:
-            return self.source_author_name
-        if self.author is not None:
-            return self.author.name
-        return ""
+        """Who suggested it, as shown (see ideas.attribution)."""
+        from .attribution import attribution
+
+        return attribution(self).name
 
     def __repr__(self) -> str:
         return f"<Idea {self.id} {self.title!r}>"

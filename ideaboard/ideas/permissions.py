@@ -31,3 +31,8 @@ def can_comment(user: User | None, idea: Idea) -> bool:
 def can_triage(user: User | None) -> bool:
     """Staff and admins move ideas through the stages."""
     return _is_signed_in(user) and user.is_staff  # type: ignore[union-attr]
+
+
+def can_administer(user: User | None) -> bool:
+    """Admins change the workflow, teams, reply templates, social accounts and webhooks."""
+    return user is not None and bool(user.is_authenticated) and user.is_admin

@@ -12,7 +12,7 @@ from ..database import UTCDateTime, utcnow
 from ..errors import NotFound, ValidationFailed, VotingClosed
 from ..extensions import db
 from ..text import check_length, clean_text, render_markdown
-from ..triage.models import Stage
+from ..triage.models import Stage, StageRole, stage_with_role
 from .models import Category, Comment, Follow, Idea, Notification, NotificationKind, Source, Vote
 from .permissions import can_comment, can_see, can_vote
 from .ranking import hot_rank
@@ -33,8 +33,8 @@ class VoteTally:
 
 
 def default_stage() -> Stage:
-    """Return the stage new ideas start in ('new', else the first by position)."""
-    stage = db.session.scalar(select(Stage).where(Stage.slug == "new"))
+    """Return the stage new ideas start in (the initial role's, else the first by position)."""
+    stage = stage_with_role(StageRole.INITIAL)
     if stage is None:
         stage = db.session.scalar(select(Stage).order_by(Stage.position, Stage.id).limit(1))
     if stage is None:

@@ -23,7 +23,9 @@ from wtforms import SelectChoice
 from ..accounts.views import safe_next
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
+from ..forms import apply_domain_error
 from ..pagecache import cache_for_visitors
+from ..web import wants_json
 from . import notifications as notes
 from . import queries, services
 from .forms import ActionForm, CommentForm, IdeaForm
@@ -34,13 +36,6 @@ bp = Blueprint("ideas", __name__)
 
 def _viewer() -> Any:
     return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def _wants_json() -> bool:
-    return (
-        request.accept_mimetypes.best == "application/json"
-        or request.headers.get("X-Requested-With") == "fetch"
-    )
 
 
 @bp.get("/")
@@ -107,7 +102,7 @@ def submit() -> Response | str | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "title").errors.append(error.message)
+            apply_domain_error(form, error, "title")
         else:
             flash(_("Thank you! Your idea is on the board."), "success")
             return redirect(url_for("ideas.show", idea_id=idea.id))
@@ -165,7 +160,7 @@ def vote(idea_id: int) -> Response | tuple[Response, int]:
         raise ValidationFailed(_("A vote is 1 (up), -1 (down) or 0 (withdraw)."), "value") from None
     tally = services.cast_vote(current_user._get_current_object(), idea, value)
     db.session.commit()
-    if _wants_json():
+    if wants_json():
         return jsonify(score=tally.score, up=tally.up, down=tally.down, my_vote=tally.my_vote)
     back = request.form.get("next") or url_for("ideas.show", idea_id=idea.id)
     return redirect(safe_next(back))
@@ -185,7 +180,7 @@ def comment(idea_id: int) -> Response | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.body.errors.append(error.message)
+            apply_domain_error(form, error, "body")
         else:
             flash(_("Your comment is posted."), "success")
             return redirect(url_for("ideas.show", idea_id=idea.id, _anchor=f"comment-{added.id}"))

@@ -18,12 +18,12 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from ..database import utcnow
 from ..extensions import db
+from ..ideas.attribution import attribution
 from ..ideas.models import Idea, Source
-from ..triage.models import Stage, StatusChange
+from ..triage.models import Stage, StageRole, StatusChange
 
 logger = logging.getLogger(__name__)
 
-LAUNCHED_SLUG = "launched"
 RECENT_DAYS = 30
 WEEKS = 12
 MAX_LIMIT = 200
@@ -186,7 +186,7 @@ def board_stats(now: datetime | None = None) -> BoardStats:
         )
     ).all()
     times = _response_times(recent, now)
-    launched = next((s for s in stages if s.slug == LAUNCHED_SLUG), None)
+    launched = next((s for s in stages if s.has_role(StageRole.LAUNCHED)), None)
     return BoardStats(
         now=now,
         total=_count(_visible()),
@@ -203,12 +203,8 @@ def board_stats(now: datetime | None = None) -> BoardStats:
 
 
 def suggested_by(idea: Idea) -> str:
-    """Return who suggested the idea: the site author, else the social author's name or @handle."""
-    if idea.source_author_name:
-        return idea.source_author_name
-    if idea.source_author_handle:
-        return f"@{idea.source_author_handle}"
-    return idea.author.name if idea.author is not None else ""
+    """Return who suggested the idea, as shown (ideas.attribution)."""
+    return attribution(idea).name
 
 
 def _clamp(limit: int) -> int:
@@ -220,7 +216,7 @@ def launched_ideas(limit: int = 50) -> list[LaunchedIdea]:
 
     An idea launched, reopened and launched again shows once, with its latest launch.
     """
-    launched_id = db.session.scalar(select(Stage.id).where(Stage.slug == LAUNCHED_SLUG))
+    launched_id = db.session.scalar(select(Stage.id).where(Stage.role == StageRole.LAUNCHED.value))
     if launched_id is None:
         return []
     ranked = (

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from babel.dates import format_skeleton
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template
 from flask_babel import format_date, format_number, get_locale
 from flask_babel import gettext as _
 
@@ -19,6 +19,7 @@ from ..ideas.models import Idea, Source
 from ..ideas.services import get_idea
 from ..pagecache import cache_for_visitors
 from ..triage.models import StatusChange
+from ..urls import public_base, public_url_for
 from . import services
 from .services import WeekCount
 
@@ -162,8 +163,8 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def _tag_authority() -> str:
-    public = str(current_app.config.get("IDEABOARD_PUBLIC_URL") or "")
-    return urlsplit(public).hostname or request.host.split(":")[0] or "localhost"
+    # From the configured address, never the request's Host (a visitor chooses that one).
+    return urlsplit(public_base()).hostname or "localhost"
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -181,7 +182,7 @@ def _entry(feed: ET.Element, change: StatusChange, authority: str) -> None:
     _sub(entry, "title", _("%(stage)s: %(title)s", stage=_(stage.name), title=idea.title))
     _sub(entry, "updated", _rfc3339(change.created_at))
     _sub(entry, "published", _rfc3339(change.created_at))
-    link = url_for("ideas.show", idea_id=idea.id, _anchor=f"status-{change.id}", _external=True)
+    link = public_url_for("ideas.show", idea_id=idea.id, _anchor=f"status-{change.id}")
     _sub(entry, "link", rel="alternate", type="text/html", href=link)
     author = _sub(entry, "author")
     _sub(author, "name", change.by.name if change.by is not None else _("The IdeaBoard team"))
@@ -219,8 +220,8 @@ def status_feed() -> Response:
     return _feed(
         feed_id=f"tag:{_tag_authority()},{SITE_FEED_TAG_DATE}:feeds/status",
         title=_("IdeaBoard: status updates"),
-        self_url=url_for("insights.status_feed", _external=True),
-        alternate=url_for("ideas.index", _external=True),
+        self_url=public_url_for("insights.status_feed"),
+        alternate=public_url_for("ideas.index"),
         changes=services.recent_status_changes(FEED_LIMIT),
         empty=utcnow(),
     )
@@ -233,8 +234,8 @@ def idea_status_feed(idea_id: int) -> Response:
     return _feed(
         feed_id=f"tag:{_tag_authority()},{idea.created_at:%Y-%m-%d}:ideas/{idea.id}/status",
         title=_("Status updates: %(title)s", title=idea.title),
-        self_url=url_for("insights.idea_status_feed", idea_id=idea.id, _external=True),
-        alternate=url_for("ideas.show", idea_id=idea.id, _external=True),
+        self_url=public_url_for("insights.idea_status_feed", idea_id=idea.id),
+        alternate=public_url_for("ideas.show", idea_id=idea.id),
         changes=services.recent_status_changes(FEED_LIMIT, idea=idea),
         empty=idea.created_at,
     )

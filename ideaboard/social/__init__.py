@@ -1,1 +1,3 @@
-"""Social networks: the X client factory, the sandbox X API, importers and reply delivery."""
+"""Social networks: the X client factory and connector, importers and reply delivery.
+
+The fake X API used by the demo and the tests lives outside the product, in sandboxes/x/."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twitter_text import parse_tweet
 
+from ..i18n import supported_language
 from ..text import graphemes
 
 MAX_WEIGHTED = 280
@@ -90,7 +91,7 @@ def compose_stage_reply(
 
     template overrides the default wording; pass url="" to leave the link out.
     """
-    lang = lang if lang in ("ko", "en") else "en"
+    lang = supported_language(lang, "en")
     template = template or STAGE_TEMPLATES.get(stage_slug, FALLBACK_TEMPLATE)[lang]
     text = fit(template, title, url=url, signature=signature or "IB", stage=stage_name)
     return " ".join(text.split())
@@ -100,7 +101,7 @@ def compose_launch(
     *, lang: str, title: str, url: str, author: str, template: str | None = None
 ) -> str:
     """Return the brand-account post announcing a launched idea, within 280."""
-    lang = lang if lang in ("ko", "en") else "en"
+    lang = supported_language(lang, "en")
     text = fit(template or LAUNCH_ANNOUNCEMENT[lang], title, url=url, author=author)
     return " ".join(text.split())
 
@@ -122,7 +123,7 @@ def compose_ack(
     kind: str, *, lang: str, url: str, signature: str, template: str | None = None
 ) -> str:
     """Return the acknowledgement reply for an imported ('imported') or matched idea."""
-    lang = lang if lang in ("ko", "en") else "en"
+    lang = supported_language(lang, "en")
     template = template or ACK_TEMPLATES[kind][lang]
     text = " ".join(template.format(url=url, signature=signature or "IB").split())
     if weighted_length(text) > MAX_WEIGHTED:

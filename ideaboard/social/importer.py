@@ -17,12 +17,14 @@ from sqlalchemy import select, update
 
 from ..accounts.models import Role, User
 from ..extensions import db
+from ..i18n import supported_language
 from ..ideas import services as ideas
 from ..ideas.models import Idea, Source
 from ..ideas.queries import similar_ideas
 from ..ideas.ranking import hot_rank
 from ..ideas.search import overlap, terms_of
 from ..text import render_markdown, truncate
+from ..urls import idea_url
 from .compose import compose_ack
 from .connectors import Mention
 from .models import (
@@ -115,22 +117,18 @@ def identity_for(mention: Mention) -> SocialIdentity:
     return identity
 
 
-def _public_url(idea: Idea) -> str:
-    return f"{str(current_app.config['IDEABOARD_PUBLIC_URL']).rstrip('/')}/ideas/{idea.id}"
-
-
 def enqueue_ack(
     account: SocialAccount, idea: Idea, post_id: str, lang: str | None, kind: str
 ) -> None:
     """Queue the acknowledgement reply to post_id, linking idea."""
-    lang = lang if lang in ("ko", "en") else str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+    lang = supported_language(lang, str(current_app.config["IDEABOARD_DEFAULT_LOCALE"]))
     from .reply_templates import wording
 
     words = wording(f"ack_{kind}", "", lang)
     text = compose_ack(
         kind,
         lang=lang,
-        url=_public_url(idea) if words.include_link else "",
+        url=idea_url(idea) if words.include_link else "",
         signature=account.signature,
         template=words.text,
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
 import threading
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ..config import check_x_api_url
 from ..database import utcnow, write_intent
 from ..extensions import db
 from . import importer, outbox
@@ -47,13 +47,18 @@ def _credential(account: SocialAccount | None, name: str) -> str | None:
 
 
 def x_api_url() -> str | None:
-    """Return the base URL the X client talks to (None: X itself)."""
+    """Return the base URL the X client talks to (None: X itself).
+
+    Refused (RuntimeError) when it is plain http to another machine: see check_x_api_url.
+    """
     config = current_app.config
+    url = None
     if config.get("IDEABOARD_X_API_URL"):
-        return str(config["IDEABOARD_X_API_URL"])
-    if config.get("IDEABOARD_X_SANDBOX"):
-        return str(config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + "/x-sandbox"
-    return None
+        url = str(config["IDEABOARD_X_API_URL"])
+    elif config.get("IDEABOARD_X_SANDBOX"):
+        url = str(config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + "/x-sandbox"
+    check_x_api_url(url)
+    return url
 
 
 def connector_for(account: SocialAccount) -> XConnector:
@@ -283,28 +288,3 @@ def deliver_due(
         if close is not None:
             close()
     return result
-
-
-def run_worker(stop: threading.Event, *, interval: float, once: bool = False) -> None:
-    """Poll every account and deliver the outbox until stop is set."""
-    name = worker_name()
-    rng = random.Random()  # noqa: S311 - jitter between polls, not security
-    logger.info("worker %s started", name)
-    while not stop.is_set():
-        ensure_default_account()
-        accounts = list(db.session.scalars(select(SocialAccount).where(SocialAccount.active)))
-        db.session.commit()
-        for account in accounts:
-            connector = connector_for(account)
-            try:
-                run_import(account, connector, owner=name)
-            except FetchError:
-                pass  # recorded on the account; try again next round
-            finally:
-                connector.close()
-        deliver_due(worker=name, stop=stop)
-        db.session.remove()
-        if once:
-            break
-        stop.wait(interval + rng.uniform(0, interval / 5))
-    logger.info("worker %s stopped", name)

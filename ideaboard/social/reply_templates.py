@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..i18n import SUPPORTED_LOCALES, supported_language
 from ..ideas.forms import ActionForm
-from ..triage.models import Stage
-from ..triage.permissions import staff_required
+from ..triage.models import Stage, StageRole
+from ..triage.permissions import admin_required, staff_required
 from .compose import (
     ACK_TEMPLATES,
     FALLBACK_TEMPLATE,
@@ -27,7 +27,7 @@ from .compose import (
 )
 from .models import ReplyTemplate
 
-LANGS = ("ko", "en")
+LANGS = SUPPORTED_LOCALES
 KINDS = ("stage", "ack_imported", "ack_matched", "launch_announcement")
 PLACEHOLDERS = {
     "stage": {"title", "url", "signature", "stage"},
@@ -57,7 +57,7 @@ def default_text(kind: str, stage_slug: str, lang: str) -> str:
 
 def wording(kind: str, stage_slug: str, lang: str) -> Wording:
     """Return the template in force for (kind, stage, lang): the admin's, else the default."""
-    lang = lang if lang in LANGS else "en"
+    lang = supported_language(lang, "en")
     custom = db.session.scalar(
         select(ReplyTemplate).where(
             ReplyTemplate.kind == kind,
@@ -106,7 +106,7 @@ def _stages() -> list[Stage]:
 def _rows() -> list[tuple[str, str, str, Wording]]:
     rows = []
     for stage in _stages():
-        if stage.slug == "new":
+        if stage.has_role(StageRole.INITIAL):  # nobody is answered by "it is new"
             continue
         for lang in LANGS:
             rows.append(("stage", stage.slug, lang, wording("stage", stage.slug, lang)))
@@ -131,11 +131,9 @@ def index() -> str:
 
 
 @bp.post("/")
-@staff_required
+@admin_required
 def save() -> Response | tuple[str, int]:
     """Save (or, with reset, delete) the admin's wording for one kind/stage/lang."""
-    if not current_user.is_admin:
-        abort(403)
     ActionForm().validate_on_submit()
     kind = request.form.get("kind", "")
     stage_slug = request.form.get("stage_slug", "") if kind == "stage" else ""

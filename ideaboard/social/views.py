@@ -16,8 +16,11 @@ from ..api.models import Webhook
 from ..database import utcnow
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
+from ..forms import apply_domain_error
+from ..heartbeat import worker_status
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
+from ..ideas.permissions import can_administer
 from ..triage.permissions import staff_required
 from . import outbox
 from .forms import AccountForm
@@ -50,6 +53,7 @@ def outbox_list() -> str:
         states=[s.value for s in OutboxState],
         counts=counts,
         action_form=ActionForm(),
+        worker=worker_status(),
     )
 
 
@@ -112,14 +116,14 @@ def accounts() -> str:
         form = AccountForm(prefix=f"a{account.id}", obj=account)
         rows.append((account, posts or 0, outbox.spend_this_month(account.id, now), waiting, form))
     log = list(db.session.scalars(select(MentionLog).order_by(MentionLog.id.desc()).limit(PAGE)))
-    return render_template("social/accounts.html", rows=rows, log=log)
+    return render_template("social/accounts.html", rows=rows, log=log, worker=worker_status(now))
 
 
 @bp.post("/accounts/<id:account_id>")
 @staff_required
 def account_save(account_id: int) -> Response:
     """Change an account's tags, signature, moderation, acknowledgements and cap (admins)."""
-    if not current_user.is_admin:
+    if not can_administer(current_user):
         flash(_("Only admins can change account settings."), "error")
         return redirect(url_for("social.accounts"))
     account = db.session.get(SocialAccount, account_id)
@@ -190,7 +194,7 @@ def webhook_create() -> str | tuple[str, int]:
             db.session.commit()
         except ValidationFailed as error:  # PermissionDenied stays a 403
             db.session.rollback()
-            getattr(form, error.field or "url", form.url).errors.append(error.message)
+            apply_domain_error(form, error, "url")
         else:
             return _webhooks_page(created=hook), 201
     return _webhooks_page(form=form), 422

@@ -16,6 +16,8 @@ from typing import Any
 import requests
 import tweepy
 
+from ..config import check_x_api_url
+
 TWEEPY_HOSTS = ("https://api.twitter.com", "https://api.x.com")
 
 
@@ -23,6 +25,7 @@ class XSession(requests.Session):
     """A requests Session that sends X API calls to api_url and never waits without a timeout."""
 
     def __init__(self, *, api_url: str | None = None, timeout: float = 10.0) -> None:
+        check_x_api_url(api_url)  # never send signed requests over plain http off this machine
         super().__init__()
         self.api_url = api_url.rstrip("/") if api_url else None
         self.timeout = timeout

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,17 +10,13 @@ from werkzeug.wrappers import Response
 
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..forms import apply_domain_error
 from ..ideas.forms import ActionForm
 from . import queries, services
 from .forms import StageEditForm, TeamForm
 from .models import Stage, StageTransition
-from .permissions import staff_required
+from .permissions import admin_required
 from .views import bp
-
-
-def _admin() -> None:
-    if not current_user.is_admin:
-        abort(403)
 
 
 def _stages() -> list[Stage]:
@@ -47,10 +43,9 @@ def _page(
 
 
 @bp.get("/workflow")
-@staff_required
+@admin_required
 def workflow() -> tuple[str, int]:
     """Show the stages, the allowed moves between them and the teams (admins only)."""
-    _admin()
     return _page()
 
 
@@ -70,7 +65,7 @@ def _save(form: StageEditForm, stage: Stage | None) -> Response | tuple[str, int
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
+            apply_domain_error(form, error, "name")
         else:
             flash(_("The stage is saved."), "success")
             return redirect(url_for("triage.workflow"))
@@ -78,18 +73,16 @@ def _save(form: StageEditForm, stage: Stage | None) -> Response | tuple[str, int
 
 
 @bp.post("/workflow/stages")
-@staff_required
+@admin_required
 def add_stage() -> Response | tuple[str, int]:
     """Add a stage (e.g. Partially Launched)."""
-    _admin()
     return _save(StageEditForm(prefix="new"), None)
 
 
 @bp.post("/workflow/stages/<id:stage_id>")
-@staff_required
+@admin_required
 def edit_stage(stage_id: int) -> Response | tuple[str, int]:
     """Rename, recolour, reorder, open/close a stage."""
-    _admin()
     stage = db.session.get(Stage, stage_id)
     if stage is None:
         raise NotFound(_("There is no such stage."))
@@ -97,10 +90,9 @@ def edit_stage(stage_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/workflow/transitions")
-@staff_required
+@admin_required
 def save_transitions() -> Response:
     """Replace the allowed moves with the ticked boxes."""
-    _admin()
     ActionForm().validate_on_submit()
     pairs: set[tuple[int, int]] = set()
     for value in request.form.getlist("allow"):
@@ -114,10 +106,9 @@ def save_transitions() -> Response:
 
 
 @bp.post("/workflow/teams")
-@staff_required
+@admin_required
 def add_team() -> Response | tuple[str, int]:
     """Add a team."""
-    _admin()
     form = TeamForm(prefix="team")
     if form.validate_on_submit():
         try:
@@ -127,7 +118,7 @@ def add_team() -> Response | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
+            apply_domain_error(form, error, "name")
         else:
             flash(_("The team is added."), "success")
             return redirect(url_for("triage.workflow"))

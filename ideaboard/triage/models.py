@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import Model
+from ..extensions import Model, db
 
 if TYPE_CHECKING:
     from ..accounts.models import User
     from ..ideas.models import Idea
+
+
+class StageRole(enum.StrEnum):
+    """What the code relies on a stage for, whatever admins call it (at most one stage each)."""
+
+    INITIAL = "initial"  # new ideas start here; the staff inbox waits on it
+    LAUNCHED = "launched"  # announced on X, listed in Ideas in Action, counted as launched
+    DECLINED = "declined"
+    DUPLICATE = "duplicate"  # where a merge puts the merged idea
 
 
 class Stage(Model):
@@ -28,6 +38,11 @@ class Stage(Model):
     color: Mapped[str] = mapped_column(String(7), default="#6b7280")
     is_open: Mapped[bool] = mapped_column(default=True)
     is_public: Mapped[bool] = mapped_column(default=True)
+    # A StageRole value, or None for an ordinary stage; the code asks for roles, never slugs.
+    role: Mapped[str | None] = mapped_column(String(16), unique=True)
+
+    def has_role(self, role: StageRole) -> bool:
+        return self.role == role.value
 
     @property
     def text_color(self) -> str:
@@ -43,6 +58,11 @@ class Stage(Model):
 
     def __repr__(self) -> str:
         return f"<Stage {self.slug}>"
+
+
+def stage_with_role(role: StageRole) -> Stage | None:
+    """Return the stage that plays this role, or None if no stage does."""
+    return db.session.scalar(select(Stage).where(Stage.role == role.value))
 
 
 class StatusChange(Model):

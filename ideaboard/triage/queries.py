@@ -20,7 +20,7 @@ INBOX_LIMIT = 100
 
 @dataclass(frozen=True)
 class InboxFilters:
-    stage: str = "new"  # "" means every stage
+    stage: str = ""  # a slug; "" means every stage (the inbox asks for the initial stage's)
     category: str = ""
     source: str = ""
     team: str = ""

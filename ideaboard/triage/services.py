@@ -19,15 +19,26 @@ from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict, PermissionDenied, ValidationFailed
 from ..extensions import db
+from ..i18n import supported_language
+from ..ideas.attribution import attribution
 from ..ideas.models import Follow, Idea, NotificationKind, Source, Vote
-from ..ideas.permissions import can_triage
+from ..ideas.permissions import can_administer, can_triage
 from ..ideas.ranking import hot_rank
 from ..ideas.services import clean_title, find_category, notify_followers
 from ..social import reply_templates
 from ..social.compose import compose_launch, compose_stage_reply
 from ..social.models import OutboxKind, OutboxMessage
 from ..text import check_length, clean_text, render_markdown
-from .models import IdeaEdit, Stage, StageTransition, StatusChange, Team
+from ..urls import idea_path, idea_url
+from .models import (
+    IdeaEdit,
+    Stage,
+    StageRole,
+    StageTransition,
+    StatusChange,
+    Team,
+    stage_with_role,
+)
 
 NOTE_MAX = 5_000
 BULK_MAX = 200
@@ -79,11 +90,6 @@ def clean_note(note: str) -> str:
     return note
 
 
-def _public_url(idea: Idea) -> str:
-    base = str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/")
-    return f"{base}/ideas/{idea.id}"
-
-
 def enqueue_stage_echo(
     change: StatusChange, ideas: Iterable[Idea], by: User
 ) -> list[OutboxMessage]:
@@ -94,15 +100,16 @@ def enqueue_stage_echo(
     for idea in ideas:
         if idea.source != Source.X.value or not idea.source_post_id:
             continue  # a web idea has no post to reply to
-        lang = idea.source_lang if idea.source_lang in ("ko", "en") else None
-        lang = lang or str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+        lang = supported_language(
+            idea.source_lang, str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
+        )
         words = reply_templates.wording("stage", stage.slug, lang)
         text = compose_stage_reply(
             stage_slug=stage.slug,
             stage_name=stage.name,
             lang=lang,
             title=idea.title,
-            url=_public_url(target_idea) if words.include_link else "",
+            url=idea_url(target_idea) if words.include_link else "",
             signature=by.display_initials,
             template=words.text,
         )
@@ -134,11 +141,6 @@ def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[Outbo
     for account in accounts:
         lang = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
         words = reply_templates.wording("launch_announcement", "", lang)
-        author = (
-            f"@{idea.source_author_handle}"
-            if idea.source_author_handle
-            else (idea.author.name if idea.author else "")
-        )
         row = OutboxMessage(
             kind=OutboxKind.X_POST.value,
             account_id=account.id,
@@ -149,8 +151,8 @@ def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[Outbo
             text=compose_launch(
                 lang=lang,
                 title=idea.title,
-                url=_public_url(idea) if words.include_link else "",
-                author=author,
+                url=idea_url(idea) if words.include_link else "",
+                author=attribution(idea).mention,
                 template=words.text,
             ),
             payload={"launch": True},
@@ -215,7 +217,7 @@ def change_stage(
     notify_followers(idea, NotificationKind.STAGE_CHANGED, by, status_change_id=change.id)
     merged = list(db.session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)).unique())
     enqueue_stage_echo(change, [idea, *merged], by)
-    if stage.slug == "launched":
+    if stage.has_role(StageRole.LAUNCHED):
         enqueue_launch_announcements(idea, change)
     from ..api.webhooks import enqueue_event  # lazy: the api package imports this module
 
@@ -259,10 +261,13 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
     _require_staff(by)
     if duplicate.id == target.id:
         raise ValidationFailed(_("An idea cannot be merged into itself."), field="target")
-    if target.merged_into_id is not None or target.stage.slug == "duplicate":
+    if target.merged_into_id is not None or target.stage.has_role(StageRole.DUPLICATE):
         raise Conflict(_("The target idea is itself a duplicate; merge into its original."))
     if duplicate.merged_into_id is not None:
         raise Conflict(_("This idea has already been merged."))
+    duplicate_stage = stage_with_role(StageRole.DUPLICATE)
+    if duplicate_stage is None:
+        raise Conflict(_("No stage is marked for duplicates, so ideas cannot be merged."))
 
     # Votes: move those whose voter has no vote on the target; drop the rest.
     on_target = select(Vote.user_id).where(Vote.idea_id == target.id).scalar_subquery()
@@ -292,9 +297,9 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
     message = note.strip() or _(
         "Merged into [%(title)s](%(url)s): follow that idea for updates; your vote moved there.",
         title=target.title,
-        url=f"/ideas/{target.id}",
+        url=idea_path(target),
     )
-    change = change_stage(duplicate, find_stage("duplicate"), message, by, check_workflow=False)
+    change = change_stage(duplicate, duplicate_stage, message, by, check_workflow=False)
     db.session.add(
         IdeaEdit(
             idea_id=duplicate.id,
@@ -408,7 +413,7 @@ def record_official_comment(idea: Idea, when: datetime) -> None:
 
 
 def _require_admin(user: User) -> None:
-    if not (user.is_authenticated and user.is_admin):
+    if not can_administer(user):
         raise PermissionDenied(_("Only admins can change the workflow."))
 
 

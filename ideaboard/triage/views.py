@@ -16,12 +16,13 @@ from ..accounts.models import User
 from ..database import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..forms import apply_domain_error
 from ..ideas import queries as idea_queries
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
 from . import queries, services
 from .forms import AssignForm, BulkStageForm, EditForm, HideForm, MergeForm, StageForm
-from .models import Stage, Team
+from .models import Stage, StageRole, Team, stage_with_role
 from .permissions import staff_required
 
 bp = Blueprint("triage", __name__, url_prefix="/staff")
@@ -46,10 +47,16 @@ def _all_stages() -> list[Stage]:
     return list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
 
 
+def _waiting_slug() -> str:
+    """The inbox's default queue: ideas still in the initial stage, waiting for an answer."""
+    initial = stage_with_role(StageRole.INITIAL)
+    return initial.slug if initial is not None else ""
+
+
 def _filters() -> queries.InboxFilters:
     args = request.args
     return queries.InboxFilters(
-        stage=args.get("stage", "new"),
+        stage=args.get("stage", _waiting_slug()),
         category=args.get("category", ""),
         source=args.get("source", ""),
         team=args.get("team", ""),
@@ -77,6 +84,7 @@ def inbox() -> str | tuple[str, int]:
         "triage/inbox.html",
         rows=rows,
         filters=filters,
+        waiting_slug=_waiting_slug(),
         error=error,
         stages=_all_stages(),
         categories=idea_queries.all_categories(),
@@ -138,8 +146,7 @@ def _act(idea: Idea, form: Any, name: str, action: Any, success: str) -> Respons
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            field = getattr(form, error.field or "", None) or next(iter(form))
-            field.errors = [*field.errors, error.message]
+            apply_domain_error(form, error, next(iter(form)).short_name)
         else:
             flash(success, "success")
             return redirect(url_for("triage.idea", idea_id=idea.id))

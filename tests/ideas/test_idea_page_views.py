@@ -79,10 +79,12 @@ def test_imported_idea_page_credits_the_social_author_and_links_the_post(client)
     db.session.commit()
     page = page_text(client.get(f"/ideas/{idea.id}"))
     assert "Suggested on X by Minji Kim" in page
-    assert '<a href="https://x.com/minji/status/1234567890" rel="nofollow noopener">@minji</a>' in (
-        page
-    )
-    assert "See the original post on X" in page
+    # The handle links to the author's profile (ideas.attribution), the post has its own link.
+    assert '(<a href="https://x.com/minji" rel="nofollow noopener">@minji</a>)' in page
+    assert (
+        '<a href="https://x.com/minji/status/1234567890" rel="nofollow noopener">'
+        "See the original post on X</a>"
+    ) in page
     assert "Suggested by" not in page
     board = page_text(client.get("/"))
     assert "𝕏 @minji" in board

@@ -35,6 +35,17 @@ H = timedelta(hours=1)
 D = timedelta(days=1)
 
 
+PUBLIC_URL = "https://ideas.example.com"
+
+
+@pytest.fixture
+def app(app_factory):
+    """Feeds link to IDEABOARD_PUBLIC_URL, not to the test client's host (localhost)."""
+    app = app_factory(IDEABOARD_PUBLIC_URL=PUBLIC_URL + "/")
+    with app.app_context():
+        yield app
+
+
 @pytest.fixture
 def build_board(make_user, make_idea):
     def build(now: datetime) -> Board:

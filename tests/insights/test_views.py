@@ -119,7 +119,7 @@ def test_every_page_links_the_new_pages_and_the_feed(client):
     assert '<a href="/stats">Stats</a>' in html
     assert re.search(
         r'<link rel="alternate" type="application/atom\+xml" title="[^"]+" '
-        r'href="http://localhost/feeds/status.atom">',
+        r'href="https://ideas.example.com/feeds/status.atom">',
         html,
     )
 
@@ -133,7 +133,10 @@ def test_site_feed_is_atom_with_the_public_status_updates(client, build_board):
     assert _text(root, "a:id").startswith("tag:")
     assert _text(root, "a:title") == "IdeaBoard: status updates"
     links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
-    assert links == {"self": "http://localhost/feeds/status.atom", "alternate": "http://localhost/"}
+    assert links == {
+        "self": "https://ideas.example.com/feeds/status.atom",
+        "alternate": "https://ideas.example.com/",
+    }
     entries = _entries(root)
     assert len(entries) == 9  # every change but the one on the hidden idea
     ids = [_text(e, "a:id") for e in entries]
@@ -148,7 +151,10 @@ def test_site_feed_is_atom_with_the_public_status_updates(client, build_board):
     change = board.changes["E:launched"]
     [launch] = [e for e in entries if _text(e, "a:title") == f"Launched: {KOREAN_TITLE}"]
     link = launch.find(f"{ATOM}link")
-    assert link.get("href") == f"http://localhost/ideas/{board.ideas['E'].id}#status-{change.id}"
+    assert (
+        link.get("href")
+        == f"https://ideas.example.com/ideas/{board.ideas['E'].id}#status-{change.id}"
+    )
     assert _text(launch, "a:author/a:name") == "Jiwoo Park"
     content = launch.find(f"{ATOM}content")
     assert content.get("type") == "html"
@@ -185,7 +191,7 @@ def test_idea_feed_has_only_that_ideas_updates(client, build_board):
     root = _feed(client.get(f"/ideas/{idea.id}/status.atom"))
     assert _text(root, "a:title") == f"Status updates: {KOREAN_TITLE}"
     self_link = root.find(f"{ATOM}link[@rel='self']")
-    assert self_link.get("href") == f"http://localhost/ideas/{idea.id}/status.atom"
+    assert self_link.get("href") == f"https://ideas.example.com/ideas/{idea.id}/status.atom"
     assert [_text(e, "a:title") for e in _entries(root)] == [
         f"Launched: {KOREAN_TITLE}",
         f"Under Review: {KOREAN_TITLE}",

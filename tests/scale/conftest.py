@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from ideaboard.social.sandbox import SandboxStore, create_sandbox_app, set_rate_limits
+from sandboxes.x import SandboxStore, create_sandbox_app, set_rate_limits
 from tests.social.helpers import BRAND_ID, BRAND_USERNAME
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, insert, select
 from bench.server import ROOT, app_env
 from ideaboard.database import utcnow
 from ideaboard.social.models import OutboxMessage, SocialAccount
-from ideaboard.social.sandbox import SandboxStore, timeline
+from sandboxes.x import SandboxStore, timeline
 from tests.social.helpers import BRAND_ID, BRAND_USERNAME
 
 pytestmark = pytest.mark.slow

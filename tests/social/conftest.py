@@ -11,8 +11,8 @@ import tweepy
 from flask import Flask
 from werkzeug.serving import make_server
 
-from ideaboard.social.sandbox import SandboxStore, create_sandbox_app, post_mention
 from ideaboard.social.x_client import make_x_client
+from sandboxes.x import SandboxStore, create_sandbox_app, post_mention
 from tests.social.helpers import BRAND_ID, BRAND_USERNAME, x_settings
 
 
@@ -138,7 +138,7 @@ def x_connector(brand_account: Any) -> Iterator[Any]:
 @pytest.fixture
 def brand_replies(sandbox_store: SandboxStore) -> Callable[[], dict[str, list[dict[str, Any]]]]:
     """Return a helper: the brand's live replies in the sandbox timeline, by the post replied to."""
-    from ideaboard.social.sandbox import timeline
+    from sandboxes.x import timeline
 
     def replies() -> dict[str, list[dict[str, Any]]]:
         found: dict[str, list[dict[str, Any]]] = {}

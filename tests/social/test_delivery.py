@@ -19,14 +19,14 @@ from ideaboard.social import jobs, outbox
 from ideaboard.social.compose import weighted_length
 from ideaboard.social.connectors import XConnector
 from ideaboard.social.models import OutboxMessage, SocialAccount
-from ideaboard.social.sandbox import (
+from ideaboard.triage.services import change_stage, find_stage
+from sandboxes.x import (
     SandboxStore,
     clear_faults,
     delete_post,
     post_mention,
     set_faults,
 )
-from ideaboard.triage.services import change_stage, find_stage
 from tests.helpers import Clock
 
 ImportPosts = Callable[..., tuple[list[dict[str, Any]], list[Idea]]]

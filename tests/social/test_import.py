@@ -26,8 +26,8 @@ from ideaboard.social.models import (
     SocialAccount,
     SocialIdentity,
 )
-from ideaboard.social.sandbox import SandboxStore, post_mention, set_faults
-from ideaboard.social.sandbox.limits import usage
+from sandboxes.x import SandboxStore, post_mention, set_faults
+from sandboxes.x.limits import usage
 from tests.social.helpers import BRAND_ID
 
 TAGS = ["#아이디어", "#Idea", "#IDEA", "#idea", "#iDeA"]

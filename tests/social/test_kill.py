@@ -25,7 +25,7 @@ from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.social.models import MentionLog, OutboxMessage, SocialAccount
-from ideaboard.social.sandbox import SandboxStore, clear_faults, post_mention, set_faults
+from sandboxes.x import SandboxStore, clear_faults, post_mention, set_faults
 from tests.social.helpers import BRAND_ID, BRAND_USERNAME, PUBLIC_URL
 
 pytestmark = pytest.mark.slow

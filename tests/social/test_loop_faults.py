@@ -21,7 +21,7 @@ from ideaboard.ideas.models import Idea
 from ideaboard.social import jobs
 from ideaboard.social.connectors import FetchError, Mention, Posted, SendError, XConnector
 from ideaboard.social.models import OutboxMessage, SocialAccount
-from ideaboard.social.sandbox import SandboxStore, clear_faults, set_faults, set_rate_limits
+from sandboxes.x import SandboxStore, clear_faults, set_faults, set_rate_limits
 from tests.helpers import Clock
 
 ROWS = 64

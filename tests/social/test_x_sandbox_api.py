@@ -10,7 +10,7 @@ import pytest
 import requests
 import tweepy
 
-from ideaboard.social.sandbox import SandboxStore, delete_post, timeline
+from sandboxes.x import SandboxStore, delete_post, timeline
 
 BRAND_ID = "1500000000000000001"  # create_sandbox_app's default brand account
 

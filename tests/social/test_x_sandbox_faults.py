@@ -9,8 +9,8 @@ import pytest
 import requests
 import tweepy
 
-from ideaboard.social.sandbox import SandboxStore, set_faults, set_rate_limits
-from ideaboard.social.sandbox.faults import draw
+from sandboxes.x import SandboxStore, set_faults, set_rate_limits
+from sandboxes.x.faults import draw
 
 BRAND_ID = "1500000000000000001"  # create_sandbox_app's default brand account
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
+
+
+def form_token(html: str) -> str:
+    """Return the CSRF token the page's forms carry."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match is not None, "the page's forms carry no CSRF token"
+    return match.group(1)
 
 
 def test_page_posts_a_customer_mention_and_threads_replies(sandbox_app: Flask) -> None:
@@ -12,7 +21,12 @@ def test_page_posts_a_customer_mention_and_threads_replies(sandbox_app: Flask) -
     assert "지하철에서도 5G가 잘 터지면 좋겠어요 #아이디어" in page.get_data(as_text=True)
     posted = client.post(
         "/sandbox/",
-        data={"action": "post", "username": "kim", "text": "@hanbit 로밍 요금 #아이디어"},
+        data={
+            "action": "post",
+            "username": "kim",
+            "text": "@hanbit 로밍 요금 #아이디어",
+            "csrf_token": form_token(page.get_data(as_text=True)),
+        },
     )
     assert posted.status_code == 303
     root = client.get("/sandbox/timeline").get_json()["data"][0]
@@ -24,7 +38,7 @@ def test_page_posts_a_customer_mention_and_threads_replies(sandbox_app: Flask) -
     assert reply.get_json()["data"]["text"] == "@kim 저도요"
     html = client.get("/sandbox/").get_data(as_text=True)
     assert html.index("로밍 요금") < html.index("@kim 저도요")
-    assert 'style="margin-left: 28px"' in html
+    assert 'class="post depth-1' in html
 
 
 def test_mentions_helper_accepts_backdated_and_explicit_ids(sandbox_app: Flask) -> None:

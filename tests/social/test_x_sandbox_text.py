@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ideaboard.social.sandbox.text import build_text_and_entities, detect_lang, weighted_length
+from sandboxes.x.text import build_text_and_entities, detect_lang, weighted_length
 
 
 def _resolve(username: str) -> str | None:

@@ -26,6 +26,7 @@ _TITLES = {
     403: "Forbidden",
     404: "Not Found Error",
     405: "Method Not Allowed",
+    413: "Payload Too Large",
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",

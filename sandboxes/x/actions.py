@@ -11,6 +11,9 @@ from .store import SandboxStore
 from .times import parse_time
 
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+# X's own ceilings: a long post (X Premium) and a display name.
+MAX_POST_CHARS = 25_000
+MAX_NAME_CHARS = 50
 
 
 def post_mention(
@@ -34,6 +37,10 @@ def post_mention(
         raise ValueError("username must be 1-15 letters, digits or underscores")
     if not text.strip():
         raise ValueError("text must not be empty")
+    if len(text) > MAX_POST_CHARS:
+        raise ValueError(f"text must be at most {MAX_POST_CHARS} characters")
+    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME_CHARS):
+        raise ValueError(f"name must be at most {MAX_NAME_CHARS} characters")
     store = SandboxStore.of(store)
     when = parse_time(created_at) if isinstance(created_at, str) else created_at
     with store.transaction(write=True) as tx:

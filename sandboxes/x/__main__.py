@@ -1,4 +1,4 @@
-"""Run the sandbox X API on its own: python -m ideaboard.social.sandbox --db PATH --port 5055."""
+"""Run the sandbox X API on its own: python -m sandboxes.x --db PATH --port 5055."""
 
 from __future__ import annotations
 

@@ -11,16 +11,13 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from . import faults, limits
 from .actions import delete_post, post_mention, timeline
 from .context import current_sandbox
+from .guard import csrf_ok
 
 bp = Blueprint("x_sandbox_pages", __name__, url_prefix="/sandbox")
 
 DEFAULT_HANDLE = "minji_kim"
 
-_PAGE = """<!doctype html>
-<html lang="ko"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>X sandbox · @{{ brand }}</title>
-<style>
+_CSS = """\
  body{font:15px/1.45 system-ui,-apple-system,"Apple SD Gothic Neo","Malgun Gothic",sans-serif;
   margin:0;background:#f7f9f9;color:#0f1419}
  main{max-width:720px;margin:0 auto;padding:16px}
@@ -41,12 +38,21 @@ _PAGE = """<!doctype html>
  .actions form{margin:0} .actions button.link{margin:0;font-size:13px;text-decoration:underline}
  .error{background:#fdecea;border:1px solid #f5c2c0;padding:8px;border-radius:8px}
  details{font-size:13px;margin:12px 0} pre{background:#fff;padding:8px;overflow:auto}
-</style></head><body><main>
+ .depth-1{margin-left:28px} .depth-2{margin-left:56px} .depth-3{margin-left:84px}
+ .depth-4{margin-left:112px} .depth-5{margin-left:140px} .depth-6{margin-left:168px}
+"""
+
+_PAGE = """<!doctype html>
+<html lang="ko"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>X sandbox · @{{ brand }}</title>
+<link rel="stylesheet" href="{{ url_for('x_sandbox_pages.css') }}"></head><body><main>
 <h1>X sandbox — @{{ brand }}</h1>
 <p class="muted">A local stand-in for the X API v2. Point IdeaBoard at
  <code>{{ api_url }}</code> (IDEABOARD_X_API_URL). Nothing here reaches x.com.</p>
 {% if error %}<p class="error">{{ error }}</p>{% endif %}
 <form class="compose" method="post" action="{{ url_for('x_sandbox_pages.index') }}">
+ <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
  <input type="hidden" name="action" value="post">
  <div class="row">
   <div><label for="username">Customer handle</label>
@@ -67,8 +73,8 @@ _PAGE = """<!doctype html>
 </form>
 <h2 class="muted">Timeline ({{ count }} posts)</h2>
 {% for item, depth in threads %}
- <div class="post {{ 'brand' if item.author_id == brand_id }} {{ 'deleted' if item.deleted }}"
-  style="margin-left: {{ depth * 28 }}px" id="t{{ item.id }}">
+ <div class="post depth-{{ depth }} {{ 'brand' if item.author_id == brand_id }}
+  {{- ' deleted' if item.deleted }}" id="t{{ item.id }}">
   <div class="who"><b>{{ item.name }}</b><span class="muted">@{{ item.username }} ·
    {{ item.created_at }} · id {{ item.id }}{% if item.deleted %} · deleted{% endif %}</span></div>
   <div class="text">{% for part, href in item.segments %}{% if href %}<a href="{{ href }}"
@@ -78,7 +84,8 @@ _PAGE = """<!doctype html>
    <a href="#t{{ item.id }}" title="{{ item.url }}">permalink</a>
    {% if not item.deleted %}
    <form method="post" action="{{ url_for('x_sandbox_pages.index') }}">
-    <input type="hidden" name="action" value="delete">
+    <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+ <input type="hidden" name="action" value="delete">
     <input type="hidden" name="id" value="{{ item.id }}">
     <button class="link" type="submit">Delete</button></form>
    {% endif %}
@@ -90,6 +97,7 @@ _PAGE = """<!doctype html>
  <code>{{ url_for('x_sandbox_admin.set_rate_limits') }}</code> to change these.</p>
 <pre>{{ faults }}</pre><pre>{{ rate_limits }}</pre>
 <form method="post" action="{{ url_for('x_sandbox_pages.index') }}">
+ <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
  <input type="hidden" name="action" value="reset">
  <button type="submit">Reset the sandbox</button></form>
 </details>
@@ -167,9 +175,19 @@ def index() -> Response:
     return _render(form)
 
 
+@bp.get("/sandbox.css")
+def css() -> Response:
+    """The page's styles (a file, not inline: the Content-Security-Policy allows no inline)."""
+    return Response(_CSS, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
 @bp.post("/")
 def act() -> BaseResponse:
     """Handle the page's forms: post as a customer, delete a post, or reset the sandbox."""
+    if not csrf_ok():
+        return _render(
+            _form_values(), "The form expired or came from another site: try again.", 400
+        )
     store = current_sandbox().store
     action = request.form.get("action", "post")
     if action == "reset":

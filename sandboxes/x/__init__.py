@@ -1,18 +1,24 @@
 """A local stand-in for the X API v2 endpoints IdeaBoard uses, backed by one SQLite file.
 
-Run it on its own (``python -m ideaboard.social.sandbox --db instance/x_sandbox.sqlite``) or
+Run it on its own (``python -m sandboxes.x --db instance/x_sandbox.sqlite``) or
 mount it under a prefix of another WSGI app; point tweepy at it with
-``ideaboard.social.x_client.make_x_client(..., api_url=...)``.
+its base URL (IdeaBoard: ``IDEABOARD_X_API_URL``). It imports nothing from IdeaBoard.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
+from collections.abc import Iterable
+
 from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import admin, api, pages
 from .actions import delete_post, post_mention, timeline
 from .context import EXTENSION_KEY, Sandbox
 from .faults import FaultConfig, clear_faults, get_faults, set_faults
+from .guard import Guard, UiAccess, init_guard
 from .limits import get_config as get_rate_limits
 from .limits import set_config as set_rate_limits
 from .problems import ApiError, problem
@@ -21,6 +27,8 @@ from .store import SandboxStore
 __all__ = [
     "ApiError",
     "FaultConfig",
+    "MAX_BODY_BYTES",
+    "UiAccess",
     "Sandbox",
     "SandboxStore",
     "clear_faults",
@@ -35,6 +43,11 @@ __all__ = [
 ]
 
 
+# The largest request body the sandbox reads: a long post (25,000 characters, JSON-escaped)
+# fits; anything bigger is refused with 413 before it is parsed.
+MAX_BODY_BYTES = 256 * 1024
+
+
 def create_sandbox_app(
     db_path: str,
     *,
@@ -42,9 +55,21 @@ def create_sandbox_app(
     brand_name: str = "Hanbit Telecom",
     brand_user_id: str = "1500000000000000001",
     base_url_for_links: str = "https://x.com",
+    ui_access: UiAccess | None = None,
+    allowed_hosts: Iterable[str] = (),
+    secret_key: bytes | None = None,
 ) -> Flask:
-    """Create the sandbox X API app over the SQLite file db_path (tables made if missing)."""
+    """Create the sandbox X API app over the SQLite file db_path (tables made if missing).
+
+    It answers clients on this machine only (see guard.py); `ui_access(environ)` may let
+    others use its pages, `allowed_hosts` adds Host names besides loopback ones that local
+    clients may use. `secret_key` signs its CSRF tokens: give every process serving one
+    sandbox the same key (default: a random key, fine for one process).
+    """
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY_BYTES
+    app.config["MAX_FORM_PARTS"] = 50
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep X's key order
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Hangul as UTF-8, like X
     store = SandboxStore(db_path)
@@ -57,10 +82,19 @@ def create_sandbox_app(
         brand_username=brand_username,
         base_url_for_links=base_url_for_links,
     )
+    init_guard(
+        app,
+        Guard(
+            secret_key=secret_key or secrets.token_bytes(32),
+            ui_access=ui_access,
+            allowed_hosts=allowed_hosts,
+        ),
+    )
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
     app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_allowed)
     return app
@@ -80,3 +114,12 @@ def _not_allowed(error: Exception) -> Response | Exception:
     if request.path.startswith("/2/"):
         return problem(405, f"{request.method} is not allowed on {request.path}.").to_response()
     return error
+
+
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    message = f"The request body is over {MAX_BODY_BYTES} bytes."
+    if request.path.startswith("/2/"):
+        return problem(413, message).to_response()
+    if request.is_json:
+        return Response(json.dumps({"error": message}), status=413, mimetype="application/json")
+    return Response(message + "\n", status=413, mimetype="text/plain")
