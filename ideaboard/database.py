@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -20,9 +20,19 @@ _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
 
+def _system_time() -> datetime:
+    return datetime.now(UTC)
+
+
+# Where utcnow() reads the time. Every module that needs "now" calls utcnow() (column
+# defaults hold utcnow itself), so swapping this one function moves the whole app's clock;
+# the tests' `clock` fixture does that.
+clock: Callable[[], datetime] = _system_time
+
+
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
-    return datetime.now(UTC)
+    return clock()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -225,8 +225,8 @@ class DatabaseCollector(Collector):
 
     def _families(self) -> Iterator[Any]:
         from .heartbeat import WorkerHeartbeat
-        from .outbox.rules import DUE_STATES
         from .outbox.models import OutboxKind, OutboxMessage, OutboxState
+        from .outbox.rules import DUE_STATES
         from .social.models import MentionLog, SocialAccount
 
         now = utcnow()

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from ideaboard import create_app
 from ideaboard.config import _secret_key, create_private_file
 from ideaboard.extensions import db
-from tests.conftest import BASE_CONFIG
+from tests.helpers import BASE_CONFIG
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,7 @@ from sqlalchemy import update
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.pagecache import cache, cache_for_visitors
-
-from .conftest import login
+from tests.helpers import login
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

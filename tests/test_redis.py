@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 REDIS_URL = os.environ.get("IDEABOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -15,7 +15,7 @@ from ideaboard.accounts.models import Role, User
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.ideas import services as idea_services
-from tests.conftest import PASSWORD, csrf_token, login, post
+from tests.helpers import PASSWORD, csrf_token, login, post
 
 NEW_PASSWORD = "s3cret-pass phrase"
 WRONG_LOGIN = "The e-mail address or the password is wrong."

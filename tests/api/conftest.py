@@ -1,24 +1,20 @@
-"""API test fixtures: bearer tokens per role, JSON helpers, a live app and a webhook receiver."""
+"""API test fixtures: bearer tokens per role, a live app and a webhook receiver."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from ideaboard.accounts.models import User
 from ideaboard.api import services as api_services
 from ideaboard.extensions import db
-
-ROLES = ("anonymous", "customer", "staff", "admin")
+from tests.api.helpers import Receiver
 
 
 @pytest.fixture
@@ -45,40 +41,6 @@ def headers_for(
         return {"Authorization": f"Bearer {token_for(make_user(role))}"}
 
     return make
-
-
-def call(
-    client: FlaskClient,
-    method: str,
-    path: str,
-    body: Any = None,
-    headers: dict[str, str] | None = None,
-) -> Any:
-    """Send a JSON request to the API; every answer under /api/ must be JSON (or the docs page)."""
-    kwargs: dict[str, Any] = {"headers": headers or {}}
-    if body is not None:
-        kwargs["json"] = body
-    response = client.open(path, method=method, **kwargs)
-    if not path.startswith("/api/v1/docs"):
-        assert response.mimetype == "application/json", (path, response.status_code)
-    return response
-
-
-@dataclass
-class Receiver:
-    """A loopback HTTP server that records webhook deliveries and answers as scripted."""
-
-    url: str
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    answers: list[tuple[int, dict[str, str], float]] = field(default_factory=list)
-
-    def answer(self, status: int, headers: dict[str, str] | None = None, delay: float = 0) -> None:
-        """Queue the answer to the next delivery (default: 204)."""
-        self.answers.append((status, headers or {}, delay))
-
-    @property
-    def last(self) -> dict[str, Any]:
-        return self.requests[-1]
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from ideaboard.api import services
 from ideaboard.api.models import ApiToken
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
-from tests.api.conftest import call
-from tests.conftest import csrf_token, login, post
+from tests.api.helpers import call
+from tests.helpers import csrf_token, login, post
 
 
 def _bearer(secret: str) -> dict[str, str]:

@@ -13,8 +13,8 @@ from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.ideas.services import add_comment
 from ideaboard.triage.services import change_stage, find_stage
-from tests.api.conftest import ROLES, call
-from tests.conftest import PASSWORD
+from tests.api.helpers import ROLES, call
+from tests.helpers import PASSWORD
 
 IDEA_KEYS = {
     "id", "title", "body", "stage", "stage_name", "category", "score", "up", "down",

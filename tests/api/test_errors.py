@@ -12,7 +12,7 @@ from ideaboard.accounts.models import Role, User
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.triage.services import change_stage, find_stage
-from tests.api.conftest import call
+from tests.api.helpers import call
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from ideaboard.triage import services
 from ideaboard.triage.models import Stage
 from ideaboard.webhooks import enqueue as webhooks
 from ideaboard.webhooks.models import Webhook
-from tests.conftest import login
+from tests.helpers import login
 
 SECRET_NOTE = "Legal is checking the patent risk of this one"
 

@@ -20,8 +20,8 @@ from ideaboard.ideas.models import Idea
 from ideaboard.outbox.delivery import deliver_due
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.webhooks.models import Webhook
-from tests.api.conftest import Receiver
-from tests.conftest import login, post
+from tests.api.helpers import Receiver
+from tests.helpers import login, post
 
 _real_getaddrinfo = socket.getaddrinfo
 FAKE_DNS: dict[str, list[str]] = {

@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from ideaboard.api import schemas
 from ideaboard.api.routing import OPERATIONS
-from tests.api.conftest import call
+from tests.api.helpers import call
 
 
 @pytest.fixture

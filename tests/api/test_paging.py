@@ -13,7 +13,7 @@ from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.ideas.services import cast_vote
 from ideaboard.triage.services import change_stage, find_stage
-from tests.api.conftest import call
+from tests.api.helpers import call
 
 
 @pytest.fixture

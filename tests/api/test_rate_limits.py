@@ -9,7 +9,7 @@ from flask import Flask
 from ideaboard.accounts.models import User
 from ideaboard.api import services
 from ideaboard.extensions import db
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def test_api_limits_each_token_and_each_address(

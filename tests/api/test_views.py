@@ -14,7 +14,7 @@ from ideaboard.accounts.models import Role, User
 from ideaboard.extensions import db
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.webhooks.models import Webhook
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 
 @pytest.fixture(autouse=True)

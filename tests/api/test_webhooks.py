@@ -23,7 +23,7 @@ from ideaboard.outbox.models import OutboxMessage
 from ideaboard.triage.services import change_stage, find_stage, merge_ideas
 from ideaboard.webhooks import enqueue as webhooks
 from ideaboard.webhooks.models import Webhook
-from tests.api.conftest import Receiver
+from tests.api.helpers import Receiver
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from ideaboard.accounts.models import User
-from tests.conftest import PASSWORD
+from tests.browser.helpers import DESKTOP, TIMEOUT_MS, LiveServer
+from tests.helpers import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("IDEABOARD_CHROMIUM", "/usr/bin/chromium")
@@ -36,9 +36,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 AXE_JS = ROOT / "build" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
-DESKTOP = {"width": 1200, "height": 900}
-# Playwright's default wait is 30 s; a page of this app answers in milliseconds.
-TIMEOUT_MS = 10_000
 
 
 def in_ci() -> bool:
@@ -134,15 +131,6 @@ def axe_source() -> str:
 
 
 # --- the site -------------------------------------------------------------------------------
-
-
-@dataclass
-class LiveServer:
-    url: str
-    app: Flask
-
-    def __call__(self, path: str = "/") -> str:
-        return self.url + path
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from ideaboard.demo import DEMO_PASSWORD, load_demo
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea, Source
 from ideaboard.triage.models import Stage
-from tests.browser.conftest import DESKTOP, TIMEOUT_MS, LiveServer
+from tests.browser.helpers import DESKTOP, TIMEOUT_MS, LiveServer
 
 FAIL_ON = ("serious", "critical")
 

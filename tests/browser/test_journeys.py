@@ -14,8 +14,8 @@ from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea, Vote
 from ideaboard.outbox.delivery import deliver_due
 from ideaboard.outbox.models import OutboxMessage
-from tests.browser.conftest import DESKTOP, TIMEOUT_MS, LiveServer
-from tests.conftest import PASSWORD
+from tests.browser.helpers import DESKTOP, TIMEOUT_MS, LiveServer
+from tests.helpers import PASSWORD
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
 

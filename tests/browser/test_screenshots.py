@@ -19,7 +19,7 @@ from ideaboard.demo import DEMO_PASSWORD, load_demo
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.triage.models import StatusChange
-from tests.browser.conftest import DESKTOP, TIMEOUT_MS, LiveServer
+from tests.browser.helpers import DESKTOP, TIMEOUT_MS, LiveServer
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IDEABOARD_SCREENSHOTS", "") not in ("1", "true", "yes"),

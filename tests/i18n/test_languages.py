@@ -9,7 +9,7 @@ from flask import Flask
 from ideaboard.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, TRANSLATIONS_DIR, supported_language
 from ideaboard.social.compose import compose_ack
 from ideaboard.social.reply_templates import LANGS
-from tests.conftest import login
+from tests.helpers import login
 
 
 def test_every_supported_language_has_a_catalog_and_a_name() -> None:

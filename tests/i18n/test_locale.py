@@ -7,7 +7,7 @@ import pytest
 from ideaboard.accounts import services as accounts
 from ideaboard.errors import ValidationFailed
 from ideaboard.extensions import db
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.helpers import PASSWORD, csrf_token, login
 
 KO = "ko-KR,ko;q=0.9"
 EN = "en-US,en;q=0.9"

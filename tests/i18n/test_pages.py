@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 
 from ideaboard import i18n
 from ideaboard.extensions import db
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login
 from tests.i18n.pages import latin_words, readable_text
 
 KO = "ko-KR,ko;q=0.9,en-US;q=0.6,en;q=0.4"

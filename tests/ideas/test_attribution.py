@@ -12,7 +12,7 @@ from ideaboard.insights.services import suggested_by
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social.models import SocialAccount
 from ideaboard.triage.services import change_stage, find_stage
-from tests.conftest import login
+from tests.helpers import login
 
 
 def _imported(idea, *, name, handle):

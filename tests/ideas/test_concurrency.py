@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea, Vote
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -1,80 +1,27 @@
-"""Reading the board, called directly: tab orders, keyset pages, visibility, search, similar."""
+"""Reading the board, called directly: tab orders, keyset pages, visibility, personal lists."""
 
 from __future__ import annotations
 
 import base64
 import json
-import unicodedata
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from ideaboard.accounts.models import Role
-from ideaboard.database import utcnow
 from ideaboard.errors import ValidationFailed
 from ideaboard.extensions import db
 from ideaboard.ideas import queries, services
 from ideaboard.ideas.models import Idea
 from ideaboard.ideas.queries import Sort
 from ideaboard.ideas.ranking import hot_rank
-from ideaboard.ideas.search import MAX_TERM_LENGTH, MAX_TERMS, match_all, match_any, terms_of
 from ideaboard.triage.models import Stage
-
-# A fixed past moment, so creation times (and so the stored Trending rank) are predictable.
-T0 = utcnow().replace(microsecond=0) - timedelta(days=30)
-
-
-@pytest.fixture
-def add_idea(app) -> Callable[..., Idea]:
-    """Store an idea row with an exact score, creation time and rank (no author needed)."""
-    counter = iter(range(1, 1_000_000))
-    stage = services.default_stage()
-
-    def add(
-        title: str | None = None,
-        *,
-        body: str = "",
-        score: int = 0,
-        created_at=None,
-        hot: float | None = None,
-        hidden: bool = False,
-    ) -> Idea:
-        n = next(counter)
-        created = created_at or T0 + timedelta(minutes=n)
-        idea = Idea(
-            title=title or f"Generated idea {n}",
-            body=body,
-            body_html="",
-            stage=stage,
-            score=score,
-            up_count=max(score, 0),
-            down_count=max(-score, 0),
-            created_at=created,
-            updated_at=created,
-            hot=hot_rank(score, created) if hot is None else hot,
-            hidden_at=utcnow() if hidden else None,
-        )
-        db.session.add(idea)
-        db.session.commit()
-        return idea
-
-    return add
-
-
-def _ids(ideas) -> list[int]:
-    return [idea.id for idea in ideas]
+from tests.ideas.helpers import T0, ids_of
 
 
 def _cursor(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def _matching_ids(query: str | None, *, any_: bool = False) -> set[int]:
-    condition = (match_any if any_ else match_all)(terms_of(query))
-    assert condition is not None
-    return set(db.session.scalars(select(Idea.id).where(condition)))
 
 
 def _walk(sort: Sort, limit: int, viewer=None, **filters) -> list[list[int]]:
@@ -83,7 +30,7 @@ def _walk(sort: Sort, limit: int, viewer=None, **filters) -> list[list[int]]:
     cursor = None
     while True:
         page = queries.list_ideas(sort=sort, cursor=cursor, limit=limit, viewer=viewer, **filters)
-        pages.append(_ids(page.items))
+        pages.append(ids_of(page.items))
         assert len(pages) < 50, "the pages never end"
         if page.next_cursor is None:
             return pages
@@ -118,27 +65,27 @@ def test_trending_order_follows_the_stored_hot_rank_not_the_score(app, add_idea)
     high = add_idea("High rank", score=0, hot=3.0)
     middle = add_idea("Middle rank", score=-2, hot=2.0)
     page = queries.list_ideas(sort=Sort.TRENDING)
-    assert _ids(page.items) == [high.id, middle.id, low.id]
+    assert ids_of(page.items) == [high.id, middle.id, low.id]
 
 
 def test_trending_puts_the_newer_of_two_equal_scores_first(app, add_idea):
     older = add_idea("Older idea", score=3, created_at=T0)
     newer = add_idea("Newer idea", score=3, created_at=T0 + timedelta(hours=1))
     assert newer.hot > older.hot
-    assert _ids(queries.list_ideas(sort=Sort.TRENDING).items) == [newer.id, older.id]
+    assert ids_of(queries.list_ideas(sort=Sort.TRENDING).items) == [newer.id, older.id]
 
 
 def test_trending_rank_rises_with_votes_cast_through_the_service(app, add_idea, make_user):
     older = add_idea("Older idea that people like", created_at=T0)
     newer = add_idea("Newer idea nobody voted on", created_at=T0 + timedelta(hours=2))
-    assert _ids(queries.list_ideas(sort=Sort.TRENDING).items) == [newer.id, older.id]
+    assert ids_of(queries.list_ideas(sort=Sort.TRENDING).items) == [newer.id, older.id]
     for _ in range(3):
         services.cast_vote(make_user(), older, 1)
         db.session.commit()
     db.session.refresh(older)
     assert older.score == 3
     assert older.hot == pytest.approx(hot_rank(3, older.created_at))
-    assert _ids(queries.list_ideas(sort=Sort.TRENDING).items) == [older.id, newer.id]
+    assert ids_of(queries.list_ideas(sort=Sort.TRENDING).items) == [older.id, newer.id]
 
 
 def test_top_orders_by_score_and_breaks_ties_by_newest_id(app, add_idea):
@@ -147,14 +94,14 @@ def test_top_orders_by_score_and_breaks_ties_by_newest_id(app, add_idea):
     c = add_idea("Score two, second", score=2)
     d = add_idea("Score minus one", score=-1)
     e = add_idea("Score zero", score=0)
-    assert _ids(queries.list_ideas(sort=Sort.TOP).items) == [b.id, c.id, a.id, e.id, d.id]
+    assert ids_of(queries.list_ideas(sort=Sort.TOP).items) == [b.id, c.id, a.id, e.id, d.id]
 
 
 def test_new_orders_by_id_descending_whatever_the_creation_time(app, add_idea):
     first = add_idea("First stored", created_at=T0 + timedelta(days=2))
     second = add_idea("Second stored, imported with an older date", created_at=T0)
     third = add_idea("Third stored", score=9, created_at=T0 + timedelta(days=1))
-    assert _ids(queries.list_ideas(sort=Sort.NEW).items) == [third.id, second.id, first.id]
+    assert ids_of(queries.list_ideas(sort=Sort.NEW).items) == [third.id, second.id, first.id]
 
 
 def test_list_ideas_clamps_the_limit_between_one_and_the_maximum(app, add_idea):
@@ -230,7 +177,7 @@ def test_an_idea_voted_up_between_pages_is_not_shown_twice_on_top(app, add_idea)
     ideas[-1].score = 50
     db.session.commit()
     second = queries.list_ideas(sort=Sort.TOP, limit=3, cursor=first.next_cursor)
-    assert not set(_ids(first.items)) & set(_ids(second.items))
+    assert not set(ids_of(first.items)) & set(ids_of(second.items))
 
 
 @pytest.mark.parametrize(
@@ -260,7 +207,7 @@ def test_a_malformed_cursor_is_refused_as_validation_error(app, add_idea, cursor
 
 def test_an_empty_cursor_is_the_first_page(app, add_idea):
     idea = add_idea()
-    assert _ids(queries.list_ideas(cursor="").items) == [idea.id]
+    assert ids_of(queries.list_ideas(cursor="").items) == [idea.id]
 
 
 @pytest.mark.parametrize(
@@ -304,7 +251,7 @@ def test_a_cursor_from_one_tab_is_refused_or_harmless_in_another(app, add_idea):
     page = queries.list_ideas(sort=Sort.TRENDING, cursor=top, limit=10)
     hots = [i.hot for i in page.items]
     assert hots == sorted(hots, reverse=True)
-    assert len(set(_ids(page.items))) == len(page.items)
+    assert len(set(ids_of(page.items))) == len(page.items)
 
 
 # --- visibility ---------------------------------------------------------------------------------
@@ -320,15 +267,15 @@ def test_hidden_ideas_are_left_out_for_anonymous_and_customers_but_shown_to_staf
     admin = make_user(Role.ADMIN)
     for viewer in (None, customer):
         for sort in Sort:
-            assert _ids(queries.list_ideas(sort=sort, viewer=viewer).items) == [shown.id]
+            assert ids_of(queries.list_ideas(sort=sort, viewer=viewer).items) == [shown.id]
     for viewer in (staff, admin):
-        assert set(_ids(queries.list_ideas(viewer=viewer).items)) == {shown.id, hidden.id}
+        assert set(ids_of(queries.list_ideas(viewer=viewer).items)) == {shown.id, hidden.id}
 
 
 def test_hidden_ideas_are_left_out_of_a_search_for_customers(app, add_idea, make_user):
     add_idea("Spam about roaming", hidden=True)
     kept = add_idea("Cheaper roaming in Japan")
-    assert _ids(queries.list_ideas(q="roaming", viewer=make_user()).items) == [kept.id]
+    assert ids_of(queries.list_ideas(q="roaming", viewer=make_user()).items) == [kept.id]
 
 
 def test_stage_and_category_filters_narrow_the_board(app, make_idea):
@@ -337,9 +284,9 @@ def test_stage_and_category_filters_narrow_the_board(app, make_idea):
     planned = db.session.scalar(select(Stage).where(Stage.slug == "planned"))
     billing_idea.stage = planned
     db.session.commit()
-    assert _ids(queries.list_ideas(category="app").items) == [app_idea.id]
-    assert _ids(queries.list_ideas(stage="planned").items) == [billing_idea.id]
-    assert _ids(queries.list_ideas(stage="new", category="billing").items) == []
+    assert ids_of(queries.list_ideas(category="app").items) == [app_idea.id]
+    assert ids_of(queries.list_ideas(stage="planned").items) == [billing_idea.id]
+    assert ids_of(queries.list_ideas(stage="new", category="billing").items) == []
 
 
 @pytest.mark.parametrize(("field", "value"), [("stage", "nope"), ("category", "nope")])
@@ -348,178 +295,6 @@ def test_unknown_stage_or_category_is_refused(app, field, value):
         queries.list_ideas(**{field: value})
     assert caught.value.field == field
     assert value in caught.value.message
-
-
-# --- search terms -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        (None, []),
-        ("", []),
-        ("   ", []),
-        ("dark mode", ["dark", "mode"]),
-        ("Dark dark DARK mode", ["Dark", "mode"]),
-        ('"dark" (mode), please!', ["dark", "mode", "please"]),
-        ("데이터   이월", ["데이터", "이월"]),
-        ("null\x00byte", ["null", "byte"]),
-        ("... !!! ()", []),
-        ("100% a_b", ["100%", "a_b"]),
-    ],
-)
-def test_terms_of_splits_strips_and_dedupes(query, expected):
-    assert terms_of(query) == expected
-
-
-def test_terms_of_normalises_to_nfc():
-    decomposed = unicodedata.normalize("NFD", "데이터 이월")
-    assert decomposed != "데이터 이월"
-    assert terms_of(decomposed) == ["데이터", "이월"]
-    assert all(unicodedata.is_normalized("NFC", t) for t in terms_of(decomposed))
-
-
-def test_terms_of_keeps_at_most_eight_terms_of_at_most_64_characters():
-    words = [f"word{n}" for n in range(12)]
-    assert terms_of(" ".join(words)) == words[:MAX_TERMS]
-    assert MAX_TERMS == 8
-    assert terms_of("x" * 500) == ["x" * MAX_TERM_LENGTH]
-
-
-def test_terms_of_dedupes_non_ascii_terms_case_insensitively():
-    assert terms_of("Ünïcode ÜNÏCODE ünïcode") == ["Ünïcode"]
-
-
-def test_match_all_and_match_any_give_no_condition_for_no_terms(app):
-    assert match_all([]) is None
-    assert match_any([]) is None
-
-
-# --- search matches ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def corpus(add_idea) -> dict[str, int]:
-    return {
-        "rollover": add_idea("데이터 이월 서비스", body="남은 데이터를 다음 달로 넘겨 주세요.").id,
-        "5g": add_idea("5G plan for families", body="Share one 5G plan across devices.").id,
-        "dark": add_idea("Dark Mode for the App", body="Easier on the eyes at night.").id,
-        "roaming": add_idea("Cheaper roaming", body="데이터 로밍 요금이 너무 비싸요 in Japan").id,
-        "percent": add_idea("Give 100% refunds", body="For outages longer than a day.").id,
-        "snake": add_idea("Rename snake_case fields", body="In the export file.").id,
-    }
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("데이터 이월", {"rollover"}),
-        ("이월", {"rollover"}),  # two characters: below the trigram size
-        ("데이터", {"rollover", "roaming"}),  # title of one, body of the other
-        ("데이터 japan", {"roaming"}),  # Korean and English together
-        ("5G", {"5g"}),
-        ("5g families", {"5g"}),
-        ("5g dark", set()),  # every term must match
-        ("dark", {"dark"}),
-        ("DARK MODE", {"dark"}),
-        ("dArK app", {"dark"}),
-        ("EYES at", {"dark"}),  # a long and a short term, mixed case
-        ("eyes NIGHT", {"dark"}),  # found in the body
-        ("이월 넘겨", {"rollover"}),
-        ("nothing-like-this", set()),
-    ],
-)
-def test_match_all_requires_every_term_in_title_or_body(app, corpus, query, expected):
-    assert _matching_ids(query) == {corpus[k] for k in expected}
-
-
-def test_match_all_finds_a_decomposed_korean_query(app, corpus):
-    assert _matching_ids(unicodedata.normalize("NFD", "데이터 이월")) == {corpus["rollover"]}
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("%", {"percent"}),
-        ("_", {"snake"}),
-        ("100%", {"percent"}),
-        ("e_c", {"snake"}),
-        ("%%%", set()),
-        ("___", set()),
-        ("a%e", set()),
-        ("d_r", set()),
-        ("\\", set()),
-    ],
-)
-def test_like_wildcards_in_a_query_are_literal_characters(app, corpus, query, expected):
-    assert _matching_ids(query) == {corpus[k] for k in expected}
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ('"dark', {"dark"}),
-        ('dark"', {"dark"}),
-        ('"', set()),
-        ("AND OR NOT", set()),
-        ("dark OR 5g", set()),  # OR is a word to find, not an operator
-        ("NEAR(dark mode)", set()),
-        ("*", set()),
-        ("dar*", set()),  # not a prefix query
-        ("^dark", set()),
-        ("title:dark", set()),  # not a column filter
-    ],
-)
-def test_fts_syntax_in_a_query_is_searched_as_text_not_interpreted(app, corpus, query, expected):
-    found = _matching_ids(query) if terms_of(query) else set()
-    assert found == {corpus[k] for k in expected}
-
-
-def test_match_any_needs_one_term(app, corpus):
-    assert _matching_ids("이월 families", any_=True) == {corpus["rollover"], corpus["5g"]}
-
-
-# --- similar ideas --------------------------------------------------------------------------------
-
-
-def test_similar_ideas_ranks_the_closest_first_not_the_most_popular(app, add_idea):
-    close = add_idea("Roll over unused mobile data to next month", score=1)
-    partial = add_idea("Show unused data in the app", score=80)
-    add_idea("Dark mode for the app", score=40)
-    found = queries.similar_ideas("roll over unused data")
-    assert _ids(found) == [close.id, partial.id]
-
-
-def test_similar_ideas_finds_korean_titles(app, add_idea):
-    rollover = add_idea("데이터 이월 서비스")
-    add_idea("요금제 변경 알림")
-    assert _ids(queries.similar_ideas("데이터 이월")) == [rollover.id]
-    assert _ids(queries.similar_ideas("이월")) == [rollover.id]
-
-
-def test_similar_ideas_leaves_out_hidden_ideas_for_customers(app, add_idea, make_user):
-    add_idea("Roll over unused data", hidden=True)
-    shown = add_idea("Roll over unused data, please")
-    assert _ids(queries.similar_ideas("roll over unused data")) == [shown.id]
-    customer = make_user()
-    assert _ids(queries.similar_ideas("roll over unused data", viewer=customer)) == [shown.id]
-
-
-def test_similar_ideas_leaves_out_weak_matches(app, add_idea):
-    add_idea("Family plan", body="Maybe data too.")
-    assert queries.similar_ideas("roll over unused data monthly") == []
-
-
-@pytest.mark.parametrize("title", ["", " ", "a", "?", "... ,,,"])
-def test_similar_ideas_is_empty_for_input_too_short_to_compare(app, add_idea, title):
-    add_idea("a b c ? roll over")
-    assert queries.similar_ideas(title) == []
-
-
-def test_similar_ideas_respects_the_limit(app, add_idea):
-    for n in range(8):
-        add_idea(f"Roaming pass {n}")
-    assert len(queries.similar_ideas("roaming pass", limit=3)) == 3
 
 
 # --- personal lists -------------------------------------------------------------------------------
@@ -543,11 +318,11 @@ def test_ideas_by_voted_by_and_followed_by_list_the_users_activity(app, make_ide
     services.cast_vote(me, disliked, -1)
     services.follow_idea(me, followed)
     db.session.commit()
-    assert _ids(queries.ideas_by(me)) == [mine.id]
+    assert ids_of(queries.ideas_by(me)) == [mine.id]
     assert {(i.id, v) for i, v in queries.voted_by(me)} == {(liked.id, 1), (disliked.id, -1)}
     # Voting follows the idea too; the untouched idea is in none of the lists.
-    assert set(_ids(queries.followed_by(me))) == {mine.id, liked.id, disliked.id, followed.id}
-    assert other.id not in _ids(queries.followed_by(me))
+    assert set(ids_of(queries.followed_by(me))) == {mine.id, liked.id, disliked.id, followed.id}
+    assert other.id not in ids_of(queries.followed_by(me))
 
 
 def test_all_stages_and_categories_come_in_display_order(app):

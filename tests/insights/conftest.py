@@ -21,28 +21,18 @@ times 1h 2h 3h 5h 10h 20h; unanswered: F and G.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 
-from ideaboard.accounts.models import User
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.triage.models import StatusChange
 from ideaboard.triage.services import change_stage, find_stage
+from tests.insights.helpers import KOREAN_TITLE, Board
 
-KOREAN_TITLE = "데이터 이월 서비스 & <더 많은> 혜택"
 H = timedelta(hours=1)
 D = timedelta(days=1)
-
-
-@dataclass
-class Board:
-    now: datetime
-    staff: User
-    ideas: dict[str, Idea]
-    changes: dict[str, StatusChange]
 
 
 PUBLIC_URL = "https://ideas.example.com"

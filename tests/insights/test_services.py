@@ -8,7 +8,7 @@ from ideaboard.extensions import db
 from ideaboard.insights import services
 from ideaboard.triage.models import Stage
 from ideaboard.triage.services import change_stage, find_stage
-from tests.insights.conftest import KOREAN_TITLE
+from tests.insights.helpers import KOREAN_TITLE
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
 H = timedelta(hours=1)

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from ideaboard.database import utcnow
-from tests.conftest import login
-from tests.insights.conftest import KOREAN_TITLE
+from tests.helpers import login
+from tests.insights.helpers import KOREAN_TITLE
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -15,9 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from sandboxes.x import SandboxStore, create_sandbox_app, set_rate_limits
-
-BRAND_ID = "1500000000000000001"
-BRAND_USERNAME = "hanbit"
+from tests.social.helpers import BRAND_ID, BRAND_USERNAME
 
 
 @pytest.fixture

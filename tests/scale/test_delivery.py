@@ -24,8 +24,7 @@ from ideaboard.database import utcnow
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social.models import SocialAccount
 from sandboxes.x import SandboxStore, timeline
-
-from .conftest import BRAND_ID, BRAND_USERNAME
+from tests.social.helpers import BRAND_ID, BRAND_USERNAME
 
 pytestmark = pytest.mark.slow
 

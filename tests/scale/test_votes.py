@@ -19,7 +19,7 @@ from bench.votestorm import count_mismatches, log_in_all, storm
 from ideaboard.accounts.models import User
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.slow
 

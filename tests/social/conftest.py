@@ -13,8 +13,7 @@ from werkzeug.serving import make_server
 
 from ideaboard.social.x_client import make_x_client
 from sandboxes.x import SandboxStore, create_sandbox_app, post_mention
-
-BRAND_ID = "1500000000000000001"
+from tests.social.helpers import BRAND_ID, BRAND_USERNAME, x_settings
 
 
 @pytest.fixture
@@ -99,26 +98,6 @@ def mention(sandbox_store: SandboxStore) -> Callable[..., dict[str, Any]]:
 
 # --- IdeaBoard's own jobs against the loopback sandbox (import, delivery, fault and kill tests) --
 
-BRAND_USERNAME = "hanbit"
-PUBLIC_URL = "https://ideas.hanbit.co.kr"
-
-
-def x_settings(sandbox_url: str) -> dict[str, Any]:
-    """Return the app settings that aim the X connector at the sandbox with dummy credentials."""
-    return {
-        "IDEABOARD_X_API_URL": sandbox_url,
-        "IDEABOARD_X_SANDBOX": False,
-        "IDEABOARD_X_BEARER_TOKEN": None,
-        "IDEABOARD_X_CONSUMER_KEY": "test-consumer-key",
-        "IDEABOARD_X_CONSUMER_SECRET": "test-consumer-secret",
-        "IDEABOARD_X_ACCESS_TOKEN": "test-access-token",
-        "IDEABOARD_X_ACCESS_TOKEN_SECRET": "test-access-token-secret",
-        "IDEABOARD_X_USER_ID": BRAND_ID,
-        "IDEABOARD_X_USERNAME": BRAND_USERNAME,
-        "IDEABOARD_PUBLIC_URL": PUBLIC_URL,
-        "IDEABOARD_X_TIMEOUT_SECONDS": 5.0,
-    }
-
 
 @pytest.fixture
 def x_app(app: Flask, sandbox_url: str) -> Flask:
@@ -154,37 +133,6 @@ def x_connector(brand_account: Any) -> Iterator[Any]:
     connector = jobs.connector_for(brand_account)
     yield connector
     connector.close()
-
-
-class Clock:
-    """utcnow() for the social jobs, moved forward by hand (backoff, rate-limit resets)."""
-
-    def __init__(self) -> None:
-        from datetime import timedelta
-
-        self.offset = timedelta()
-
-    def now(self) -> Any:
-        from datetime import UTC, datetime
-
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
-        self.offset += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """Patch the clock of the import job and the outbox; advance it with clock.advance()."""
-    from ideaboard.outbox import delivery, rules
-    from ideaboard.social import jobs
-
-    fake = Clock()
-    for module in (jobs, delivery, rules):
-        monkeypatch.setattr(module, "utcnow", fake.now)
-    return fake
 
 
 @pytest.fixture

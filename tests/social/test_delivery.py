@@ -29,8 +29,7 @@ from sandboxes.x import (
     post_mention,
     set_faults,
 )
-
-from .conftest import Clock
+from tests.helpers import Clock
 
 ImportPosts = Callable[..., tuple[list[dict[str, Any]], list[Idea]]]
 Replies = Callable[[], dict[str, list[dict[str, Any]]]]
@@ -297,7 +296,7 @@ def test_monthly_cap_parks_rows_until_next_month_with_the_reason(
         assert rows()[1].state == "parked"
         assert len(brand_replies()) == 1
 
-    clock.offset = month - datetime.now(UTC) + timedelta(hours=1)  # next month: spend is zero
+    clock.set(month + timedelta(hours=1))  # next month: spend is zero
     assert deliver().sent == 1
     assert sorted(brand_replies()) == sorted(str(p["id"]) for p in posts)
     assert rows()[1].attempts == 1

@@ -25,8 +25,7 @@ from ideaboard.social.connectors import FetchError, Mention, XConnector
 from ideaboard.social.models import MentionLog, SocialAccount, SocialIdentity
 from sandboxes.x import SandboxStore, post_mention, set_faults
 from sandboxes.x.limits import usage
-
-from .conftest import BRAND_ID
+from tests.social.helpers import BRAND_ID
 
 TAGS = ["#아이디어", "#Idea", "#IDEA", "#idea", "#iDeA"]
 # Hashtags that look like the idea tag but are not it: X glues Korean particles to the tag.

@@ -27,8 +27,7 @@ from ideaboard.ideas.models import Idea
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social.models import MentionLog, SocialAccount
 from sandboxes.x import SandboxStore, clear_faults, post_mention, set_faults
-
-from .conftest import BRAND_ID, BRAND_USERNAME, PUBLIC_URL
+from tests.social.helpers import BRAND_ID, BRAND_USERNAME, PUBLIC_URL
 
 pytestmark = pytest.mark.slow
 

@@ -25,8 +25,7 @@ from ideaboard.social.connectors import FetchError, Mention, Posted, SendError, 
 from ideaboard.social.models import SocialAccount
 from ideaboard.social.senders import x_senders
 from sandboxes.x import SandboxStore, clear_faults, set_faults, set_rate_limits
-
-from .conftest import Clock
+from tests.helpers import Clock
 
 ROWS = 64
 MAX_ROUNDS = 40

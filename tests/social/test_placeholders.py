@@ -17,7 +17,7 @@ from ideaboard.social import placeholders
 from ideaboard.social.compose import compose_ack, compose_stage_reply
 from ideaboard.social.models import ReplyTemplate
 from ideaboard.social.reply_templates import validate_template
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 ALLOWED = {"title", "url", "signature", "stage"}
 

@@ -9,7 +9,7 @@ from flask_login import AnonymousUserMixin
 from ideaboard.accounts.models import Role
 from ideaboard.ideas.permissions import can_administer, can_triage
 from ideaboard.triage.permissions import admin_required, staff_required
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from ideaboard.social.models import SocialAccount
 from ideaboard.social.reply_templates import _rows
 from ideaboard.triage import services
 from ideaboard.triage.models import Stage, StageRole, stage_with_role
-from tests.conftest import login
+from tests.helpers import login
 
 MIGRATION = "b5f3d8d88c63"
 SEEDED = {

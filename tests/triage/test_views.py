@@ -9,7 +9,7 @@ from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social import subscribers
 from ideaboard.triage import services
 from ideaboard.triage.models import StatusChange, Team
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 # Every staff route, with a form that would succeed for staff.
 ROUTES = [
@@ -224,7 +224,7 @@ def test_merge_from_the_staff_page_moves_votes(client, make_user, make_idea):
 
 
 def _token(client) -> str:
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     return csrf_token(client)
 

@@ -7,7 +7,7 @@ from ideaboard.errors import Conflict, PermissionDenied, ValidationFailed
 from ideaboard.extensions import db
 from ideaboard.triage import services
 from ideaboard.triage.models import Stage, StageTransition, Team
-from tests.conftest import csrf_token, login, post
+from tests.helpers import csrf_token, login, post
 
 
 def test_admin_adds_a_stage_and_allows_moves_into_it(app, make_user, make_idea):

@@ -1,0 +1,177 @@
+"""Builders and helpers shared by the test packages: import them from here, never from a conftest.
+
+conftest.py files hold fixtures only (the fixtures use what is defined here). A test module
+that imports from a conftest gets a second copy of it under another name, and pytest then
+sees two sets of fixtures; tests/test_suite_layout.py keeps that from happening.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Any
+
+from flask import g
+from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
+
+from ideaboard.accounts.models import Role, User
+from ideaboard.extensions import db
+from ideaboard.ideas import services as idea_services
+from ideaboard.ideas.models import Idea
+
+PASSWORD = "correct horse battery"
+# Hashed once: scrypt per test would make the suite slow.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
+
+
+# --- the app ------------------------------------------------------------------------------------
+
+BASE_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "RATELIMIT_ENABLED": False,
+    "SERVER_NAME": None,
+    # Anonymous pages are cached for a few seconds in production; tests that change something
+    # and look again would see the old page. tests/test_pagecache.py switches it on.
+    "IDEABOARD_PAGE_CACHE_SECONDS": 0,
+}
+
+
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose requests start with an empty `g`, as in production.
+
+    The `app` fixture keeps one app context pushed so tests can use the database; requests
+    reuse it, and without this the logged-in user (`g._login_user`) and other per-request
+    caches would leak from one request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if g:
+            for name in list(vars(g._get_current_object())):
+                delattr(g, name)
+        return super().open(*args, **kwargs)
+
+
+# --- data builders (the `make_user` and `make_idea` fixtures are instances) ------------------
+
+
+class UserBuilder:
+    """Add and commit a user (a customer unless a role is given) with the shared password."""
+
+    def __init__(self) -> None:
+        self._numbers = count(1)
+
+    def __call__(
+        self,
+        role: Role | str = Role.CUSTOMER,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        initials: str = "",
+    ) -> User:
+        n = next(self._numbers)
+        user = User(
+            email=email or f"user{n}@example.com",
+            name=name or f"User {n}",
+            initials=initials,
+            password_hash=PASSWORD_HASH,
+            role=Role(role).value,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+
+class IdeaBuilder:
+    """Submit and commit an idea through the service (by a new customer unless given an author)."""
+
+    def __init__(self, make_user: UserBuilder) -> None:
+        self._make_user = make_user
+        self._numbers = count(1)
+
+    def __call__(
+        self,
+        author: User | None = None,
+        *,
+        title: str | None = None,
+        body: str = "",
+        category: str | None = None,
+    ) -> Idea:
+        n = next(self._numbers)
+        idea = idea_services.submit_idea(
+            author or self._make_user(), title or f"Idea number {n}", body, category
+        )
+        db.session.commit()
+        return idea
+
+
+# --- the web client -----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """Return a CSRF token valid for the client's session, read from a page it is shown."""
+    for path in ("/register", "/notifications", "/"):
+        response = client.get(path)
+        match = _TOKEN.search(response.get_data(as_text=True))
+        if match:
+            return match.group(1)
+    raise AssertionError("no page showed a CSRF token")
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    """Log the client in as user through the real login form."""
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": password, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """POST a form with a valid CSRF token."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+class Clock:
+    """The time every ideaboard module reads through `ideaboard.database.utcnow`.
+
+    The `clock` fixture installs one. It starts at the real time and runs with it;
+    `set(when)` stops it at `when`, and `advance(...)` moves it on (running or stopped).
+    Column defaults, services, views and the worker's jobs all see it, in every thread of
+    this process; other processes and the sandbox X API keep the real time.
+    """
+
+    def __init__(self) -> None:
+        self._offset = timedelta()
+        self._fixed: datetime | None = None
+
+    def now(self) -> datetime:
+        """Return the clock's current time (aware, UTC)."""
+        if self._fixed is not None:
+            return self._fixed
+        return datetime.now(UTC) + self._offset
+
+    def set(self, when: datetime) -> datetime:
+        """Stop the clock at `when` (an aware datetime); return it in UTC."""
+        if when.tzinfo is None:
+            raise ValueError("Clock.set needs an aware datetime")
+        self._fixed = when.astimezone(UTC)
+        return self._fixed
+
+    def advance(self, delta: timedelta | float = 0, /, **units: float) -> datetime:
+        """Move the clock on by a timedelta, a number of seconds, or timedelta keywords
+        (`advance(minutes=1)`); return the new time."""
+        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        step += timedelta(**units)
+        if self._fixed is not None:
+            self._fixed += step
+        else:
+            self._offset += step
+        return self.now()
