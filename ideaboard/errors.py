@@ -45,3 +45,10 @@ class VotingClosed(Conflict):
 class PermissionDenied(DomainError):
     code = "forbidden"
     status = 403
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins for one account: refused for a while (HTTP 429)."""
+
+    code = "too_many_attempts"
+    status = 429

@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
-from .accounts.models import Role, User
+from .accounts.models import Role, SignInFailures, User, UserSession
 from .api.models import ApiToken, Webhook
 from .ideas.models import Category, Comment, Follow, Idea, Notification, Vote
 from .social.models import (
@@ -32,5 +32,7 @@ __all__ = [
     "StatusChange",
     "Team",
     "User",
+    "UserSession",
+    "SignInFailures",
     "Vote",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -27,6 +28,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from .accounts import sessions
 from .accounts.models import User
 from .database import utcnow
 from .errors import DomainError
@@ -63,11 +65,9 @@ def select_locale() -> str | None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
-        return None
+def _load_user(login_key: str) -> User | None:
+    # The cookies name a sign-in (user_sessions row), not a user: ended sign-ins load nobody.
+    return sessions.load(login_key)
 
 
 @login_manager.unauthorized_handler
@@ -204,6 +204,30 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=2**31 - 1)
 
 
+# Never sent again from the "form expired" page: secrets, and the stale token itself.
+_NOT_KEPT = re.compile(r"password|passwd|secret|confirm|csrf|token", re.IGNORECASE)
+_KEPT_FIELDS_MAX = 50
+
+
+def _form_expired_page() -> tuple[str, int]:
+    """The "this form expired, your text is kept" page: one click sends it again.
+
+    The submitted text fields (never password fields or the old token) are put into a fresh
+    form with a new CSRF token, posting to the same address on this site.
+    """
+    kept: list[tuple[str, str]] = []
+    for name, value in request.form.items(multi=True):
+        if _NOT_KEPT.search(name) or len(kept) >= _KEPT_FIELDS_MAX:
+            continue
+        kept.append((name, value))
+    action = request.path + (f"?{request.query_string.decode('latin-1')}" if request.query_string else "")
+    texts = [value for _name, value in kept if "\n" in value or len(value) > 40]
+    return (
+        render_template("errors/form_expired.html", action=action, fields=kept, texts=texts),
+        400,
+    )
+
+
 def init_web(app: Flask) -> None:
     """Register template helpers, error pages and response headers."""
     _install_fast_gettext(app)
@@ -243,6 +267,8 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
         db.session.rollback()
+        if request.method == "POST" and not wants_json() and not request.is_json:
+            return _form_expired_page()
         return error_response(
             400,
             "csrf_failed",
@@ -279,6 +305,11 @@ def init_web(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
+        if app.config.get("IDEABOARD_HTTPS"):
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={int(app.config['IDEABOARD_HSTS_SECONDS'])}",
+            )
         # Pages speak the reader's language: caches must keep one copy per language.
         response.vary.update(("Accept-Language", "Cookie"))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
