@@ -220,7 +220,10 @@ def _form_expired_page() -> tuple[str, int]:
         if _NOT_KEPT.search(name) or len(kept) >= _KEPT_FIELDS_MAX:
             continue
         kept.append((name, value))
-    action = request.path + (f"?{request.query_string.decode('latin-1')}" if request.query_string else "")
+    # The same view's own address (a path on this site), with the query it was sent with.
+    action = url_for(str(request.endpoint), **(request.view_args or {}))
+    if request.query_string:
+        action += "?" + request.query_string.decode("latin-1")
     texts = [value for _name, value in kept if "\n" in value or len(value) > 40]
     return (
         render_template("errors/form_expired.html", action=action, fields=kept, texts=texts),

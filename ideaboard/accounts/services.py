@@ -139,9 +139,7 @@ def sign_in(email: str, password: str) -> User | None:
     return user
 
 
-def change_password(
-    user: User, current: str, new: str, *, keep: UserSession | None = None
-) -> None:
+def change_password(user: User, current: str, new: str, *, keep: UserSession | None = None) -> None:
     """Set a new password after checking the current one; end every other sign-in.
 
     A wrong current password counts as a failed sign-in for the account (the caller commits).

@@ -131,9 +131,7 @@ def _touch(row: UserSession, now: datetime) -> None:
         values["expires_at"] = now + _lifetime(False)
     try:
         with write_intent(), db.engine.begin() as connection:
-            connection.execute(
-                update(UserSession).where(UserSession.id == row.id).values(**values)
-            )
+            connection.execute(update(UserSession).where(UserSession.id == row.id).values(**values))
     except SQLAlchemyError:
         logger.warning("could not record the use of sign-in %s", row.id, exc_info=True)
 
@@ -179,7 +177,7 @@ def revoke_all(user: User, *, keep: UserSession | None = None) -> int:
 
 
 def describe_agent(agent: str) -> str:
-    """A short "Browser on System" from a User-Agent string, for the device list."""
+    """A short "Browser · System" from a User-Agent string for the device list ("" if unknown)."""
     browser = next(
         (
             name
@@ -216,4 +214,4 @@ def describe_agent(agent: str) -> str:
     )
     if browser and system:
         return f"{browser} · {system}"
-    return browser or system or agent[:60]
+    return browser or system  # "": the page says "Unknown device"

@@ -68,7 +68,8 @@ def test_replaying_the_session_cookie_after_logout_signs_in_nobody(client, make_
     user = _cheap(make_user())
     login(client, user)
     copied = _cookie(client, "session")
-    assert copied and _signed_in(client)
+    assert copied
+    assert _signed_in(client)
     _logout(client)
     client.set_cookie("session", copied)
     assert not _signed_in(client)
@@ -104,7 +105,8 @@ def test_remember_token_differs_per_login_and_lasts_thirty_days(app, make_user):
         assert str(user.id) != tokens[-1].split("|")[0]  # never the bare user id
     assert tokens[0] != tokens[1]
     rows = _live_rows(user)
-    assert len(rows) == 2 and all(r.remember for r in rows)
+    assert len(rows) == 2
+    assert all(r.remember for r in rows)
     for row in rows:
         lifetime = row.expires_at - row.created_at
         assert timedelta(days=29) < lifetime <= timedelta(days=30)
@@ -161,7 +163,8 @@ def test_loading_the_user_is_one_query(app, make_user):
             loaded = sessions.load(key)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert loaded is not None and loaded.id == user_id
+    assert loaded is not None
+    assert loaded.id == user_id
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
     assert len(statements) == 1
 
@@ -262,7 +265,8 @@ def test_http_public_url_keeps_plain_cookies_and_no_hsts(client, make_user):
     response = _login(client, _cheap(make_user()), remember=True)
     cookies = _set_cookies(response)
     assert "Secure" not in cookies["session"]
-    assert "HttpOnly" in cookies["session"] and "SameSite=Lax" in cookies["session"]
+    assert "HttpOnly" in cookies["session"]
+    assert "SameSite=Lax" in cookies["session"]
     assert "Strict-Transport-Security" not in response.headers
 
 
@@ -407,7 +411,13 @@ def test_password_change_form_revokes_other_sessions(app, make_user):
 @pytest.mark.parametrize(
     ("current", "new", "confirm", "field", "message"),
     [
-        ("wrong password here", NEW_PASSWORD, None, "current_password", "current password is wrong"),
+        (
+            "wrong password here",
+            NEW_PASSWORD,
+            None,
+            "current_password",
+            "current password is wrong",
+        ),
         (PASSWORD, "password123", None, "new_password", "most common"),
         (PASSWORD, "short-pw", None, "new_password", "10"),
         (PASSWORD, NEW_PASSWORD, "something else", "new_password_confirm", "differ"),
@@ -421,7 +431,8 @@ def test_password_change_refuses_bad_input(client, make_user, current, new, conf
     response = _change(client, current, new, confirm)
     assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', _text(response), re.S)
-    assert error and message in html.unescape(error.group(1))
+    assert error
+    assert message in html.unescape(error.group(1))
     db.session.expire_all()
     assert db.session.get(User, user.id).password_hash == CHEAP_HASH
 
@@ -519,7 +530,8 @@ def test_an_expired_form_never_keeps_passwords(client, make_user):
     page = _text(response)
     assert "my secret words" not in page
     assert "stale-token" not in page
-    assert 'name="email"' in page and 'name="password"' not in page
+    assert 'name="email"' in page
+    assert 'name="password"' not in page
 
 
 def test_json_callers_still_get_the_json_csrf_error(client, make_user):
