@@ -52,3 +52,7 @@ class TooManyAttempts(DomainError):
 
     code = "too_many_attempts"
     status = 429
+
+    def __init__(self, message: str, field: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message, field)
+        self.retry_after = retry_after  # seconds, for the Retry-After header

@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel import Locale, numbers
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
     g,
     has_request_context,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -209,6 +211,16 @@ _NOT_KEPT = re.compile(r"password|passwd|secret|confirm|csrf|token", re.IGNORECA
 _KEPT_FIELDS_MAX = 50
 
 
+def _sent_from_this_site() -> bool:
+    """Whether the browser says the form was on one of our pages (Origin, else Referer).
+
+    Only then does a refused form get the "send it again" button: a form another site forged
+    must not become one click away from going through.
+    """
+    source = request.headers.get("Origin") or request.referrer or ""
+    return bool(source) and urlsplit(source).netloc == request.host
+
+
 def _form_expired_page() -> tuple[str, int]:
     """The "this form expired, your text is kept" page: one click sends it again.
 
@@ -270,7 +282,13 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        if request.method == "POST" and not wants_json() and not request.is_json:
+        if (
+            request.method == "POST"
+            and request.endpoint
+            and not wants_json()
+            and not request.is_json
+            and _sent_from_this_site()
+        ):
             return _form_expired_page()
         return error_response(
             400,
@@ -281,7 +299,12 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        return error_response(error.status, error.code, error.message, error.fields or None)
+        response = make_response(
+            error_response(error.status, error.code, error.message, error.fields or None)
+        )
+        if retry_after := getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(int(retry_after))
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -41,7 +41,8 @@ def check(email: str) -> None:
     )
     now = utcnow()
     if locked_until is not None and locked_until > now:
-        minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
+        seconds = max(1, math.ceil((locked_until - now).total_seconds()))
+        minutes = max(1, math.ceil(seconds / 60))
         raise TooManyAttempts(
             ngettext(
                 "Too many failed sign-ins for this account. Try again in %(num)d minute.",
@@ -49,6 +50,7 @@ def check(email: str) -> None:
                 minutes,
             ),
             field="email",
+            retry_after=seconds,
         )
 
 

@@ -82,7 +82,7 @@ def _new_csrf_token() -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["IDEABOARD_LIMIT_LOGIN"], methods=["POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Log in with e-mail and password (throttled per account as well as per address)."""
     form = LoginForm()
     if request.method == "GET":
@@ -96,7 +96,8 @@ def login() -> Response | str | tuple[str, int]:
         except DomainError as error:  # TooManyAttempts: the account is locked for a while
             db.session.rollback()
             form.email.errors.append(error.message)
-            return render_template("accounts/login.html", form=form), error.status
+            headers = {"Retry-After": str(getattr(error, "retry_after", 60))}
+            return render_template("accounts/login.html", form=form), error.status, headers
         if user is not None:
             remember = bool(form.remember.data)
             sessions.start(user, remember=remember)

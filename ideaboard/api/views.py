@@ -60,7 +60,7 @@ def _api_headers(response: Response) -> Response:
 
 @operation(
     bp, "POST", "/tokens", tag="Tokens", summary="Get an API token", access=Access.PUBLIC,
-    body=TokenRequest, response=TokenOut, status=201, errors=(401, 409, 429),
+    body=TokenRequest, response=TokenOut, status=201, errors=(401, 409),
 )  # fmt: skip
 @limiter.limit(
     lambda: current_app.config["IDEABOARD_API_LIMIT_TOKENS"],

@@ -294,6 +294,7 @@ def test_login_form_locks_an_account_after_repeated_failures(app_factory, make_u
             assert _login(client, user, password="wrong password here").status_code == 422
         response = _login(client, user)  # even the right password is refused now
         assert response.status_code == 429
+        assert 0 < int(response.headers["Retry-After"]) <= 900
         assert LOCKED in html.unescape(_text(response))
         assert not _signed_in(client)
         assert _login(client, other).status_code == 302  # other accounts are not affected
@@ -343,6 +344,7 @@ def test_token_api_is_throttled_per_account(app_factory, make_user):
             assert client.post("/api/v1/tokens", json=wrong).status_code == 401
         response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
         assert response.status_code == 429
+        assert 0 < int(response.headers["Retry-After"]) <= 900
         error = response.get_json()["error"]
         assert error["code"] == "too_many_attempts"
         assert LOCKED in error["message"]
@@ -474,6 +476,9 @@ def test_a_csrf_token_is_dropped_at_logout(client, make_user):
     assert response.status_code == 400
 
 
+SAME_SITE = {"Origin": "http://localhost"}  # what a browser sends with a form on our page
+
+
 def _expire_tokens(monkeypatch, seconds: int) -> None:
     """Move itsdangerous's clock (which Flask-WTF's token timestamps use) forward."""
     from itsdangerous.timed import TimestampSigner
@@ -487,7 +492,9 @@ def test_csrf_tokens_expire_after_eight_hours(client, make_user, monkeypatch):
     login(client, _cheap(make_user()))
     token = csrf_token(client)
     _expire_tokens(monkeypatch, 8 * 3600 + 60)
-    response = client.post("/me/locale", data={"locale": "ko", "csrf_token": token})
+    response = client.post(
+        "/me/locale", data={"locale": "ko", "csrf_token": token}, headers=SAME_SITE
+    )
     assert response.status_code == 400
     assert "This form expired" in html.unescape(_text(response))
 
@@ -500,6 +507,7 @@ def test_an_expired_form_keeps_the_text_and_sends_it_again(client, make_user, mo
     response = client.post(
         "/ideas/new?from=test",
         data={"title": "A dark mode for the app", "body": text, "csrf_token": token},
+        headers=SAME_SITE,
     )
     assert response.status_code == 400
     assert response.mimetype == "text/html"
@@ -525,6 +533,7 @@ def test_an_expired_form_never_keeps_passwords(client, make_user):
     response = client.post(
         "/login",
         data={"email": user.email, "password": "my secret words", "csrf_token": "stale-token"},
+        headers={"Referer": "http://localhost/login"},
     )
     assert response.status_code == 400
     page = _text(response)
@@ -546,3 +555,17 @@ def test_json_callers_still_get_the_json_csrf_error(client, make_user):
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "csrf_failed"
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Origin": "https://evil.example"}, {"Origin": "null"}, {}], ids=str
+)
+def test_a_form_from_another_site_gets_no_resend_button(client, make_user, headers):
+    """A forged cross-site post must not become one click away from going through."""
+    login(client, _cheap(make_user()))
+    response = client.post("/me/sessions/revoke-others", data={"title": "spam"}, headers=headers)
+    assert response.status_code == 400
+    page = html.unescape(_text(response))
+    assert "The form expired or was sent from another site." in page
+    assert "Send it again" not in page
+    assert 'value="spam"' not in page
