@@ -91,7 +91,11 @@ def log_in(base: str, email: str, password: str, address: str) -> Voter:
     )
     if response.status_code != 302:
         raise RuntimeError(f"login of {email} answered {response.status_code}")
-    # The session keeps its CSRF secret across the login; the login page's token stays valid.
+    # Signing in renews the session's CSRF secret: take a token from a page seen signed in.
+    page = session.get(f"{base}/notifications", timeout=60)
+    token = _TOKEN.search(page.text)
+    if token is None:
+        raise RuntimeError(f"no CSRF token on /notifications ({page.status_code})")
     return Voter(email=email, session=session, token=token.group(1))
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +45,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     # (with a warning) rather than serve English to everyone.
     for directory in str(app.config["BABEL_TRANSLATION_DIRECTORIES"]).split(";"):
         i18n.compile_catalogs(Path(directory))
+
+    _transport_security(app)
 
     from . import database, models, web  # noqa: F401 - models registers every table
 
@@ -89,6 +92,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         init_benchmark(app)
     if app.config.get("IDEABOARD_X_SANDBOX"):
         _mount_sandbox(app)
+    _proxy_fix(app)
     return app
 
 
@@ -128,6 +132,31 @@ def _subscribe(app: Flask) -> None:
     # Order matters only for the order of outbox rows: X replies first, then webhooks.
     register_social(app)
     register_webhooks(app)
+
+
+def _transport_security(app: Flask) -> None:
+    """Secure cookies and HSTS when the site is served over https; the remember-cookie lifetime."""
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(
+        days=float(app.config["IDEABOARD_REMEMBER_DAYS"])
+    )
+    public_url = str(app.config.get("IDEABOARD_PUBLIC_URL") or "")
+    https = urlsplit(public_url).scheme.lower() == "https"
+    app.config["IDEABOARD_HTTPS"] = https
+    if https:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _proxy_fix(app: Flask) -> None:
+    """Trust X-Forwarded-* from IDEABOARD_PROXY_FIX proxies in front (the outermost wrapper)."""
+    hops = int(app.config.get("IDEABOARD_PROXY_FIX") or 0)
+    if hops <= 0:
+        return
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+    )
 
 
 def _mount_sandbox(app: Flask) -> None:

@@ -98,6 +98,18 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_WORKER_STALE_SECONDS"),
         **_env_number("IDEABOARD_WORKER_BACKOFF_MAX_SECONDS"),
         **_env_int("IDEABOARD_MAX_CONTENT_LENGTH"),
+        **_env_number("IDEABOARD_REMEMBER_DAYS"),
+        **_env_number("IDEABOARD_SESSION_IDLE_HOURS"),
+        **_env_number("IDEABOARD_SIGNIN_MAX_FAILURES"),
+        **_env_number("IDEABOARD_SIGNIN_WINDOW_SECONDS"),
+        **_env_number("IDEABOARD_SIGNIN_LOCK_SECONDS"),
+        **_env_number("IDEABOARD_HSTS_SECONDS"),
+        **_env_number("IDEABOARD_PROXY_FIX"),
+        **(
+            {"WTF_CSRF_TIME_LIMIT": float(os.environ["IDEABOARD_CSRF_TIME_LIMIT_SECONDS"])}
+            if os.environ.get("IDEABOARD_CSRF_TIME_LIMIT_SECONDS")
+            else {}
+        ),
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": redis_url,
@@ -133,10 +145,27 @@ def load_settings(instance_path: str) -> dict[str, Any]:
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
-    "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session, so long forms do not fail
+    # A form's CSRF token is good for 8 hours (IDEABOARD_CSRF_TIME_LIMIT_SECONDS); an expired
+    # one gets a page that sends the kept text again with a fresh token (web._csrf_error).
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    # Sign-ins (accounts/sessions.py): "keep me logged in" lasts this many days; others end
+    # after this many hours without a visit. Logout and "sign out" end them at once.
+    "IDEABOARD_REMEMBER_DAYS": 30,
+    "IDEABOARD_SESSION_IDLE_HOURS": 12,
+    # Per-account sign-in throttling (accounts/throttle.py), shared by every process: this
+    # many failures within the window lock the address for the lock time.
+    "IDEABOARD_SIGNIN_MAX_FAILURES": 10,
+    "IDEABOARD_SIGNIN_WINDOW_SECONDS": 900,
+    "IDEABOARD_SIGNIN_LOCK_SECONDS": 900,
+    # With an https IDEABOARD_PUBLIC_URL: Secure cookies and this Strict-Transport-Security
+    # max-age (one year). IDEABOARD_PROXY_FIX: how many proxies in front to trust for
+    # X-Forwarded-For/-Proto/-Host/-Prefix (0: none; see docs/deploy.md).
+    "IDEABOARD_HSTS_SECONDS": 31_536_000,
+    "IDEABOARD_PROXY_FIX": 0,
     "BABEL_DEFAULT_LOCALE": "en",
     # BABEL_TRANSLATION_DIRECTORIES is set by create_app: an absolute path to
     # ideaboard/translations, computed there rather than at import time.

@@ -45,3 +45,14 @@ class VotingClosed(Conflict):
 class PermissionDenied(DomainError):
     code = "forbidden"
     status = 403
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins for one account: refused for a while (HTTP 429)."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, message: str, field: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message, field)
+        self.retry_after = retry_after  # seconds, for the Retry-After header

@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
-from .accounts.models import Role, User
+from .accounts.models import Role, SignInFailures, User, UserSession
 from .api.models import ApiToken
 from .heartbeat import WorkerHeartbeat
 from .ideas.models import Category, Comment, Follow, Idea, Notification, Vote
@@ -29,6 +29,8 @@ __all__ = [
     "StatusChange",
     "Team",
     "User",
+    "UserSession",
+    "SignInFailures",
     "Vote",
     "WorkerHeartbeat",
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel import Locale, numbers
 from flask import (
@@ -15,6 +17,7 @@ from flask import (
     g,
     has_request_context,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -27,6 +30,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
+from .accounts import sessions
 from .accounts.models import User
 from .database import utcnow
 from .errors import DomainError
@@ -65,11 +69,9 @@ def select_locale() -> str | None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
-        return None
+def _load_user(login_key: str) -> User | None:
+    # The cookies name a sign-in (user_sessions row), not a user: ended sign-ins load nobody.
+    return sessions.load(login_key)
 
 
 @login_manager.unauthorized_handler
@@ -210,6 +212,43 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=2**31 - 1)
 
 
+# Never sent again from the "form expired" page: secrets, and the stale token itself.
+_NOT_KEPT = re.compile(r"password|passwd|secret|confirm|csrf|token", re.IGNORECASE)
+_KEPT_FIELDS_MAX = 50
+
+
+def _sent_from_this_site() -> bool:
+    """Whether the browser says the form was on one of our pages (Origin, else Referer).
+
+    Only then does a refused form get the "send it again" button: a form another site forged
+    must not become one click away from going through.
+    """
+    source = request.headers.get("Origin") or request.referrer or ""
+    return bool(source) and urlsplit(source).netloc == request.host
+
+
+def _form_expired_page() -> tuple[str, int]:
+    """The "this form expired, your text is kept" page: one click sends it again.
+
+    The submitted text fields (never password fields or the old token) are put into a fresh
+    form with a new CSRF token, posting to the same address on this site.
+    """
+    kept: list[tuple[str, str]] = []
+    for name, value in request.form.items(multi=True):
+        if _NOT_KEPT.search(name) or len(kept) >= _KEPT_FIELDS_MAX:
+            continue
+        kept.append((name, value))
+    # The same view's own address (a path on this site), with the query it was sent with.
+    action = url_for(str(request.endpoint), **(request.view_args or {}))
+    if request.query_string:
+        action += "?" + request.query_string.decode("latin-1")
+    texts = [value for _name, value in kept if "\n" in value or len(value) > 40]
+    return (
+        render_template("errors/form_expired.html", action=action, fields=kept, texts=texts),
+        400,
+    )
+
+
 def init_web(app: Flask) -> None:
     """Register template helpers, error pages and response headers."""
     _install_fast_gettext(app)
@@ -252,6 +291,14 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
         db.session.rollback()
+        if (
+            request.method == "POST"
+            and request.endpoint
+            and not wants_json()
+            and not request.is_json
+            and _sent_from_this_site()
+        ):
+            return _form_expired_page()
         return error_response(
             400,
             "csrf_failed",
@@ -261,7 +308,12 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        return error_response(error.status, error.code, error.message, error.fields or None)
+        response = make_response(
+            error_response(error.status, error.code, error.message, error.fields or None)
+        )
+        if retry_after := getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(int(retry_after))
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
@@ -292,6 +344,11 @@ def init_web(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
+        if app.config.get("IDEABOARD_HTTPS"):
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={int(app.config['IDEABOARD_HSTS_SECONDS'])}",
+            )
         # Pages speak the reader's language: caches must keep one copy per language.
         response.vary.update(("Accept-Language", "Cookie"))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
@@ -39,6 +39,16 @@ class User(UserMixin, Model):
     def is_active(self) -> bool:  # flask-login asks this
         return self.active
 
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the session and remember cookies: "<session id>.<secret>".
+
+        It names one row of user_sessions (the sign-in this object was loaded through or just
+        created for, set by accounts.sessions), never the bare user id, so logging out or
+        revoking that row ends both cookies.
+        """
+        key = self.__dict__.get("login_key")
+        return key if isinstance(key, str) else None
+
     @property
     def is_staff(self) -> bool:
         return self.role in (Role.STAFF, Role.ADMIN)
@@ -56,3 +66,36 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class UserSession(Model):
+    """One sign-in on one device: the session and remember cookies name it, logout ends it.
+
+    Only a SHA-256 hash of the secret is stored. Rows end when revoked (logout, "sign out" on
+    the profile, a password change) or when expires_at passes.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    remember: Mapped[bool] = mapped_column(default=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInFailures(Model):
+    """Failed sign-ins per account (keyed by a hash of the address), shared by all processes."""
+
+    __tablename__ = "sign_in_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -14,9 +15,10 @@ from ..errors import EmailTaken, ValidationFailed
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from ..text import check_length, clean_text
-from .models import Role, User
+from . import sessions, throttle
+from .models import Role, User, UserSession
 
-PASSWORD_MIN = 8
+PASSWORD_MIN = 10
 PASSWORD_MAX = 200
 # werkzeug's default: scrypt (n=2**15, r=8, p=1) with a random salt.
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hashing method name, not a password
@@ -40,16 +42,33 @@ def _checked_email(raw: str) -> str:
     return email
 
 
-def _checked_password(password: str) -> str:
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, as bundled with the zxcvbn package (loaded once)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def is_common_password(password: str) -> bool:
+    """Tell whether the password (in any letter case) is on the common-password list."""
+    return password.casefold() in _common_passwords() or password in _common_passwords()
+
+
+def _checked_password(password: str, field: str = "password") -> str:
     if "\x00" in password:
-        raise ValidationFailed(_("Password contains characters that are not allowed."), "password")
+        raise ValidationFailed(_("Password contains characters that are not allowed."), field)
     if len(password) < PASSWORD_MIN:
         raise ValidationFailed(
-            _("Password must be at least %(n)d characters long.", n=PASSWORD_MIN), field="password"
+            _("Password must be at least %(n)d characters long.", n=PASSWORD_MIN), field=field
         )
     if len(password) > PASSWORD_MAX:
         raise ValidationFailed(
-            _("Password must be at most %(n)d characters long.", n=PASSWORD_MAX), field="password"
+            _("Password must be at most %(n)d characters long.", n=PASSWORD_MAX), field=field
+        )
+    if is_common_password(password):
+        raise ValidationFailed(
+            _("This password is one of the most common ones; choose another."), field=field
         )
     return password
 
@@ -77,13 +96,15 @@ def register_user(
     check_length(
         initials, field="initials", label=_("Initials"), minimum=0, maximum=8, stored_max=32
     )
+    # Hashed before the address is looked up, so a taken address answers no faster.
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     if find_user_by_email(email) is not None:
         raise EmailTaken(_("An account with this e-mail address already exists."), field="email")
     user = User(
         email=email,
         name=name,
         initials=initials,
-        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        password_hash=password_hash,
         role=Role(role).value,
         locale=locale,
     )
@@ -103,6 +124,35 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password):
         return None
     return user
+
+
+def sign_in(email: str, password: str) -> User | None:
+    """authenticate(), throttled per account: TooManyAttempts while the address is locked.
+
+    A failure is counted (flushed): the caller commits it even though the sign-in failed.
+    """
+    throttle.check(email)
+    user = authenticate(email, password)
+    if user is None:
+        throttle.record_failure(email)
+    else:
+        throttle.record_success(email)
+    return user
+
+
+def change_password(user: User, current: str, new: str, *, keep: UserSession | None = None) -> None:
+    """Set a new password after checking the current one; end every other sign-in.
+
+    A wrong current password counts as a failed sign-in for the account (the caller commits).
+    """
+    throttle.check(user.email)
+    if not check_password_hash(user.password_hash, current):
+        throttle.record_failure(user.email)
+        raise ValidationFailed(_("The current password is wrong."), field="current_password")
+    new = _checked_password(new, field="new_password")
+    user.password_hash = generate_password_hash(new, method=PASSWORD_METHOD)
+    db.session.flush()
+    sessions.revoke_all(user, keep=keep)
 
 
 def set_locale(

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -14,14 +25,14 @@ from wtforms import SelectChoice
 
 from ..api import services as api_services
 from ..api.forms import TokenForm
-from ..errors import DomainError
+from ..errors import DomainError, EmailTaken
 from ..extensions import db, limiter
 from ..forms import apply_domain_error
 from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, SUPPORTED_LOCALES
 from ..ideas import queries
 from ..ideas.forms import ActionForm
-from . import services
-from .forms import LocaleForm, LoginForm, LogoutForm, RegisterForm
+from . import services, sessions
+from .forms import LocaleForm, LoginForm, LogoutForm, PasswordForm, RegisterForm
 from .models import User
 
 bp = Blueprint("accounts", __name__)
@@ -39,45 +50,65 @@ def safe_next(target: str | None) -> str:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["IDEABOARD_LIMIT_REGISTER"], methods=["POST"])
 def register() -> Response | str | tuple[str, int]:
-    """Create a customer account and log it in."""
+    """Create a customer account, then send the visitor to sign in.
+
+    A taken address gets the very same answer as a new one (and the same work: the service
+    hashes the password either way), so the form tells nobody which addresses have accounts.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("ideas.index"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.email.data or "", form.name.data or "",
-                                          form.password.data or "")  # fmt: skip
+            services.register_user(form.email.data or "", form.name.data or "",
+                                   form.password.data or "")  # fmt: skip
             db.session.commit()
+        except (EmailTaken, IntegrityError):
+            db.session.rollback()  # the owner already has an account: same answer
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error, "email")
-        except IntegrityError:
-            db.session.rollback()
-            form.email.errors.append(_("An account with this e-mail address already exists."))
-        else:
-            login_user(user)
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-            return redirect(url_for("ideas.index"))
+            return render_template("accounts/register.html", form=form), 422
+        flash(_("If this address was not registered yet, your account is ready: sign in."), "info")
+        return redirect(url_for("accounts.login"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/register.html", form=form), status
 
 
+def _new_csrf_token() -> None:
+    """Drop the session's CSRF secret at sign-in and sign-out: forms then get a fresh one."""
+    session.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    g.pop("csrf_token", None)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["IDEABOARD_LIMIT_LOGIN"], methods=["POST"])
-def login() -> Response | str | tuple[str, int]:
-    """Log in with e-mail and password."""
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
+    """Log in with e-mail and password (throttled per account as well as per address)."""
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data))
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        try:
+            user = services.sign_in(email, form.password.data or "")
+        except DomainError as error:  # TooManyAttempts: the account is locked for a while
+            db.session.rollback()
+            form.email.errors.append(error.message)
+            headers = {"Retry-After": str(getattr(error, "retry_after", 60))}
+            return render_template("accounts/login.html", form=form), error.status, headers
         if user is not None:
-            login_user(user, remember=bool(form.remember.data))
+            remember = bool(form.remember.data)
+            sessions.start(user, remember=remember)
+            db.session.commit()
+            _new_csrf_token()
+            login_user(user, remember=remember)
             refresh()  # the user's own language setting applies from this message on
             flash(_("You are logged in."), "success")
             return redirect(safe_next(form.next.data))
+        db.session.commit()  # the failed attempt counts towards the account's lock
         form.password.errors.append(_("The e-mail address or the password is wrong."))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form), status
@@ -85,11 +116,21 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Log out (a POST with a CSRF token, so other sites cannot log people out)."""
+    """Log out (a POST with a CSRF token, so other sites cannot log people out).
+
+    The sign-in ends on the server too: a copy of the session or remember cookie is dead.
+    """
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        row = sessions.current(user)
+        if row is not None:
+            sessions.revoke(user, row.id)
+            db.session.commit()
     logout_user()
+    _new_csrf_token()
     flash(_("You are logged out."), "info")
     return redirect(url_for("ideas.index"))
 
@@ -98,6 +139,7 @@ def _profile(
     token_form: TokenForm | None = None,
     new_token: str | None = None,
     locale_form: LocaleForm | None = None,
+    password_form: PasswordForm | None = None,
 ) -> str:
     user = current_user._get_current_object()
     tab = request.args.get("tab", "ideas")
@@ -115,7 +157,70 @@ def _profile(
         new_token=new_token,
         action_form=ActionForm(),
         locale_form=locale_form or _locale_form(user),
+        password_form=password_form or PasswordForm(formdata=None),
+        sign_ins=sessions.live_sessions(user),
+        this_sign_in=sessions.current(user),
+        describe_agent=sessions.describe_agent,
     )
+
+
+@bp.post("/me/password")
+@login_required
+def change_password() -> Response | tuple[str, int]:
+    """Change the password; every other sign-in of the account ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                user,
+                form.current_password.data or "",
+                form.new_password.data or "",
+                keep=sessions.current(user),
+            )
+        except DomainError as error:
+            # Nothing is half-written: the only write before a refusal is the failed-attempt
+            # count of a wrong current password, which must stay.
+            db.session.commit()
+            field = getattr(form, error.field or "", None) or form.current_password
+            field.errors.append(error.message)
+            return _profile(password_form=form), error.status
+        db.session.commit()
+        flash(_("Your password is changed; every other device is signed out."), "success")
+        return redirect(url_for("accounts.profile", _anchor="security"))
+    return _profile(password_form=form), 422
+
+
+@bp.post("/me/sessions/<id:session_id>/revoke")
+@login_required
+def session_revoke(session_id: int) -> Response:
+    """Sign one of the user's devices out."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    if not sessions.revoke(user, session_id):
+        abort(404)
+    db.session.commit()
+    flash(_("That device is signed out."), "success")
+    return redirect(url_for("accounts.profile", _anchor="security"))
+
+
+@bp.post("/me/sessions/revoke-others")
+@login_required
+def session_revoke_others() -> Response:
+    """Sign out everywhere else: every sign-in of the user but this one ends."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    count = sessions.revoke_all(user, keep=sessions.current(user))
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d other device is signed out.", "%(num)d other devices are signed out.", count
+        ),
+        "success",
+    )
+    return redirect(url_for("accounts.profile", _anchor="security"))
 
 
 @bp.get("/me")

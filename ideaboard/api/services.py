@@ -67,8 +67,12 @@ def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
 
 
 def issue_token_for_login(email: str, password: str, name: str = "") -> tuple[ApiToken, str]:
-    """Check the e-mail and password, then issue a token; InvalidCredentials if they are wrong."""
-    user = accounts.authenticate(email, password)
+    """Check the e-mail and password, then issue a token; InvalidCredentials if they are wrong.
+
+    Throttled per account like the login form (TooManyAttempts, 429); a failure is flushed
+    for the caller to commit.
+    """
+    user = accounts.sign_in(email, password)
     if user is None:
         raise InvalidCredentials(_("The e-mail address or the password is wrong."))
     return issue_token(user, name)

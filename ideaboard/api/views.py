@@ -15,6 +15,7 @@ from ..triage import services as triage
 from ..triage.models import Stage
 from . import docs, openapi, services
 from .auth import rate_limit_key
+from .errors import InvalidCredentials
 from .routing import operation
 from .schemas import (
     DB_INT_MAX,
@@ -72,7 +73,11 @@ def create_token(body: TokenRequest) -> TokenOut:
     The secret is in this answer only; the profile page lists the account's tokens by prefix
     and revokes them.
     """
-    token, secret = services.issue_token_for_login(body.email, body.password, body.name or "")
+    try:
+        token, secret = services.issue_token_for_login(body.email, body.password, body.name or "")
+    except InvalidCredentials:
+        db.session.commit()  # keep the failed attempt: it counts towards the account's lock
+        raise
     db.session.commit()
     return TokenOut(token=secret, prefix=token.prefix, name=token.name, created_at=token.created_at)
 

@@ -21,7 +21,14 @@ def test_create_user_makes_a_staff_member_with_initials(app):
 def test_create_user_with_a_taken_email_fails_with_a_message(app, make_user):
     make_user(email="ann@example.com")
     result = app.test_cli_runner().invoke(
-        args=["ideaboard", "create-user", "--email", "ANN@example.com", "--password", "pw-123456"]
+        args=[
+            "ideaboard",
+            "create-user",
+            "--email",
+            "ANN@example.com",
+            "--password",
+            "pw-1234567890",
+        ]
     )
     assert result.exit_code == 1
     assert "already exists" in result.output
@@ -29,7 +36,7 @@ def test_create_user_with_a_taken_email_fails_with_a_message(app, make_user):
 
 def test_create_user_refuses_an_unknown_role(app):
     result = app.test_cli_runner().invoke(
-        args=["ideaboard", "create-user", "--email", "a@example.com", "--password", "pw-123456",
+        args=["ideaboard", "create-user", "--email", "a@example.com", "--password", "pw-1234567890",
               "--role", "root"]
     )  # fmt: skip
     assert result.exit_code == 2

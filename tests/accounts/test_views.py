@@ -68,19 +68,23 @@ def test_register_page_shows_the_form_with_a_csrf_field(client):
         assert f'name="{field}"' in page
 
 
-def test_register_logs_the_new_customer_in_and_stores_the_email_casefolded(client):
+NEUTRAL_REGISTERED = "If this address was not registered yet, your account is ready: sign in."
+
+
+def test_register_stores_the_customer_and_sends_them_to_sign_in(client):
     response = _register(client, email="  Minji.Kim@Example.COM ", name="  김민지  ")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/login"
     user = db.session.scalars(select(User)).one()
     assert user.email == "minji.kim@example.com"
     assert user.name == "김민지"
     assert user.role == Role.CUSTOMER
     assert user.password_hash.startswith("scrypt:")
     assert NEW_PASSWORD not in user.password_hash
-    page = _text(client.get("/"))
-    assert "Welcome, 김민지! Your account is ready." in page
-    assert '<a href="/me">김민지</a>' in page
+    assert NEUTRAL_REGISTERED in _text(client.get("/login"))
+    assert not _is_logged_in(client)  # not signed in automatically: the answer must be neutral
+    response = post(client, "/login", {"email": "minji.kim@example.com", "password": NEW_PASSWORD})
+    assert response.status_code == 302
     assert _is_logged_in(client)
 
 
@@ -90,16 +94,40 @@ def test_register_stores_a_decomposed_name_in_nfc(client):
     assert db.session.scalars(select(User.name)).one() == "김민지"
 
 
-def test_register_with_an_email_taken_in_another_case_is_a_422_and_keeps_one_row(client, make_user):
+def test_register_with_a_taken_email_answers_exactly_as_for_a_new_one(client, make_user):
+    """Issue 13 row 13: the form must not tell which addresses have accounts."""
     make_user(email="ann@example.com", name="Ann")
-    response = _register(client, email="ANN@Example.com", name="Ann again")
-    assert response.status_code == 422
-    assert _field_error(_text(response), "email") == (
-        "An account with this e-mail address already exists."
-    )
-    assert _users() == 1
-    assert db.session.scalars(select(User.name)).one() == "Ann"
+    taken = _register(client, email="ANN@Example.com", name="Ann again")
+    taken_page = _text(client.get(taken.headers["Location"]))
+    fresh = _register(client, email="new-person@example.com", name="New person")
+    fresh_page = _text(client.get(fresh.headers["Location"]))
+    assert (taken.status_code, taken.headers["Location"]) == (302, "/login")
+    assert (fresh.status_code, fresh.headers["Location"]) == (302, "/login")
+    assert NEUTRAL_REGISTERED in taken_page
+    assert NEUTRAL_REGISTERED in fresh_page
+    for page in (taken_page, fresh_page):
+        assert "already exists" not in page
+    assert _users() == 2
+    assert db.session.scalar(select(User.name).where(User.email == "ann@example.com")) == "Ann"
     assert not _is_logged_in(client)
+
+
+def test_register_with_a_taken_email_hashes_a_password_too(client, make_user, monkeypatch):
+    """The taken path does the same slow work, so its timing does not tell either."""
+    from ideaboard.accounts import services
+
+    calls: list[str] = []
+    real = services.generate_password_hash
+
+    def counting(password: str, **kwargs: object) -> str:
+        calls.append(password)
+        return real(password, method="pbkdf2:sha256:1")
+
+    monkeypatch.setattr(services, "generate_password_hash", counting)
+    make_user(email="ann@example.com")
+    _register(client, email="ann@example.com", name="Ann again")
+    _register(client, email="bob@example.com", name="Bob")
+    assert calls == [NEW_PASSWORD, NEW_PASSWORD]
 
 
 @pytest.mark.parametrize(
@@ -115,16 +143,19 @@ def test_register_with_an_email_taken_in_another_case_is_a_422_and_keeps_one_row
         ({"name": "Null\x00Byte"}, "name", "Display name contains characters that are not"),
         ({"name": "x" * 81}, "name", "80"),
         ({"password": "", "confirm": ""}, "password", "This field is required."),
-        ({"password": "short7!", "confirm": "short7!"}, "password", "8"),
+        ({"password": "short9chr", "confirm": "short9chr"}, "password", "10"),
         ({"password": "p" * 201}, "password", "200"),
         ({"password": "pass\x00word-long"}, "password", "not allowed"),
+        ({"password": "password123", "confirm": "password123"}, "password", "most common"),
+        ({"password": "qwertyuiop", "confirm": "qwertyuiop"}, "password", "most common"),
         ({"confirm": "something else"}, "confirm", "The passwords differ."),
         ({"confirm": ""}, "confirm", "This field is required."),
     ],
     ids=[
         "invalid-email", "no-domain", "no-tld", "space-in-email", "empty-email", "empty-name",
         "whitespace-name", "nul-name", "81-char-name", "empty-password", "short-password",
-        "201-char-password", "nul-password", "mismatched-confirm", "empty-confirm",
+        "201-char-password", "nul-password", "common-password", "common-keyboard-password",
+        "mismatched-confirm", "empty-confirm",
     ],
 )  # fmt: skip
 def test_register_with_bad_input_is_a_422_and_stores_nothing(client, fields, field, message):

@@ -62,7 +62,7 @@ def change_stage(tab: Any, idea: Idea, stage: str, note: str) -> None:
     expect(tab.locator(".flash")).to_contain_text("The stage is changed")
 
 
-def test_register_logs_the_new_customer_in(page: Any, live_server: LiveServer) -> None:
+def test_register_then_sign_in(page: Any, live_server: LiveServer) -> None:
     page.goto("/")
     page.get_by_role("link", name="Sign up").click()
     expect(page).to_have_url(re.compile(r"/register$"))
@@ -71,6 +71,15 @@ def test_register_logs_the_new_customer_in(page: Any, live_server: LiveServer) -
     page.get_by_label("Password", exact=True).fill("a long password")
     page.get_by_label("Repeat the password").fill("a long password")
     page.get_by_role("button", name="Sign up").click()
+
+    # The same neutral answer whether or not the address had an account: sign in next.
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.locator(".flash")).to_contain_text(
+        "If this address was not registered yet, your account is ready: sign in."
+    )
+    page.get_by_label("E-mail").fill("jiwoo@example.com")
+    page.get_by_label("Password").fill("a long password")
+    page.locator("main form").get_by_role("button", name="Log in").click()
 
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="박지우")).to_be_visible()

@@ -20,7 +20,7 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # the board's own content (a handle, e-mail addresses, initials, "5G") and technical names.
 ALLOWED_ON_KOREAN_PAGES = {
     "IdeaBoard", "X", "English", "G", "hanbit", "fan", "minji", "gayoung", "admin",
-    "example", "com", "KG", "AD", "Atom", "UTC", "API", "URL",
+    "example", "com", "KG", "AD", "Atom", "UTC", "API", "URL", "IP",
     "README", "IDEABOARD", "USER", "ID", "SANDBOX",  # env var names in a setup hint
     "USD", "idea",  # the currency of X's prices; the #idea tag the brand account listens for
 }  # fmt: skip
