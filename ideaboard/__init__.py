@@ -11,6 +11,7 @@ from flask import Flask
 
 from . import i18n
 from .config import DEFAULTS, load_settings
+from .inputs import init_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(cli_bp)
     web.init_web(app)
+    init_inputs(app)  # JSON depth limit, control characters and file parts refused
     if app.config.get("IDEABOARD_BENCH"):
         from .benchmark import init_benchmark
 

@@ -20,10 +20,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from ..accounts.views import safe_next
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..pagecache import cache_for_visitors
+from ..redirects import safe_target
 from . import notifications as notes
 from . import queries, services
 from .forms import ActionForm, CommentForm, IdeaForm
@@ -167,8 +167,7 @@ def vote(idea_id: int) -> Response | tuple[Response, int]:
     db.session.commit()
     if _wants_json():
         return jsonify(score=tally.score, up=tally.up, down=tally.down, my_vote=tally.my_vote)
-    back = request.form.get("next") or url_for("ideas.show", idea_id=idea.id)
-    return redirect(safe_next(back))
+    return redirect(safe_target(request.form.get("next"), url_for("ideas.show", idea_id=idea.id)))
 
 
 @bp.post("/ideas/<id:idea_id>/comments")

@@ -14,11 +14,13 @@ from wtforms import SelectChoice
 
 from ..accounts.models import User
 from ..database import utcnow
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..ideas import queries as idea_queries
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
+from ..inputs import parse_row_id
+from ..redirects import safe_target
 from . import queries, services
 from .forms import AssignForm, BulkStageForm, EditForm, HideForm, MergeForm, StageForm
 from .models import Stage, Team
@@ -250,10 +252,10 @@ def bulk_stage() -> Response:
     """Move the selected ideas to one stage with one note."""
     form = BulkStageForm()
     form.stage.choices = _stage_choices(_all_stages())
-    back = request.form.get("next") or url_for("triage.inbox")
-    if not back.startswith("/"):
-        back = url_for("triage.inbox")
-    ids = [int(v) for v in request.form.getlist("ideas") if v.isdigit() and len(v) < 10]
+    back = safe_target(request.form.get("next"), url_for("triage.inbox"))
+    ids = [i for i in map(parse_row_id, request.form.getlist("ideas")) if i is not None]
+    if len(ids) != len(request.form.getlist("ideas")):
+        raise ValidationFailed(_("Some of the selected ideas are not idea numbers."), "ideas")
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
