@@ -6,14 +6,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
     PasswordField,
     SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms import FlaskForm
+from ..forms import FlaskForm, NextField
 
 
 class RegisterForm(FlaskForm):
@@ -31,7 +30,7 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in"))
-    next = HiddenField()
+    next = NextField()
 
 
 class LogoutForm(FlaskForm):

@@ -167,7 +167,8 @@ def vote(idea_id: int) -> Response | tuple[Response, int]:
     db.session.commit()
     if _wants_json():
         return jsonify(score=tally.score, up=tally.up, down=tally.down, my_vote=tally.my_vote)
-    return redirect(safe_target(request.form.get("next"), url_for("ideas.show", idea_id=idea.id)))
+    back = request.form.get("next") or url_for("ideas.show", idea_id=idea.id)
+    return redirect(safe_target(back, url_for("ideas.index")))
 
 
 @bp.post("/ideas/<id:idea_id>/comments")
