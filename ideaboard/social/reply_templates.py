@@ -15,6 +15,7 @@ from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..ideas.forms import ActionForm
+from ..text import clean_text
 from ..triage.models import Stage
 from ..triage.permissions import staff_required
 from .compose import (
@@ -156,7 +157,10 @@ def save() -> Response | tuple[str, int]:
         flash(_("Back to the default wording."), "success")
         return redirect(url_for("reply_templates.index"))
     try:
-        text = validate_template(kind, request.form.get("text", ""))
+        # The shared text rules first: no control or bidi characters (NUL would 500 on PostgreSQL).
+        text = validate_template(
+            kind, clean_text(request.form.get("text"), field="text", label=_("Wording"))
+        )
     except ValidationFailed as error:
         flash(error.message, "error")
         return redirect(url_for("reply_templates.index"))

@@ -66,7 +66,7 @@ def _on_site(location: str) -> bool:
 
 
 @pytest.mark.parametrize("target", HOSTILE)
-def test_safe_target_refuses_every_hostile_payload(app, target):
+def test_safe_target_refuses_every_hostile_payload(target):
     assert safe_target(target, "/fallback") == "/fallback"
 
 
@@ -81,7 +81,7 @@ def test_safe_target_refuses_every_hostile_payload(app, target):
         "/staff/?stage=new",
     ],
 )
-def test_safe_target_keeps_paths_on_this_site(app, target):
+def test_safe_target_keeps_paths_on_this_site(target):
     assert safe_target(target, "/fallback") == target
 
 
@@ -120,27 +120,34 @@ def test_locale_switch_next_stays_on_site(client):
     _assert_each_stays_on_site(lambda target: post(client, "/locale/en", {"next": target}))
 
 
-@pytest.mark.parametrize(
-    "referrer",
-    [
-        "https://evil.example/ideas/1",
-        "http://evil.example/",
-        "http://localhost.evil.example/",
-        "http://evil.example@localhost/",
-        "http://localhost:1234/",
-        "ftp://localhost/",
-        "http://localhost//evil.example/",
-        "http://localhost/%2f%2fevil.example",
-        "http://localhost/\\evil.example",
-        "//evil.example/",
-        "javascript:alert(1)",
-    ],
-)
-def test_locale_switch_uses_only_a_same_site_referrer(client, referrer):
+FOREIGN_REFERRERS = [
+    "https://evil.example/ideas/1",
+    "http://evil.example/",
+    "http://localhost.evil.example/",
+    "http://evil.example@localhost/",
+    "http://localhost:1234/",
+    "https://localhost/",
+    "ftp://localhost/",
+    "http://localhost//evil.example/",
+    "http://localhost/%2f%2fevil.example",
+    "http://localhost/\\evil.example",
+    "http://[::1/",
+    "//evil.example/",
+    "/ideas/1",
+    "javascript:alert(1)",
+]
+
+
+def test_locale_switch_uses_only_a_same_site_referrer(client):
     token = csrf_token(client)
-    response = client.post("/locale/en", data={"csrf_token": token}, headers={"Referer": referrer})
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    wrong = []
+    for referrer in FOREIGN_REFERRERS:
+        response = client.post(
+            "/locale/en", data={"csrf_token": token}, headers={"Referer": referrer}
+        )
+        if response.status_code != 302 or response.headers["Location"] != "/":
+            wrong.append((referrer, response.status_code, response.headers.get("Location")))
+    assert not wrong
 
 
 @pytest.mark.parametrize(
