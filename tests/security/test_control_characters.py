@@ -184,3 +184,22 @@ def test_api_token_request_refuses_control_characters(client, make_user):
 def test_api_body_keys_refuse_control_characters(client, make_user):
     response = client.post("/api/v1/tokens", json={"em\x00ail": "x", "password": "y"})
     assert response.status_code == 422
+
+
+def test_every_form_of_the_app_has_the_input_guard(app):
+    """Each form derives from ideaboard.forms.FlaskForm: its fields refuse control characters."""
+    import flask_wtf
+
+    from ideaboard import forms
+
+    found, stack = [], list(flask_wtf.FlaskForm.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("ideaboard.") and cls is not forms.FlaskForm:
+            found.append(cls)
+    assert len(found) > 10
+    unguarded = [
+        f"{c.__module__}.{c.__name__}" for c in found if not issubclass(c, forms.FlaskForm)
+    ]
+    assert not unguarded, "derive these from ideaboard.forms.FlaskForm"
