@@ -116,3 +116,18 @@ def test_a_deep_board_cursor_is_a_4xx(client):
     assert response.status_code == 422
     response = client.get("/", query_string={"cursor": cursor})
     assert 400 <= response.status_code < 500
+
+
+def test_the_x_sandbox_refuses_deep_json_too(tmp_path):
+    """The sandbox is its own Flask app (mounted under /x-sandbox); its JSON is limited too."""
+    from ideaboard.social.sandbox import create_sandbox_app
+
+    sandbox = create_sandbox_app(str(tmp_path / "x_sandbox.sqlite"))
+    client = sandbox.test_client()
+    for path in ("/2/tweets", "/sandbox/mentions"):
+        response = client.post(
+            path,
+            data=_nested(950),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer t"},
+        )
+        assert response.status_code == 400, (path, response.status_code)

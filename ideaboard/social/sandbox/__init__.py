@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from ...inputs import JSONProvider
 from . import admin, api, pages
 from .actions import delete_post, post_mention, timeline
 from .context import EXTENSION_KEY, Sandbox
@@ -45,6 +46,7 @@ def create_sandbox_app(
 ) -> Flask:
     """Create the sandbox X API app over the SQLite file db_path (tables made if missing)."""
     app = Flask(__name__)
+    app.json = JSONProvider(app)  # request.get_json refuses deeply nested JSON (no 500)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep X's key order
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Hangul as UTF-8, like X
     store = SandboxStore(db_path)
