@@ -253,9 +253,11 @@ def bulk_stage() -> Response:
     form = BulkStageForm()
     form.stage.choices = _stage_choices(_all_stages())
     back = safe_target(request.form.get("next"), url_for("triage.inbox"))
-    ids = [i for i in map(parse_row_id, request.form.getlist("ideas")) if i is not None]
-    if len(ids) != len(request.form.getlist("ideas")):
+    raw_ids = request.form.getlist("ideas")
+    if not all(v.isascii() and v.isdigit() for v in raw_ids):
         raise ValidationFailed(_("Some of the selected ideas are not idea numbers."), "ideas")
+    # A number past the id range names no idea, like a deleted one: it is skipped.
+    ids = [i for i in map(parse_row_id, raw_ids) if i is not None]
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
