@@ -16,6 +16,7 @@ from flask import Flask
 
 from . import i18n
 from .config import DEFAULTS, check_x_api_url, create_private_file, load_settings
+from .inputs import init_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     init_ops(app)  # /healthz, /readyz, /metrics
     web.init_web(app)
     _subscribe(app)
+    init_inputs(app)  # JSON depth limit, control characters and file parts refused
     if app.config.get("IDEABOARD_BENCH"):
         from .benchmark import init_benchmark
 

@@ -1,10 +1,73 @@
-"""Form helpers shared by the page views."""
+"""The app's form base: flask-wtf's FlaskForm, with an input guard on every field.
+
+Every form in the app derives from this `FlaskForm` (tests/security checks it), so each field
+refuses, as an error next to the field, what no field should take:
+
+- control characters: C0, DEL and C1 in one-line fields; in text areas tab, line feed and
+  carriage return are allowed (a NUL byte would otherwise reach the database, and PostgreSQL
+  cannot store it);
+- anything but text (a multipart file part sent under a text field's name);
+- numbers that are not finite (`NaN`, `sNaN`, `Infinity`) in number fields, which would make
+  range checks raise.
+
+The guard runs before the field's own validators and stops them.
+"""
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import Any
 
+import flask_wtf
+from flask_babel import gettext as _
+from wtforms import Field, HiddenField, TextAreaField
+from wtforms.validators import StopValidation
+
 from .errors import DomainError
+from .inputs import MULTILINE_CONTROL, SINGLE_LINE_CONTROL
+
+
+def _label(field: Field) -> str:
+    text = field.label.text if field.label is not None else ""
+    return str(text) or field.name
+
+
+class NextField(HiddenField):
+    """Where to go after the form: any text is taken, and redirects.safe_target replaces a
+    target that is not a path on this site by a safe one (the guard does not refuse it)."""
+
+
+def guard_field(form: Any, field: Field) -> None:
+    """Refuse control characters, non-text parts and non-finite numbers in field."""
+    if isinstance(field, NextField):
+        return
+    control = MULTILINE_CONTROL if isinstance(field, TextAreaField) else SINGLE_LINE_CONTROL
+    for value in field.raw_data or ():
+        if not isinstance(value, str):
+            field.errors[:] = []
+            raise StopValidation(_("%(label)s must be text, not a file.", label=_label(field)))
+        if control.search(value):
+            field.errors[:] = []
+            raise StopValidation(
+                _("%(label)s contains characters that are not allowed.", label=_label(field))
+            )
+    data = field.data
+    if (isinstance(data, Decimal) and not data.is_finite()) or (
+        isinstance(data, float) and not math.isfinite(data)
+    ):
+        field.errors[:] = []
+        raise StopValidation(_("%(label)s must be a number.", label=_label(field)))
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """flask-wtf's form with `guard_field` first in every field's validators."""
+
+    class Meta(flask_wtf.FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            field: Field = super().bind_field(form, unbound_field, options)
+            field.validators = [guard_field, *field.validators]
+            return field
 
 
 def apply_domain_error(form: Any, error: DomainError, default: str | None = None) -> None:

@@ -28,17 +28,48 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 
 
+# Bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates
+# (U+2066–U+2069) and the direction marks (U+200E, U+200F, U+061C). They reorder how the
+# text around them is shown ("‮gpj.exe" reads as "exe.jpg"), so they are removed.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+# Letters that are drawn as nothing (Hangul fillers, the braille blank, the Mongolian vowel
+# separator); together with format characters (zero-width space, joiners, …), white space and
+# lone combining marks they make text that looks empty.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp", "Mn", "Me", "Cc"})
+
+
+def is_invisible(text: str) -> bool:
+    """Whether text shows nothing: only white space, format characters, marks or blanks."""
+    return all(
+        ch in _BLANK_LETTERS or ch.isspace() or unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+        for ch in text
+    )
+
+
 def clean_text(value: str | None, *, field: str, label: str, multiline: bool = False) -> str:
-    """Return value NFC-normalised and stripped; refuse control characters."""
+    """Return value NFC-normalised and stripped, as every text input is stored.
+
+    - Control characters (C0 except tab and line breaks, DEL, C1) are refused.
+    - Bidirectional overrides, embeddings, isolates and direction marks are removed (not
+      refused: they come with text pasted from right-to-left pages, and without them the
+      text reads the same in this left-to-right site).
+    - Text that shows nothing (zero-width spaces, joiners, Hangul fillers, lone combining
+      marks, …) becomes "", so a required field says it is required: no untitled cards.
+    - Line breaks become "\\n"; one-line fields have white space runs folded to one space.
+    """
     text = unicodedata.normalize("NFC", value or "")
     if _CONTROL.search(text):
         raise ValidationFailed(
             _("%(label)s contains characters that are not allowed.", label=label), field=field
         )
+    text = _BIDI.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not multiline:
         text = " ".join(text.split())
-    return text.strip()
+    text = text.strip()
+    return "" if is_invisible(text) else text
 
 
 # check_length's default: the text goes into a VARCHAR(maximum) column.

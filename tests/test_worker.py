@@ -34,6 +34,7 @@ from ideaboard.heartbeat import WorkerHeartbeat, beat
 from ideaboard.social.importer import ImportResult
 from ideaboard.social.models import SocialAccount
 from ideaboard.worker import Worker, is_transient_db_error
+from tests.helpers import login
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -347,9 +348,7 @@ def test_staff_pages_show_the_heartbeat_and_warn_when_it_is_missing_or_stale(
     app: Flask, client: Any, make_user: Callable[..., Any]
 ) -> None:
     staff = make_user(Role.STAFF)
-    with client.session_transaction() as session:  # logged in as flask-login records it
-        session["_user_id"] = str(staff.id)
-        session["_fresh"] = True
+    login(client, staff)
 
     page = client.get("/staff/accounts").get_data(as_text=True)
     assert "No worker is running" in page

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
     PasswordField,
     SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..forms import FlaskForm, NextField
 
 
 class RegisterForm(FlaskForm):
@@ -30,7 +30,7 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in"))
-    next = HiddenField()
+    next = NextField()
 
 
 class PasswordForm(FlaskForm):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -31,6 +29,7 @@ from ..forms import apply_domain_error
 from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, SUPPORTED_LOCALES
 from ..ideas import queries
 from ..ideas.forms import ActionForm
+from ..redirects import referrer_target, safe_target
 from . import services, sessions
 from .forms import LocaleForm, LoginForm, LogoutForm, PasswordForm, RegisterForm
 from .models import User
@@ -39,12 +38,8 @@ bp = Blueprint("accounts", __name__)
 
 
 def safe_next(target: str | None) -> str:
-    """Return target if it is a path on this site, else the board."""
-    if target and target.isprintable() and not any(ch.isspace() for ch in target):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("ideas.index")
+    """Return target if it is a path on this site (redirects.safe_target), else the board."""
+    return safe_target(target, url_for("ideas.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -290,14 +285,6 @@ def _remember_locale(response: Response, code: str | None) -> Response:
     return response
 
 
-def _referrer_path() -> str | None:
-    """Return the path of the page that sent the request, if it is on this site."""
-    parts = urlsplit(request.referrer or "")
-    if parts.netloc != request.host:
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
 @bp.post("/locale/<code>")
 def set_locale(code: str) -> Response:
     """Switch the language from the header; a signed-in user's setting changes with it."""
@@ -306,7 +293,7 @@ def set_locale(code: str) -> Response:
     if current_user.is_authenticated:
         services.set_locale(current_user._get_current_object(), code)
         db.session.commit()
-    target = request.form.get("next") or _referrer_path()
+    target = request.form.get("next") or referrer_target()
     return _remember_locale(redirect(safe_next(target)), code)
 
 

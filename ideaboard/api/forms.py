@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, StringField, URLField, widgets
 from wtforms.validators import DataRequired, Length
 
+from ..forms import FlaskForm
 from ..webhooks.enqueue import EVENTS
 
 

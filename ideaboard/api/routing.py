@@ -19,6 +19,14 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import NotFound
+from ..inputs import (
+    MAX_JSON_DEPTH,
+    MULTILINE_CONTROL,
+    SINGLE_LINE_CONTROL,
+    JSONTooDeep,
+    loads,
+    strings_in,
+)
 from .auth import caller
 from .errors import InvalidInput, InvalidJson, WrongContentType, from_validation_error
 from .schemas import DB_INT_MAX, Access, Body, Query
@@ -101,18 +109,22 @@ def flask_rule(path: str) -> str:
     return path
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+def _has_control(value: Any) -> bool:
+    """Whether parsed JSON holds a control character: any in keys, any but tab and line
+    breaks in values (a NUL byte cannot be stored by PostgreSQL). Walks without recursion."""
+    return any(
+        (SINGLE_LINE_CONTROL if is_key else MULTILINE_CONTROL).search(text)
+        for text, is_key in strings_in(value)
+    )
 
 
 def _nul_error(names: list[str]) -> InvalidInput:
     message = _("NUL characters are not allowed.")
+    return InvalidInput(message, {name: [message] for name in names})
+
+
+def _control_error(names: list[str]) -> InvalidInput:
+    message = _("Control characters are not allowed.")
     return InvalidInput(message, {name: [message] for name in names})
 
 
@@ -143,14 +155,20 @@ def parse_body(model: type[Body]) -> Body:
     if not request.is_json:
         raise WrongContentType(_("Send the body as JSON (Content-Type: application/json)."))
     try:
-        data = json.loads(request.get_data().decode("utf-8"), parse_constant=_reject_constant)
+        data = loads(request.get_data().decode("utf-8"), parse_constant=_reject_constant)
         json.dumps(data, ensure_ascii=False).encode("utf-8")  # lone surrogates are not text
+    except JSONTooDeep:
+        raise InvalidJson(
+            _("The body is nested too deeply (at most %(n)d levels).", n=MAX_JSON_DEPTH)
+        ) from None
     except (UnicodeError, ValueError, RecursionError):
         raise InvalidJson(_("The body is not valid JSON.")) from None
     if isinstance(data, dict):
-        nul = [str(key) for key, value in data.items() if _has_nul(key) or _has_nul(value)]
-        if nul:
-            raise _nul_error(nul)
+        bad = [str(key) for key, value in data.items() if _has_control({key: value})]
+        if bad:
+            raise _control_error(bad)
+    elif _has_control(data):
+        raise _control_error(["$"])
     try:
         return model.model_validate(data)
     except ValidationError as error:

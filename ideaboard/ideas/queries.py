@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, select, tuple_
 
+from .. import inputs
 from ..accounts.models import User
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -21,6 +22,7 @@ from .models import Category, Follow, Idea, Vote
 from .search import match_all, match_any, overlap, terms_of
 
 MAX_PAGE_SIZE = 100
+MAX_CURSOR = 200  # a cursor holds two numbers; anything longer was not made here
 
 
 class Sort(enum.StrEnum):
@@ -52,9 +54,12 @@ def _encode_cursor(values: list[Any]) -> str:
 
 def _decode_cursor(cursor: str, sort: Sort) -> list[Any]:
     error = ValidationFailed(_("This page link is not valid; start from the first page."), "cursor")
+    if len(cursor) > MAX_CURSOR:
+        raise error
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        # Depth-limited: the cursor is the client's text, and the parser recurses.
+        values = inputs.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeError):
         raise error from None
     expected = 1 if sort is Sort.NEW else 2

@@ -20,12 +20,12 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from ..accounts.views import safe_next
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..forms import apply_domain_error
 from ..outbox.queries import sent_replies
 from ..pagecache import cache_for_visitors
+from ..redirects import safe_target
 from ..web import wants_json
 from . import notifications as notes
 from . import queries, services
@@ -165,7 +165,7 @@ def vote(idea_id: int) -> Response | tuple[Response, int]:
     if wants_json():
         return jsonify(score=tally.score, up=tally.up, down=tally.down, my_vote=tally.my_vote)
     back = request.form.get("next") or url_for("ideas.show", idea_id=idea.id)
-    return redirect(safe_next(back))
+    return redirect(safe_target(back, url_for("ideas.index")))
 
 
 @bp.post("/ideas/<id:idea_id>/comments")

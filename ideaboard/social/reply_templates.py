@@ -14,6 +14,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES, supported_language
 from ..ideas.forms import ActionForm
+from ..text import clean_text
 from ..triage.models import Stage, StageRole
 from ..triage.permissions import admin_required, staff_required
 from . import placeholders
@@ -175,7 +176,10 @@ def save() -> Response | tuple[str, int]:
         flash(_("Back to the default wording."), "success")
         return redirect(url_for("reply_templates.index"))
     try:
-        text = validate_template(kind, request.form.get("text", ""))
+        # The shared text rules first: no control or bidi characters (NUL would 500 on PostgreSQL).
+        text = validate_template(
+            kind, clean_text(request.form.get("text"), field="text", label=_("Wording"))
+        )
     except ValidationFailed as error:
         flash(error.message, "error")
         return redirect(url_for("reply_templates.index"))

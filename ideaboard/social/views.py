@@ -22,6 +22,8 @@ from ..ideas.models import Idea
 from ..ideas.permissions import can_administer
 from ..outbox import rules as outbox
 from ..outbox.models import OutboxMessage, OutboxState
+from ..redirects import safe_target
+from ..text import clean_text, is_invisible
 from ..triage.permissions import staff_required
 from ..webhooks.models import Webhook
 from .forms import AccountForm
@@ -76,7 +78,7 @@ def _row_action(row_id: int, action: str) -> Response:
         flash(error.message, "error")
     else:
         flash(_("Queued again.") if action == "retry" else _("Cancelled."), "success")
-    return redirect(request.form.get("next") or url_for("social.outbox_list"))
+    return redirect(safe_target(request.form.get("next"), url_for("social.outbox_list")))
 
 
 @bp.post("/outbox/<id:row_id>/retry")
@@ -97,6 +99,10 @@ def outbox_cancel(row_id: int) -> Response:
 @staff_required
 def accounts() -> str:
     """Show each connected account: its posts and estimated spend this month, its settings."""
+    return _accounts_page()
+
+
+def _accounts_page() -> str:
     now = utcnow()
     month = datetime(now.year, now.month, 1, tzinfo=UTC)
     rows = []
@@ -122,7 +128,7 @@ def accounts() -> str:
 
 @bp.post("/accounts/<id:account_id>")
 @staff_required
-def account_save(account_id: int) -> Response:
+def account_save(account_id: int) -> Response | tuple[str, int]:
     """Change an account's tags, signature, moderation, acknowledgements and cap (admins)."""
     if not can_administer(current_user):
         flash(_("Only admins can change account settings."), "error")
@@ -133,13 +139,22 @@ def account_save(account_id: int) -> Response:
     form = AccountForm(prefix=f"a{account.id}")
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("social.accounts"))
-    tags = [t.strip().lstrip("#") for t in (form.tags.data or "").split(",") if t.strip()]
+        return _accounts_page(), 422
+    try:
+        # The shared text rules: no control or bidi characters, nothing invisible.
+        text = clean_text(form.tags.data, field="tags", label=_("Idea tags"))
+        signature = clean_text(
+            form.signature.data, field="signature", label=_("Signature on acknowledgements")
+        )
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        return _accounts_page(), 422
+    tags = [t.strip().lstrip("#") for t in text.split(",") if not is_invisible(t.lstrip("#"))]
     if not tags:
         flash(_("Give at least one tag."), "error")
-        return redirect(url_for("social.accounts"))
+        return _accounts_page(), 422
     account.tags = ",".join(tags)
-    account.signature = (form.signature.data or "").strip()
+    account.signature = signature
     account.moderation = form.moderation.data or "publish"
     account.acknowledge = bool(form.acknowledge.data)
     cap = form.monthly_cap_usd.data

@@ -8,10 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import apply_domain_error
 from ..ideas.forms import ActionForm
+from ..inputs import parse_row_id
 from . import queries, services
 from .forms import StageEditForm, TeamForm
 from .models import Stage, StageTransition
@@ -97,8 +98,10 @@ def save_transitions() -> Response:
     pairs: set[tuple[int, int]] = set()
     for value in request.form.getlist("allow"):
         a, _sep, b = value.partition("-")
-        if a.isdigit() and b.isdigit():
-            pairs.add((int(a), int(b)))
+        from_id, to_id = parse_row_id(a), parse_row_id(b)
+        if from_id is None or to_id is None:
+            raise ValidationFailed(_("The workflow names an unknown stage."), "transitions")
+        pairs.add((from_id, to_id))
     services.set_transitions(current_user._get_current_object(), pairs)
     db.session.commit()
     flash(_("The workflow is saved."), "success")

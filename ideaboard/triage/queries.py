@@ -13,6 +13,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..ideas.models import Category, Idea
 from ..ideas.search import match_all, terms_of
+from ..inputs import parse_row_id
 from .models import IdeaEdit, Stage, StatusChange, Team
 
 INBOX_LIMIT = 100
@@ -67,9 +68,10 @@ def inbox(
     elif filters.assignee == "none":
         query = query.where(Idea.assignee_id.is_(None))
     elif filters.assignee:
-        if not filters.assignee.isdigit():
+        assignee_id = parse_row_id(filters.assignee)
+        if assignee_id is None:
             raise ValidationFailed(_("Unknown assignee."), "assignee")
-        query = query.where(Idea.assignee_id == int(filters.assignee))
+        query = query.where(Idea.assignee_id == assignee_id)
     query = query.where(Idea.hidden_at.is_not(None) if filters.hidden else Idea.hidden_at.is_(None))
     condition = match_all(terms_of(filters.q))
     if condition is not None:

@@ -14,12 +14,14 @@ from wtforms import SelectChoice
 
 from ..accounts.models import User
 from ..database import utcnow
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import apply_domain_error
 from ..ideas import queries as idea_queries
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
+from ..inputs import parse_row_id
+from ..redirects import safe_target
 from . import queries, services
 from .forms import AssignForm, BulkStageForm, EditForm, HideForm, MergeForm, StageForm
 from .models import Stage, StageRole, Team, stage_with_role
@@ -257,10 +259,12 @@ def bulk_stage() -> Response:
     """Move the selected ideas to one stage with one note."""
     form = BulkStageForm()
     form.stage.choices = _stage_choices(_all_stages())
-    back = request.form.get("next") or url_for("triage.inbox")
-    if not back.startswith("/"):
-        back = url_for("triage.inbox")
-    ids = [int(v) for v in request.form.getlist("ideas") if v.isdigit() and len(v) < 10]
+    back = safe_target(request.form.get("next"), url_for("triage.inbox"))
+    raw_ids = request.form.getlist("ideas")
+    if not all(v.isascii() and v.isdigit() for v in raw_ids):
+        raise ValidationFailed(_("Some of the selected ideas are not idea numbers."), "ideas")
+    # A number past the id range names no idea, like a deleted one: it is skipped.
+    ids = [i for i in map(parse_row_id, raw_ids) if i is not None]
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(back)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import admin, api, pages
@@ -48,6 +50,19 @@ __all__ = [
 MAX_BODY_BYTES = 256 * 1024
 
 
+class _JSONProvider(DefaultJSONProvider):
+    """Flask's JSON; a body nested past the parser's recursion limit is malformed (400).
+
+    X's request bodies are a few levels deep; the sandbox needs no finer limit than that.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
 def create_sandbox_app(
     db_path: str,
     *,
@@ -70,6 +85,7 @@ def create_sandbox_app(
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY_BYTES
     app.config["MAX_FORM_PARTS"] = 50
+    app.json = _JSONProvider(app)  # deeply nested JSON is a 400, not a 500
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep X's key order
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Hangul as UTF-8, like X
     store = SandboxStore(db_path)

@@ -1,0 +1,1 @@
+"""Regression tests of the security review (issue 13): one file per finding."""
