@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -244,6 +244,19 @@ def test_metrics_without_a_token_configured_refuse_every_remote_client(
     assert response.status_code == 403
 
 
+@pytest.fixture
+def forget_global_limits() -> Iterator[None]:
+    """flask-limiter's Limiter is one object for every app of the process and keeps the
+    application and default limits of the first app that set them: drop them afterwards, so
+    later tests' apps are not limited by this test's settings."""
+    from ideaboard.extensions import limiter
+
+    yield
+    limiter.limit_manager.set_application_limits([])
+    limiter.limit_manager.set_default_limits([])
+
+
+@pytest.mark.usefixtures("forget_global_limits")
 def test_health_checks_are_not_rate_limited(app_factory: Callable[..., Flask]) -> None:
     app = app_factory(
         RATELIMIT_ENABLED=True,
