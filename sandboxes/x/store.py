@@ -13,52 +13,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from .schema import INSERT_TWEET, SCHEMA
 from .text import build_text_and_entities, detect_lang, mentioned_usernames
 from .times import format_time, snowflake
 
 MENTIONS_REACHABLE = 800
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id TEXT PRIMARY KEY,
-    username TEXT NOT NULL,
-    username_lower TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tweets (
-    id INTEGER PRIMARY KEY,
-    text TEXT NOT NULL,
-    source_text TEXT NOT NULL,
-    author_id TEXT NOT NULL REFERENCES users(id),
-    created_at TEXT NOT NULL,
-    conversation_id INTEGER NOT NULL,
-    in_reply_to_tweet_id INTEGER,
-    in_reply_to_user_id TEXT,
-    quote_tweet_id INTEGER,
-    lang TEXT NOT NULL,
-    entities TEXT NOT NULL,
-    referenced_tweets TEXT NOT NULL,
-    reply_settings TEXT NOT NULL DEFAULT 'everyone',
-    deleted INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS ix_tweets_author ON tweets (author_id, id);
-CREATE INDEX IF NOT EXISTS ix_tweets_conversation ON tweets (conversation_id, id);
-CREATE TABLE IF NOT EXISTS tweet_mentions (
-    user_id TEXT NOT NULL,
-    tweet_id INTEGER NOT NULL,
-    PRIMARY KEY (user_id, tweet_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rate_limits (
-    bucket TEXT PRIMARY KEY,
-    window_start REAL NOT NULL,
-    used INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-"""
 
 
 class SandboxStore:
@@ -98,7 +57,7 @@ class SandboxStore:
         conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_ms / 1000)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(SCHEMA)
         finally:
             conn.close()
         with self.transaction(write=True) as tx:
@@ -276,8 +235,8 @@ class SandboxStore:
             return None if user is None else str(user["id"])
 
         stored_text, entities = build_text_and_entities(source_text, new_id, resolve)
-        self._insert_tweet(
-            tx,
+        tx.execute(
+            INSERT_TWEET,
             {
                 "id": new_id,
                 "text": stored_text,
@@ -313,17 +272,6 @@ class SandboxStore:
         if quote_tweet_id is not None:
             referenced.append({"type": "quoted", "id": str(quote_tweet_id)})
         return conversation_id, referenced
-
-    @staticmethod
-    def _insert_tweet(tx: sqlite3.Connection, row: dict[str, Any]) -> None:
-        tx.execute(
-            "INSERT INTO tweets (id, text, source_text, author_id, created_at, conversation_id,"
-            " in_reply_to_tweet_id, in_reply_to_user_id, quote_tweet_id, lang, entities,"
-            " referenced_tweets, reply_settings) VALUES (:id, :text, :source_text, :author_id,"
-            " :created_at, :conversation_id, :in_reply_to_tweet_id, :in_reply_to_user_id,"
-            " :quote_tweet_id, :lang, :entities, :referenced_tweets, :reply_settings)",
-            row,
-        )
 
     @staticmethod
     def _index_mentions(
