@@ -31,6 +31,26 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    _configure(app, config_overrides)
+    _transport_security(app)
+
+    from . import database, models, web  # noqa: F401 - models registers every table
+
+    app.url_map.converters["id"] = web.IdConverter
+    _init_extensions(app)
+    _register_blueprints(app)
+    from .ops import init_ops
+
+    init_ops(app)  # /healthz, /readyz, /metrics
+    web.init_web(app)
+    _subscribe(app)
+    init_inputs(app)  # JSON depth limit, control characters and file parts refused
+    _mount_extras(app)
+    return app
+
+
+def _configure(app: Flask, config_overrides: Mapping[str, Any] | None) -> None:
+    """Load the settings (defaults, environment, overrides) and build missing catalogs."""
     # Owner-only: it holds the secret key and the SQLite database.
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_mapping(DEFAULTS)
@@ -47,14 +67,12 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     for directory in str(app.config["BABEL_TRANSLATION_DIRECTORIES"]).split(";"):
         i18n.compile_catalogs(Path(directory))
 
-    _transport_security(app)
 
-    from . import database, models, web  # noqa: F401 - models registers every table
-
-    app.url_map.converters["id"] = web.IdConverter
-    from .accounts.views import bp as accounts_bp
-    from .cli import bp as cli_bp
+def _init_extensions(app: Flask) -> None:
+    """Database, migrations, sign-in, CSRF, translations, rate limits and the page cache."""
+    from . import database, web
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .pagecache import init_page_cache
 
     db.init_app(app)
     database.init_database(app)
@@ -63,11 +81,13 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)
     limiter.init_app(app)
-    from .pagecache import init_page_cache
-
     init_page_cache(app)  # after csrf: it wraps the templates' csrf_token()
 
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .cli import bp as cli_bp
     from .ideas.views import bp as ideas_bp
     from .insights.views import bp as insights_bp
     from .social.reply_templates import bp as reply_templates_bp
@@ -82,12 +102,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reply_templates_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(cli_bp)
-    from .ops import init_ops
 
-    init_ops(app)  # /healthz, /readyz, /metrics
-    web.init_web(app)
-    _subscribe(app)
-    init_inputs(app)  # JSON depth limit, control characters and file parts refused
+
+def _mount_extras(app: Flask) -> None:
+    """The optional benchmark and X sandbox, then the proxy fix as the outermost wrapper."""
     if app.config.get("IDEABOARD_BENCH"):
         from .benchmark import init_benchmark
 
@@ -95,7 +113,6 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("IDEABOARD_X_SANDBOX"):
         _mount_sandbox(app)
     _proxy_fix(app)
-    return app
 
 
 # The settings that hold a real X account's credentials: the brand's, and a second account's
@@ -156,7 +173,7 @@ def _proxy_fix(app: Flask) -> None:
         return
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
         app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
     )
 
@@ -193,7 +210,8 @@ def _mount_sandbox(app: Flask) -> None:
         secret_key=key,
     )
     app.extensions["x_sandbox"] = sandbox
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/x-sandbox": sandbox})  # type: ignore[method-assign]
+    mounted = DispatcherMiddleware(app.wsgi_app, {"/x-sandbox": sandbox})
+    app.wsgi_app = mounted  # type: ignore[method-assign]  # Flask's documented way to wrap it
 
 
 def _is_signed_in_staff(app: Flask, environ: dict[str, Any]) -> bool:

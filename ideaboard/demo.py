@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -116,52 +116,85 @@ def load_demo(*, seed: int = 7, progress: Progress | None = None) -> dict[str, A
 def _load_idea(
     spec: dict[str, Any],
     rng: random.Random,
-    now: Any,
+    now: datetime,
     customers: list[User],
     responder: User,
     counts: dict[str, int],
 ) -> None:
     created = now - timedelta(days=float(spec["days_ago"]))
     author = customers[spec["author"] % len(customers)] if spec["author"] is not None else None
-    lang = "ko" if _is_korean(spec["title"]) else "en"
-    if author is not None:
-        idea = ideas.submit_idea(author, spec["title"], spec["body"], spec["category"])
-    else:
-        x = spec["x"]
-        idea = Idea(
-            title=ideas.clean_title(spec["title"]),
-            body=spec["body"],
-            body_html=render_markdown(spec["body"]),
-            category=ideas.find_category(spec["category"]),
-            stage=ideas.default_stage(),
-            source=Source.X.value,
-            source_url=f"https://x.com/{x['handle']}/status/{x['post_id']}",
-            source_author_name=x["name"],
-            source_author_handle=x["handle"],
-            source_post_id=str(x["post_id"]),
-            source_lang=x.get("lang"),
-        )
-        db.session.add(idea)
-        lang = x.get("lang", lang)
+    idea, lang = _create_idea(spec, author)
     idea.created_at = idea.updated_at = created
     db.session.flush()
+    counts["votes"] += _add_votes(spec, rng, idea, author, customers)
+    idea.hot = hot_rank(idea.score, created)
+    counts["comments"] += _add_comments(spec, rng, idea, created, customers, responder)
+    _walk_stages(spec, idea, lang, created, now, responder)
+    _settle_dates(idea, created)
+    counts["ideas"] += 1
 
+
+def _create_idea(spec: dict[str, Any], author: User | None) -> tuple[Idea, str]:
+    """Submit the idea as its customer, or import it from its X post; give its language."""
+    lang = "ko" if _is_korean(spec["title"]) else "en"
+    if author is not None:
+        return ideas.submit_idea(author, spec["title"], spec["body"], spec["category"]), lang
+    x = spec["x"]
+    idea = Idea(
+        title=ideas.clean_title(spec["title"]),
+        body=spec["body"],
+        body_html=render_markdown(spec["body"]),
+        category=ideas.find_category(spec["category"]),
+        stage=ideas.default_stage(),
+        source=Source.X.value,
+        source_url=f"https://x.com/{x['handle']}/status/{x['post_id']}",
+        source_author_name=x["name"],
+        source_author_handle=x["handle"],
+        source_post_id=str(x["post_id"]),
+        source_lang=x.get("lang"),
+    )
+    db.session.add(idea)
+    return idea, x.get("lang", lang)
+
+
+def _add_votes(
+    spec: dict[str, Any], rng: random.Random, idea: Idea, author: User | None, customers: list[User]
+) -> int:
+    """Cast about spec["votes"] votes, a few of them down; return how many were cast."""
     wanted = max(0, int(spec["votes"]))
     downs = rng.randint(0, 2) if wanted > 3 else 0
     voters = rng.sample(customers, min(len(customers), wanted + 2 * downs))
+    cast = 0
     for i, voter in enumerate(voters):
         if voter is author:
             continue
         ideas.cast_vote(voter, idea, -1 if i < downs else 1)
-        counts["votes"] += 1
-    idea.hot = hot_rank(idea.score, created)
+        cast += 1
+    return cast
 
+
+def _add_comments(
+    spec: dict[str, Any],
+    rng: random.Random,
+    idea: Idea,
+    created: datetime,
+    customers: list[User],
+    responder: User,
+) -> int:
+    """Add the spec's comments a few hours apart; return how many."""
+    added = 0
     for offset, (who, text) in enumerate(spec.get("comments", []), start=1):
         commenter = responder if who is None else customers[who % len(customers)]
         comment = ideas.add_comment(commenter, idea, text)
         comment.created_at = created + timedelta(hours=3 * offset + rng.random())
-        counts["comments"] += 1
+        added += 1
+    return added
 
+
+def _walk_stages(
+    spec: dict[str, Any], idea: Idea, lang: str, created: datetime, now: datetime, responder: User
+) -> None:
+    """Move the idea along its path to the spec's stage, spread over its lifetime."""
     path = _PATHS[spec["stage"]]
     span = (now - created) * 0.8
     for step, slug in enumerate(path, start=1):
@@ -169,6 +202,9 @@ def _load_idea(
         note = spec.get("note") if last and spec.get("note") else _STEP_NOTES[lang].get(slug, "")
         when = created + span * step / (len(path) + 1)
         change_stage(idea, find_stage(slug), note or slug, responder, at=when)
+
+
+def _settle_dates(idea: Idea, created: datetime) -> None:
     comments = _comments(idea)
     idea.updated_at = max([created] + [c.created_at for c in comments])
     # The comments were back-dated after add_comment stamped the first response "now":
@@ -176,7 +212,6 @@ def _load_idea(
     answers = [c.created_at for c in comments if c.is_official]
     answers += [c.created_at for c in idea.status_changes]
     idea.first_response_at = min(answers) if answers else None
-    counts["ideas"] += 1
 
 
 def _comments(idea: Idea) -> list[Comment]:

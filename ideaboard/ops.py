@@ -182,7 +182,7 @@ def _process_registry() -> CollectorRegistry:
     """This process's metrics, or every gunicorn worker's under PROMETHEUS_MULTIPROC_DIR."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves its __init__ unannotated
         return registry
     return REGISTRY
 
@@ -224,80 +224,101 @@ class DatabaseCollector(Collector):
         yield from families
 
     def _families(self) -> Iterator[Any]:
-        from .heartbeat import WorkerHeartbeat
-        from .outbox.models import OutboxKind, OutboxMessage, OutboxState
-        from .outbox.rules import DUE_STATES
-        from .social.models import MentionLog, SocialAccount
-
         now = utcnow()
-        session = db.session
+        yield _outbox_rows()
+        yield _outbox_oldest_due(now)
+        yield _last_polls()
+        yield _mention_outcomes()
+        yield _worker_heartbeat_age(now)
 
-        rows = GaugeMetricFamily(
-            "ideaboard_outbox_rows", "Outbox rows by state and kind.", labels=["state", "kind"]
-        )
-        counts = {
-            (str(state), str(kind)): int(n)
-            for state, kind, n in session.execute(
-                select(OutboxMessage.state, OutboxMessage.kind, func.count()).group_by(
-                    OutboxMessage.state, OutboxMessage.kind
-                )
-            )
-        }
-        for state in OutboxState:
-            for kind in OutboxKind:
-                counts.setdefault((state.value, kind.value), 0)
-        for (state, kind), n in sorted(counts.items()):
-            rows.add_metric([state, kind], n)
-        yield rows
 
-        oldest = session.scalar(
-            select(func.min(OutboxMessage.next_attempt_at)).where(
-                OutboxMessage.state.in_(DUE_STATES), OutboxMessage.next_attempt_at <= now
+def _outbox_rows() -> GaugeMetricFamily:
+    from .outbox.models import OutboxKind, OutboxMessage, OutboxState
+
+    rows = GaugeMetricFamily(
+        "ideaboard_outbox_rows", "Outbox rows by state and kind.", labels=["state", "kind"]
+    )
+    counts = {
+        (str(state), str(kind)): int(n)
+        for state, kind, n in db.session.execute(
+            select(OutboxMessage.state, OutboxMessage.kind, func.count()).group_by(
+                OutboxMessage.state, OutboxMessage.kind
             )
         )
-        due = GaugeMetricFamily(
-            "ideaboard_outbox_oldest_due_age_seconds",
-            "How long the longest-waiting due outbox row has been due (0: none is due).",
-        )
-        due.add_metric([], max((now - _aware(oldest)).total_seconds(), 0.0) if oldest else 0.0)
-        yield due
+    }
+    for each_state in OutboxState:
+        for each_kind in OutboxKind:
+            counts.setdefault((each_state.value, each_kind.value), 0)
+    for (state_name, kind_name), n in sorted(counts.items()):
+        rows.add_metric([state_name, kind_name], n)
+    return rows
 
-        polls = GaugeMetricFamily(
-            "ideaboard_social_last_poll_timestamp_seconds",
-            "When each account's mentions were last polled successfully (Unix time).",
-            labels=["network", "account"],
+
+def _outbox_oldest_due(now: datetime) -> GaugeMetricFamily:
+    from .outbox.models import OutboxMessage
+    from .outbox.rules import DUE_STATES
+
+    oldest = db.session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.state.in_(DUE_STATES), OutboxMessage.next_attempt_at <= now
         )
-        for network, username, polled in session.execute(
-            select(SocialAccount.network, SocialAccount.username, SocialAccount.last_polled_at)
-            .where(SocialAccount.last_polled_at.is_not(None))
-            .order_by(SocialAccount.id)
-        ):
+    )
+    due = GaugeMetricFamily(
+        "ideaboard_outbox_oldest_due_age_seconds",
+        "How long the longest-waiting due outbox row has been due (0: none is due).",
+    )
+    due.add_metric([], max((now - _aware(oldest)).total_seconds(), 0.0) if oldest else 0.0)
+    return due
+
+
+def _last_polls() -> GaugeMetricFamily:
+    from .social.models import SocialAccount
+
+    polls = GaugeMetricFamily(
+        "ideaboard_social_last_poll_timestamp_seconds",
+        "When each account's mentions were last polled successfully (Unix time).",
+        labels=["network", "account"],
+    )
+    for network, username, polled in db.session.execute(
+        select(SocialAccount.network, SocialAccount.username, SocialAccount.last_polled_at)
+        .where(SocialAccount.last_polled_at.is_not(None))
+        .order_by(SocialAccount.id)
+    ):
+        if polled is not None:  # always so (the query's condition); this tells mypy
             polls.add_metric([network, username], _aware(polled).timestamp())
-        yield polls
+    return polls
 
-        imports = CounterMetricFamily(
-            "ideaboard_mentions",
-            "Fetched mentions by what the importer did with them (the mention log).",
-            labels=["network", "account", "outcome"],
-        )
-        for network, username, outcome, n in session.execute(
-            select(SocialAccount.network, SocialAccount.username, MentionLog.outcome, func.count())
-            .join(SocialAccount, SocialAccount.id == MentionLog.account_id)
-            .group_by(SocialAccount.network, SocialAccount.username, MentionLog.outcome)
-        ):
-            imports.add_metric([network, username, outcome], int(n))
-        yield imports
 
-        beat_at = session.scalar(
-            select(func.max(WorkerHeartbeat.beat_at)).where(WorkerHeartbeat.stopped_at.is_(None))
-        )
-        worker = GaugeMetricFamily(
-            "ideaboard_worker_heartbeat_age_seconds",
-            "Seconds since a running worker last beat (absent: no worker is running).",
-        )
-        if beat_at is not None:
-            worker.add_metric([], max((now - _aware(beat_at)).total_seconds(), 0.0))
-        yield worker
+def _mention_outcomes() -> CounterMetricFamily:
+    from .social.models import MentionLog, SocialAccount
+
+    imports = CounterMetricFamily(
+        "ideaboard_mentions",
+        "Fetched mentions by what the importer did with them (the mention log).",
+        labels=["network", "account", "outcome"],
+    )
+    for network, username, outcome, n in db.session.execute(
+        select(SocialAccount.network, SocialAccount.username, MentionLog.outcome, func.count())
+        .join(SocialAccount, SocialAccount.id == MentionLog.account_id)
+        .group_by(SocialAccount.network, SocialAccount.username, MentionLog.outcome)
+    ):
+        imports.add_metric([network, username, outcome], int(n))
+    return imports
+
+
+def _worker_heartbeat_age(now: datetime) -> GaugeMetricFamily:
+    from .heartbeat import WorkerHeartbeat
+
+    beat_at = db.session.scalar(
+        select(func.max(WorkerHeartbeat.beat_at)).where(WorkerHeartbeat.stopped_at.is_(None))
+    )
+    worker = GaugeMetricFamily(
+        "ideaboard_worker_heartbeat_age_seconds",
+        "Seconds since a running worker last beat (absent: no worker is running).",
+    )
+    if beat_at is not None:
+        worker.add_metric([], max((now - _aware(beat_at)).total_seconds(), 0.0))
+    return worker
 
 
 csrf.exempt(bp)

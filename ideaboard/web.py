@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, format_timedelta, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -68,17 +69,21 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(list(locales)) or default_locale()
 
 
-@login_manager.user_loader
 def _load_user(login_key: str) -> User | None:
     # The cookies name a sign-in (user_sessions row), not a user: ended sign-ins load nobody.
     return sessions.load(login_key)
 
 
-@login_manager.unauthorized_handler
-def _unauthorized():  # type: ignore[no-untyped-def]
+def _unauthorized() -> ResponseReturnValue:
     if wants_json():
         return error_response(401, "unauthorized", _("Please log in first."))
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+# Registered by call, not as decorators: flask-login is untyped, and a decorator it returns
+# would make the functions untyped too.
+login_manager.user_loader(_load_user)
+login_manager.unauthorized_handler(_unauthorized)
 
 
 def wants_json() -> bool:
@@ -96,7 +101,9 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, Any] | None = None
+) -> tuple[Response | str, int]:
     """Answer an error as JSON for API and script callers, as a page for people."""
     if wants_json():
         body: dict[str, Any] = {"code": code, "message": message}
@@ -126,7 +133,7 @@ def _relative_time(value: datetime | None) -> str:
     delta = value - utcnow()
     if abs(delta.total_seconds()) < 60:
         return str(_("just now"))
-    return format_timedelta(delta, add_direction=True, granularity="minute", threshold=0.9)
+    return str(format_timedelta(delta, add_direction=True, granularity="minute", threshold=0.9))
 
 
 # CLDR's Korean medium format abbreviates the day period to "AM"/"PM"; Korean readers
@@ -141,7 +148,7 @@ def _datetime(value: datetime | None, fmt: str = "medium") -> str:
     locale = get_locale()
     if locale is not None and locale.language == "ko":
         fmt = _KOREAN_DATETIME.get(fmt, fmt)
-    return format_datetime(value, fmt)
+    return str(format_datetime(value, fmt))
 
 
 def _request_translations() -> Any:
@@ -179,7 +186,7 @@ def _numberformat(value: Any) -> str:
 def _vote_texts() -> dict[str, str]:
     """The vote widget's words, translated once per request (a page shows twenty widgets)."""
     locale = get_locale()
-    cached = g.get("_ib_vote_texts")
+    cached: tuple[Any, dict[str, str]] | None = g.get("_ib_vote_texts")
     if cached is None or cached[0] is not locale:
         texts = {
             "up": _("Vote up"),
@@ -193,7 +200,7 @@ def _vote_texts() -> dict[str, str]:
 
 
 def _install_fast_gettext(app: Flask) -> None:
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it at run time
         gettext=lambda s: _request_translations().ugettext(s),
         ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
         newstyle=True,
@@ -254,7 +261,13 @@ def init_web(app: Flask) -> None:
     _install_fast_gettext(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = ""  # the login page says why on its own
+    _register_template_helpers(app)
+    _register_error_handlers(app)
+    app.after_request(_security_headers)
 
+
+def _register_template_helpers(app: Flask) -> None:
+    """The Jinja filters, globals and context every page template can use."""
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["relative_time"] = _relative_time
     app.jinja_env.filters["datetime"] = _datetime
@@ -276,89 +289,98 @@ def init_web(app: Flask) -> None:
         edit_field_label=triage_labels.edit_field_label,
         edit_value=triage_labels.edit_value,
     )
+    app.context_processor(_inject_page_context)
 
-    @app.context_processor
-    def _inject() -> dict[str, Any]:
-        from .ideas.notifications import unread_count
 
-        count = 0
-        if current_user.is_authenticated:
-            if "unread" not in g:
-                g.unread = unread_count(current_user)
-            count = g.unread
-        return {"unread_notifications": count, "locales": SUPPORTED_LOCALES}
+def _inject_page_context() -> dict[str, Any]:
+    from .ideas.notifications import unread_count
 
-    @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
-        db.session.rollback()
-        if (
-            request.method == "POST"
-            and request.endpoint
-            and not wants_json()
-            and not request.is_json
-            and _sent_from_this_site()
-        ):
-            return _form_expired_page()
-        return error_response(
-            400,
-            "csrf_failed",
-            _("The form expired or was sent from another site. Reload the page and try again."),
-        )
+    count = 0
+    if current_user.is_authenticated:
+        if "unread" not in g:
+            g.unread = unread_count(current_user)
+        count = g.unread
+    return {"unread_notifications": count, "locales": SUPPORTED_LOCALES}
 
-    @app.errorhandler(DomainError)
-    def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
-        db.session.rollback()
-        response = make_response(
-            error_response(error.status, error.code, error.message, error.fields or None)
-        )
-        if retry_after := getattr(error, "retry_after", None):
-            response.headers["Retry-After"] = str(int(retry_after))
-        return response
 
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        db.session.rollback()
-        if isinstance(error, SecurityError):
-            # A Host outside TRUSTED_HOSTS: no URLs can be built for it, so no page either.
-            return Response(_("The request could not be understood."), 400, mimetype="text/plain")
-        status = error.code or 500
-        messages = {
-            400: _("The request could not be understood."),
-            401: _("Please log in first."),
-            403: _("You are not allowed to do that."),
-            404: _("This page does not exist."),
-            405: _("This address does not accept that kind of request."),
-            413: _("What you sent is too large."),
-            429: _("Too many requests. Please wait a moment and try again."),
-        }
-        message = messages.get(status, error.description or error.name)
-        codes = {413: "too_large"}
-        code = codes.get(status) or error.name.lower().replace(" ", "_")
-        return error_response(status, code, message)
+def _register_error_handlers(app: Flask) -> None:
+    """Every error is answered as a page or JSON, after the transaction is rolled back."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
 
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
-        db.session.rollback()
-        logger.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", _("Something went wrong on our side."))
 
-    @app.after_request
-    def _headers(response: Response) -> Response:
-        if app.config.get("IDEABOARD_HTTPS"):
-            response.headers.setdefault(
-                "Strict-Transport-Security",
-                f"max-age={int(app.config['IDEABOARD_HSTS_SECONDS'])}",
-            )
-        # Pages speak the reader's language: caches must keep one copy per language.
-        response.vary.update(("Accept-Language", "Cookie"))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+def _csrf_error(error: CSRFError) -> ResponseReturnValue:
+    db.session.rollback()
+    if (
+        request.method == "POST"
+        and request.endpoint
+        and not wants_json()
+        and not request.is_json
+        and _sent_from_this_site()
+    ):
+        return _form_expired_page()
+    return error_response(
+        400,
+        "csrf_failed",
+        _("The form expired or was sent from another site. Reload the page and try again."),
+    )
+
+
+def _domain_error(error: DomainError) -> Response:
+    db.session.rollback()
+    response = make_response(
+        error_response(error.status, error.code, error.message, error.fields or None)
+    )
+    if retry_after := getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(int(retry_after))
+    return response
+
+
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    db.session.rollback()
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URLs can be built for it, so no page either.
+        return Response(_("The request could not be understood."), 400, mimetype="text/plain")
+    status = error.code or 500
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please log in first."),
+        403: _("You are not allowed to do that."),
+        404: _("This page does not exist."),
+        405: _("This address does not accept that kind of request."),
+        413: _("What you sent is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+    }
+    message = messages.get(status, error.description or error.name)
+    codes = {413: "too_large"}
+    code = codes.get(status) or error.name.lower().replace(" ", "_")
+    return error_response(status, code, message)
+
+
+def _unexpected(error: Exception) -> ResponseReturnValue:
+    db.session.rollback()
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", _("Something went wrong on our side."))
+
+
+def _security_headers(response: Response) -> Response:
+    if current_app.config.get("IDEABOARD_HTTPS"):
         response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            # Stage colours are data, set as a CSS variable in a style attribute.
-            "style-src-attr 'unsafe-inline'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+            "Strict-Transport-Security",
+            f"max-age={int(current_app.config['IDEABOARD_HSTS_SECONDS'])}",
         )
-        return response
+    # Pages speak the reader's language: caches must keep one copy per language.
+    response.vary.update(("Accept-Language", "Cookie"))
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        # Stage colours are data, set as a CSS variable in a style attribute.
+        "style-src-attr 'unsafe-inline'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    )
+    return response

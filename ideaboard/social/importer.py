@@ -177,19 +177,41 @@ def process_mention(
     )
     if seen is not None:
         return None
+    skipped = _skip_reason(account, mention)
+    if skipped is not None:
+        reason, idea = skipped
+        return _log(account, mention, MentionOutcome.SKIPPED, reason, idea)
+    identity = identity_for(mention)
+    outcome = _vote_on_parent(account, mention, identity)
+    if outcome is not None:
+        return outcome
+    title = title_from_text(mention.text, account.tag_list, mention.author_handle)
+    outcome = _vote_on_match(account, mention, identity, title)
+    if outcome is not None:
+        return outcome
+    return _import_idea(account, mention, identity, title, now)
+
+
+def _skip_reason(account: SocialAccount, mention: Mention) -> tuple[str, Idea | None] | None:
+    """Why the mention is not for the importer (and the idea it already is), or None."""
     if mention.author_id == account.remote_user_id:
-        return _log(account, mention, MentionOutcome.SKIPPED, "the account's own post")
+        return "the account's own post", None
     if mention.is_retweet:
-        return _log(account, mention, MentionOutcome.SKIPPED, "a retweet")
+        return "a retweet", None
     if not matching_tags(mention, account.tag_list):
-        return _log(account, mention, MentionOutcome.SKIPPED, "no idea tag")
+        return "no idea tag", None
     existing = db.session.scalar(
         select(Idea).where(Idea.source == Source.X.value, Idea.source_post_id == mention.id)
     )
     if existing is not None:
-        return _log(account, mention, MentionOutcome.SKIPPED, "already imported", existing)
+        return "already imported", existing
+    return None
 
-    identity = identity_for(mention)
+
+def _vote_on_parent(
+    account: SocialAccount, mention: Mention, identity: SocialIdentity
+) -> MentionOutcome | None:
+    """A reply to (or quote of) an imported idea's post is a vote on that idea."""
     for parent_id in (mention.replied_to, mention.quoted):
         if not parent_id:
             continue
@@ -204,8 +226,13 @@ def process_mention(
             return _log(
                 account, mention, MentionOutcome.SKIPPED, f"voting closed on #{parent.id}", parent
             )
+    return None
 
-    title = title_from_text(mention.text, account.tag_list, mention.author_handle)
+
+def _vote_on_match(
+    account: SocialAccount, mention: Mention, identity: SocialIdentity, title: str
+) -> MentionOutcome | None:
+    """A mention that clearly repeats an existing idea is a vote on it, acknowledged."""
     terms = [t for t in terms_of(title) if len(t) >= 2]
     for candidate in similar_ideas(title, limit=3):
         if (
@@ -218,7 +245,17 @@ def process_mention(
             return _log(
                 account, mention, MentionOutcome.VOTED, f"matches idea #{candidate.id}", candidate
             )
+    return None
 
+
+def _import_idea(
+    account: SocialAccount,
+    mention: Mention,
+    identity: SocialIdentity,
+    title: str,
+    now: datetime,
+) -> MentionOutcome:
+    """Create the idea (held, if the account moderates), announce and acknowledge it."""
     created = mention.created_at or now
     body = unicodedata.normalize("NFC", mention.text)
     held = account.moderation == Moderation.HOLD.value
@@ -283,7 +320,7 @@ def acquire_lease(account_id: int, owner: str, now: datetime, until: datetime) -
         )
         .values(lease_owner=owner, lease_until=until)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # execute() is typed as Result; an UPDATE's is a CursorResult
 
 
 def release_lease(account_id: int, owner: str) -> None:

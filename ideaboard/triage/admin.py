@@ -13,7 +13,8 @@ from ..extensions import db
 from ..forms import apply_domain_error
 from ..ideas.forms import ActionForm
 from ..inputs import parse_row_id
-from . import queries, services
+from . import queries
+from . import workflow as workflow_rules
 from .forms import StageEditForm, TeamForm
 from .models import Stage, StageTransition
 from .permissions import admin_required
@@ -53,7 +54,7 @@ def workflow() -> tuple[str, int]:
 def _save(form: StageEditForm, stage: Stage | None) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
-            services.save_stage(
+            workflow_rules.save_stage(
                 current_user._get_current_object(),
                 stage=stage,
                 slug=form.slug.data or "",
@@ -102,7 +103,7 @@ def save_transitions() -> Response:
         if from_id is None or to_id is None:
             raise ValidationFailed(_("The workflow names an unknown stage."), "transitions")
         pairs.add((from_id, to_id))
-    services.set_transitions(current_user._get_current_object(), pairs)
+    workflow_rules.set_transitions(current_user._get_current_object(), pairs)
     db.session.commit()
     flash(_("The workflow is saved."), "success")
     return redirect(url_for("triage.workflow"))
@@ -115,7 +116,7 @@ def add_team() -> Response | tuple[str, int]:
     form = TeamForm(prefix="team")
     if form.validate_on_submit():
         try:
-            services.add_team(
+            workflow_rules.add_team(
                 current_user._get_current_object(), form.slug.data or "", form.name.data or ""
             )
             db.session.commit()

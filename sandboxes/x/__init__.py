@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import admin, api, pages
 from .actions import delete_post, post_mention, timeline
@@ -86,8 +86,8 @@ def create_sandbox_app(
     app.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY_BYTES
     app.config["MAX_FORM_PARTS"] = 50
     app.json = _JSONProvider(app)  # deeply nested JSON is a 400, not a 500
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep X's key order
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Hangul as UTF-8, like X
+    app.json.sort_keys = False  # keep X's key order
+    app.json.ensure_ascii = False  # Hangul as UTF-8, like X
     store = SandboxStore(db_path)
     store.init_schema(
         brand_user_id=brand_user_id, brand_username=brand_username, brand_name=brand_name
@@ -120,13 +120,13 @@ def _api_error(error: ApiError) -> Response:
     return error.to_response()
 
 
-def _not_found(error: Exception) -> Response | Exception:
+def _not_found(error: HTTPException) -> Response | HTTPException:
     if request.path.startswith("/2/"):
         return problem(404, "Sorry, that page does not exist.").to_response()
     return error
 
 
-def _not_allowed(error: Exception) -> Response | Exception:
+def _not_allowed(error: HTTPException) -> Response | HTTPException:
     if request.path.startswith("/2/"):
         return problem(405, f"{request.method} is not allowed on {request.path}.").to_response()
     return error

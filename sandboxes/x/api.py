@@ -179,6 +179,38 @@ def search_recent() -> Response:
     since_id = parse_id("since_id", request.args.get("since_id"))
     until_id = parse_id("until_id", request.args.get("until_id"))
     now = datetime.now(UTC)
+    start, end = _search_time_window(now)
+    token_bound = decode_token("next_token", request.args.get("next_token"))
+    if token_bound is not None:
+        until_id = token_bound if until_id is None else min(until_id, token_bound)
+    store = current_sandbox().store
+    with store.transaction() as tx:
+        found = _search(
+            store,
+            tx,
+            query,
+            oldest=format_time(now - SEARCH_WINDOW),
+            since_id=since_id,
+            until_id=until_id,
+            start=start,
+            end=end,
+            limit=max_results + 1,
+        )
+        page, more = found[:max_results], len(found) > max_results
+        data, includes = render_tweets(
+            store,
+            tx,
+            page,
+            tweet_fields=tweet_fields,
+            expansions=expansions,
+            user_fields=user_fields,
+        )
+    next_token = encode_token(page[-1]["id"]) if more else None
+    return jsonify(page_body(data, includes, next_token))
+
+
+def _search_time_window(now: datetime) -> tuple[str | None, str | None]:
+    """start_time and end_time, refused as X does outside the 7 days before the request."""
     start_dt = parse_timestamp("start_time", request.args.get("start_time"))
     end_dt = parse_timestamp("end_time", request.args.get("end_time"))
     if start_dt is not None and start_dt < now - SEARCH_WINDOW:
@@ -193,41 +225,41 @@ def search_recent() -> Response:
             " 10 seconds prior to the request time.",
             {"end_time": [request.args["end_time"]]},
         )
-    start, end = time_window(start_dt, end_dt)
-    token_bound = decode_token("next_token", request.args.get("next_token"))
-    if token_bound is not None:
-        until_id = token_bound if until_id is None else min(until_id, token_bound)
-    store = current_sandbox().store
-    with store.transaction() as tx:
+    return time_window(start_dt, end_dt)
 
-        def user_id_of(username: str) -> str | None:
-            user = store.get_user_by_username(tx, username)
-            return None if user is None else str(user["id"])
 
-        matches = compile_query(query, user_id_of)
-        found: list[dict[str, Any]] = []
-        for tweet in store.live_tweets_since(tx, format_time(now - SEARCH_WINDOW)):
-            if (
-                (since_id is None or tweet["id"] > since_id)
-                and (until_id is None or tweet["id"] < until_id)
-                and (start is None or tweet["created_at"] >= start)
-                and (end is None or tweet["created_at"] < end)
-                and matches(tweet)
-            ):
-                found.append(tweet)
-                if len(found) > max_results:
-                    break
-        page, more = found[:max_results], len(found) > max_results
-        data, includes = render_tweets(
-            store,
-            tx,
-            page,
-            tweet_fields=tweet_fields,
-            expansions=expansions,
-            user_fields=user_fields,
-        )
-    next_token = encode_token(page[-1]["id"]) if more else None
-    return jsonify(page_body(data, includes, next_token))
+def _search(
+    store: SandboxStore,
+    tx: sqlite3.Connection,
+    query: str,
+    *,
+    oldest: str,
+    since_id: int | None,
+    until_id: int | None,
+    start: str | None,
+    end: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The live posts since oldest that match query and the bounds, newest first, up to limit."""
+
+    def user_id_of(username: str) -> str | None:
+        user = store.get_user_by_username(tx, username)
+        return None if user is None else str(user["id"])
+
+    matches = compile_query(query, user_id_of)
+    found: list[dict[str, Any]] = []
+    for tweet in store.live_tweets_since(tx, oldest):
+        if (
+            (since_id is None or tweet["id"] > since_id)
+            and (until_id is None or tweet["id"] < until_id)
+            and (start is None or tweet["created_at"] >= start)
+            and (end is None or tweet["created_at"] < end)
+            and matches(tweet)
+        ):
+            found.append(tweet)
+            if len(found) >= limit:
+                break
+    return found
 
 
 @bp.get("/tweets/<tweet_id>")

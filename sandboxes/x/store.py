@@ -13,52 +13,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from .schema import INSERT_TWEET, SCHEMA
 from .text import build_text_and_entities, detect_lang, mentioned_usernames
 from .times import format_time, snowflake
 
 MENTIONS_REACHABLE = 800
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id TEXT PRIMARY KEY,
-    username TEXT NOT NULL,
-    username_lower TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tweets (
-    id INTEGER PRIMARY KEY,
-    text TEXT NOT NULL,
-    source_text TEXT NOT NULL,
-    author_id TEXT NOT NULL REFERENCES users(id),
-    created_at TEXT NOT NULL,
-    conversation_id INTEGER NOT NULL,
-    in_reply_to_tweet_id INTEGER,
-    in_reply_to_user_id TEXT,
-    quote_tweet_id INTEGER,
-    lang TEXT NOT NULL,
-    entities TEXT NOT NULL,
-    referenced_tweets TEXT NOT NULL,
-    reply_settings TEXT NOT NULL DEFAULT 'everyone',
-    deleted INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS ix_tweets_author ON tweets (author_id, id);
-CREATE INDEX IF NOT EXISTS ix_tweets_conversation ON tweets (conversation_id, id);
-CREATE TABLE IF NOT EXISTS tweet_mentions (
-    user_id TEXT NOT NULL,
-    tweet_id INTEGER NOT NULL,
-    PRIMARY KEY (user_id, tweet_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rate_limits (
-    bucket TEXT PRIMARY KEY,
-    window_start REAL NOT NULL,
-    used INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-"""
 
 
 class SandboxStore:
@@ -98,7 +57,7 @@ class SandboxStore:
         conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_ms / 1000)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(SCHEMA)
         finally:
             conn.close()
         with self.transaction(write=True) as tx:
@@ -268,16 +227,8 @@ class SandboxStore:
         """
         created = created_at or datetime.now(UTC)
         new_id = self._allocate_id(tx, created, created_at is not None, tweet_id)
-        referenced: list[dict[str, str]] = []
-        conversation_id = new_id
-        in_reply_to_user_id = None
+        conversation_id, referenced = self._thread_of(new_id, in_reply_to, quote_tweet_id)
         source_text = self.compose_source_text(tx, author, text, in_reply_to)
-        if in_reply_to is not None:
-            conversation_id = in_reply_to["conversation_id"]
-            in_reply_to_user_id = in_reply_to["author_id"]
-            referenced.append({"type": "replied_to", "id": str(in_reply_to["id"])})
-        if quote_tweet_id is not None:
-            referenced.append({"type": "quoted", "id": str(quote_tweet_id)})
 
         def resolve(username: str) -> str | None:
             user = self.get_user_by_username(tx, username)
@@ -285,35 +236,54 @@ class SandboxStore:
 
         stored_text, entities = build_text_and_entities(source_text, new_id, resolve)
         tx.execute(
-            "INSERT INTO tweets (id, text, source_text, author_id, created_at, conversation_id,"
-            " in_reply_to_tweet_id, in_reply_to_user_id, quote_tweet_id, lang, entities,"
-            " referenced_tweets, reply_settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new_id,
-                stored_text,
-                source_text,
-                author["id"],
-                format_time(created),
-                conversation_id,
-                None if in_reply_to is None else in_reply_to["id"],
-                in_reply_to_user_id,
-                quote_tweet_id,
-                detect_lang(text),
-                json.dumps(entities, ensure_ascii=False),
-                json.dumps(referenced),
-                reply_settings,
-            ),
+            INSERT_TWEET,
+            {
+                "id": new_id,
+                "text": stored_text,
+                "source_text": source_text,
+                "author_id": author["id"],
+                "created_at": format_time(created),
+                "conversation_id": conversation_id,
+                "in_reply_to_tweet_id": None if in_reply_to is None else in_reply_to["id"],
+                "in_reply_to_user_id": None if in_reply_to is None else in_reply_to["author_id"],
+                "quote_tweet_id": quote_tweet_id,
+                "lang": detect_lang(text),
+                "entities": json.dumps(entities, ensure_ascii=False),
+                "referenced_tweets": json.dumps(referenced),
+                "reply_settings": reply_settings,
+            },
         )
-        for mention in entities.get("mentions", []):
-            if mention["id"] != author["id"]:
-                tx.execute(
-                    "INSERT OR IGNORE INTO tweet_mentions (user_id, tweet_id) VALUES (?, ?)",
-                    (mention["id"], new_id),
-                )
+        self._index_mentions(tx, new_id, author["id"], entities)
         tweet = self.get_tweet(tx, new_id)
         if tweet is None:  # pragma: no cover - inserted a moment ago in this transaction
             raise RuntimeError(f"post {new_id} vanished")
         return tweet
+
+    @staticmethod
+    def _thread_of(
+        new_id: int, in_reply_to: dict[str, Any] | None, quote_tweet_id: int | None
+    ) -> tuple[int, list[dict[str, str]]]:
+        """The new post's conversation id and its referenced_tweets (replied_to, quoted)."""
+        referenced: list[dict[str, str]] = []
+        conversation_id = new_id
+        if in_reply_to is not None:
+            conversation_id = in_reply_to["conversation_id"]
+            referenced.append({"type": "replied_to", "id": str(in_reply_to["id"])})
+        if quote_tweet_id is not None:
+            referenced.append({"type": "quoted", "id": str(quote_tweet_id)})
+        return conversation_id, referenced
+
+    @staticmethod
+    def _index_mentions(
+        tx: sqlite3.Connection, tweet_id: int, author_id: str, entities: dict[str, Any]
+    ) -> None:
+        """Index whom the post mentions (its author excepted), for the mentions timeline."""
+        for mention in entities.get("mentions", []):
+            if mention["id"] != author_id:
+                tx.execute(
+                    "INSERT OR IGNORE INTO tweet_mentions (user_id, tweet_id) VALUES (?, ?)",
+                    (mention["id"], tweet_id),
+                )
 
     @staticmethod
     def delete_tweet(tx: sqlite3.Connection, tweet_id: int) -> None:

@@ -16,7 +16,7 @@ from ideaboard.extensions import db
 from ideaboard.ideas import services as ideas
 from ideaboard.ideas.models import Idea, Notification, Source
 from ideaboard.outbox.models import OutboxMessage
-from ideaboard.triage import services
+from ideaboard.triage import services, workflow
 from ideaboard.triage.models import Stage
 from ideaboard.webhooks import enqueue as webhooks
 from ideaboard.webhooks.models import Webhook
@@ -33,7 +33,7 @@ def admin(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def internal(admin: User) -> Stage:
     """An internal stage, 'Legal review', reachable from Under review and back."""
-    stage = services.save_stage(
+    stage = workflow.save_stage(
         admin,
         stage=None,
         slug="legal-review",

@@ -5,14 +5,14 @@ from sqlalchemy import select
 
 from ideaboard.errors import Conflict, PermissionDenied, ValidationFailed
 from ideaboard.extensions import db
-from ideaboard.triage import services
+from ideaboard.triage import services, workflow
 from ideaboard.triage.models import Stage, StageTransition, Team
 from tests.helpers import csrf_token, login, post
 
 
 def test_admin_adds_a_stage_and_allows_moves_into_it(app, make_user, make_idea):
     admin, staff = make_user("admin"), make_user("staff")
-    partial = services.save_stage(
+    partial = workflow.save_stage(
         admin, stage=None, slug="partially-launched", name="Partially Launched",
         color="#0f766e", is_open=False, is_public=True, position=45,
     )  # fmt: skip
@@ -20,7 +20,7 @@ def test_admin_adds_a_stage_and_allows_moves_into_it(app, make_user, make_idea):
     pairs = set(
         db.session.execute(select(StageTransition.from_stage_id, StageTransition.to_stage_id))
     )
-    services.set_transitions(admin, pairs | {(in_progress.id, partial.id)})
+    workflow.set_transitions(admin, pairs | {(in_progress.id, partial.id)})
     db.session.commit()
     idea = make_idea()
     for slug in ("under-review", "in-progress", "partially-launched"):
@@ -33,7 +33,7 @@ def test_admin_adds_a_stage_and_allows_moves_into_it(app, make_user, make_idea):
 def test_admin_renames_a_stage_but_its_slug_stays(app, make_user):
     admin = make_user("admin")
     stage = services.find_stage("planned")
-    services.save_stage(
+    workflow.save_stage(
         admin, stage=stage, slug="ignored", name="On the roadmap", color="#7C3AED",
         is_open=True, is_public=True, position=30,
     )  # fmt: skip
@@ -53,7 +53,7 @@ def test_admin_renames_a_stage_but_its_slug_stays(app, make_user):
 )
 def test_save_stage_refuses_bad_input(app, make_user, slug, name, color, error):
     with pytest.raises(error):
-        services.save_stage(
+        workflow.save_stage(
             make_user("admin"), stage=None, slug=slug, name=name, color=color,
             is_open=True, is_public=True, position=1,
         )  # fmt: skip
@@ -62,17 +62,17 @@ def test_save_stage_refuses_bad_input(app, make_user, slug, name, color, error):
 def test_only_admins_change_the_workflow(app, make_user):
     staff = make_user("staff")
     with pytest.raises(PermissionDenied):
-        services.set_transitions(staff, set())
+        workflow.set_transitions(staff, set())
     with pytest.raises(PermissionDenied):
-        services.add_team(staff, "legal", "Legal")
+        workflow.add_team(staff, "legal", "Legal")
 
 
 def test_add_team(app, make_user):
-    services.add_team(make_user("admin"), "legal", "Legal")
+    workflow.add_team(make_user("admin"), "legal", "Legal")
     db.session.commit()
     assert db.session.scalar(select(Team.name).where(Team.slug == "legal")) == "Legal"
     with pytest.raises(Conflict):
-        services.add_team(make_user("admin"), "legal", "Legal again")
+        workflow.add_team(make_user("admin"), "legal", "Legal again")
 
 
 @pytest.mark.parametrize(

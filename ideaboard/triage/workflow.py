@@ -1,0 +1,93 @@
+"""Workflow rules for admins: stages, allowed transitions, teams. Flush, never commit."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+
+from ..accounts.models import User
+from ..errors import Conflict, PermissionDenied, ValidationFailed
+from ..extensions import db
+from ..ideas.permissions import can_administer
+from ..text import check_length, clean_text
+from .models import Stage, StageTransition, Team
+
+
+def _require_admin(user: User) -> None:
+    if not can_administer(user):
+        raise PermissionDenied(_("Only admins can change the workflow."))
+
+
+def _clean_slug(raw: str) -> str:
+    slug = clean_text(raw, field="slug", label=_("Short name")).lower()
+    if not slug or not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in slug):
+        raise ValidationFailed(
+            _("Use lowercase letters, digits and hyphens for the short name."), field="slug"
+        )
+    check_length(slug, field="slug", label=_("Short name"), minimum=2, maximum=40)
+    return slug
+
+
+def _clean_color(raw: str) -> str:
+    color = (raw or "").strip().lower()
+    if len(color) != 7 or color[0] != "#" or any(c not in "0123456789abcdef" for c in color[1:]):
+        raise ValidationFailed(_("Give the colour as #rrggbb."), field="color")
+    return color
+
+
+def save_stage(
+    by: User,
+    *,
+    stage: Stage | None,
+    slug: str,
+    name: str,
+    color: str,
+    is_open: bool,
+    is_public: bool,
+    position: int,
+) -> Stage:
+    """Create a stage (stage=None) or change one; slugs of existing stages never change."""
+    _require_admin(by)
+    name = clean_text(name, field="name", label=_("Name"))
+    check_length(name, field="name", label=_("Name"), minimum=1, maximum=60)
+    color = _clean_color(color)
+    if stage is None:
+        slug = _clean_slug(slug)
+        if db.session.scalar(select(Stage).where(Stage.slug == slug)) is not None:
+            raise Conflict(_("A stage with this short name exists."), field="slug")
+        stage = Stage(slug=slug)
+        db.session.add(stage)
+    stage.name = name
+    stage.color = color
+    stage.is_open = is_open
+    stage.is_public = is_public
+    stage.position = position
+    db.session.flush()
+    return stage
+
+
+def set_transitions(by: User, allowed: set[tuple[int, int]]) -> None:
+    """Replace the workflow with the given (from stage id, to stage id) pairs."""
+    _require_admin(by)
+    stage_ids = set(db.session.scalars(select(Stage.id)))
+    for a, b in allowed:
+        if a not in stage_ids or b not in stage_ids or a == b:
+            raise ValidationFailed(_("The workflow names an unknown stage."), field="transitions")
+    db.session.execute(delete(StageTransition))
+    db.session.add_all(StageTransition(from_stage_id=a, to_stage_id=b) for a, b in sorted(allowed))
+    db.session.flush()
+
+
+def add_team(by: User, slug: str, name: str) -> Team:
+    """Create a team ideas can be routed to."""
+    _require_admin(by)
+    slug = _clean_slug(slug)
+    name = clean_text(name, field="name", label=_("Name"))
+    check_length(name, field="name", label=_("Name"), minimum=1, maximum=60)
+    if db.session.scalar(select(Team).where(Team.slug == slug)) is not None:
+        raise Conflict(_("A team with this short name exists."), field="slug")
+    position = (db.session.scalar(select(func.max(Team.position))) or 0) + 10
+    team = Team(slug=slug, name=name, position=position)
+    db.session.add(team)
+    db.session.flush()
+    return team
