@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
+from sqlalchemy.schema import Table
 from sqlalchemy.types import TypeDecorator
 
 from .config import create_private_file
@@ -108,3 +109,20 @@ def init_database(app: Flask) -> None:
 def is_sqlite() -> bool:
     """Tell whether the bound database is SQLite."""
     return bool(db.engine.dialect.name == "sqlite")
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run through the session matched.
+
+    Session.execute is typed to return a Result; for these statements it is a CursorResult,
+    the kind that counts rows.
+    """
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Table a declarative model is mapped to (SQLAlchemy types it as any FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

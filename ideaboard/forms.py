@@ -22,10 +22,15 @@ from typing import Any
 import flask_wtf
 from flask_babel import gettext as _
 from wtforms import Field, HiddenField, TextAreaField
+from wtforms import SelectChoice as SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
 from wtforms.validators import StopValidation
 
 from .errors import DomainError
 from .inputs import MULTILINE_CONTROL, SINGLE_LINE_CONTROL
+
+# SelectChoice (re-exported for the forms and views) is WTForms 3.3's option type; plain
+# tuples as choices are deprecated there. types-WTForms, whose newest release describes
+# WTForms 3.2, does not know it yet, so mypy sees it as Any.
 
 
 def _label(field: Field) -> str:
@@ -45,10 +50,10 @@ def guard_field(form: Any, field: Field) -> None:
     control = MULTILINE_CONTROL if isinstance(field, TextAreaField) else SINGLE_LINE_CONTROL
     for value in field.raw_data or ():
         if not isinstance(value, str):
-            field.errors[:] = []
+            field.errors = []  # only the guard's message is shown
             raise StopValidation(_("%(label)s must be text, not a file.", label=_label(field)))
         if control.search(value):
-            field.errors[:] = []
+            field.errors = []  # only the guard's message is shown
             raise StopValidation(
                 _("%(label)s contains characters that are not allowed.", label=_label(field))
             )
@@ -56,14 +61,14 @@ def guard_field(form: Any, field: Field) -> None:
     if (isinstance(data, Decimal) and not data.is_finite()) or (
         isinstance(data, float) and not math.isfinite(data)
     ):
-        field.errors[:] = []
+        field.errors = []  # only the guard's message is shown
         raise StopValidation(_("%(label)s must be a number.", label=_label(field)))
 
 
-class FlaskForm(flask_wtf.FlaskForm):
+class FlaskForm(flask_wtf.FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped: FlaskForm is Any
     """flask-wtf's form with `guard_field` first in every field's validators."""
 
-    class Meta(flask_wtf.FlaskForm.Meta):
+    class Meta(flask_wtf.FlaskForm.Meta):  # type: ignore[misc]  # flask-wtf is untyped: Meta is Any
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
             field: Field = super().bind_field(form, unbound_field, options)
             field.validators = [guard_field, *field.validators]

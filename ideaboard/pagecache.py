@@ -68,7 +68,7 @@ def _template_csrf_token() -> str:
     """`csrf_token()` in templates: the placeholder while a page is rendered for the cache."""
     if g.get("_ib_page_cache_render"):
         return _CSRF_PLACEHOLDER
-    return generate_csrf()
+    return str(generate_csrf())  # flask-wtf is untyped
 
 
 def _cacheable_request() -> bool:

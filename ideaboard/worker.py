@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Any
+from typing import Any, TextIO
 
 import psycopg
 from flask import current_app
@@ -54,6 +54,10 @@ BACKOFF_BASE_SECONDS = 1.0
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _WorkerLogHandler(logging.StreamHandler[TextIO]):
+    """The stderr handler configure_logging adds: its class finds it again on a 2nd call."""
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     """Show the worker's INFO lines on stderr, unless the host configured logging already.
 
@@ -61,14 +65,13 @@ def configure_logging(level: int = logging.INFO) -> None:
     (the root's); a command run from a shell would then say nothing about its rounds.
     """
     package = logging.getLogger("ideaboard")
-    mine = [h for h in package.handlers if getattr(h, "ideaboard_worker", False)]
+    mine = [h for h in package.handlers if isinstance(h, _WorkerLogHandler)]
     if not logging.getLogger().handlers and not mine:
         from flask.logging import default_handler
 
         package.removeHandler(default_handler)
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _WorkerLogHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        handler.ideaboard_worker = True  # type: ignore[attr-defined]  # found again on a 2nd call
         package.addHandler(handler)
     if package.level == logging.NOTSET:
         package.setLevel(level)
@@ -106,7 +109,7 @@ class Backoff:
         self.failures = 0
 
     def next_delay(self) -> float:
-        ceiling = min(self.cap, self.base * 2**self.failures)
+        ceiling: float = min(self.cap, self.base * 2**self.failures)
         self.failures += 1
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 

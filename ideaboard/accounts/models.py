@@ -19,7 +19,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class User(UserMixin, Model):
+class User(UserMixin, Model):  # type: ignore[misc]  # flask-login is untyped: UserMixin is Any
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('customer', 'staff', 'admin')", name="role_known"),)
 

@@ -21,7 +21,7 @@ from flask import current_app, request
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..database import utcnow, write_intent
+from ..database import rows_matched, table_of, utcnow, write_intent
 from ..extensions import db
 from .models import User, UserSession
 
@@ -56,7 +56,9 @@ def start(user: User, *, remember: bool) -> UserSession:
     now = utcnow()
     # Forget this user's ended sign-ins, so the table holds only live ones (plus a few stale).
     db.session.execute(
-        UserSession.__table__.delete().where(
+        table_of(UserSession)
+        .delete()
+        .where(
             UserSession.user_id == user.id,
             (UserSession.revoked_at.is_not(None)) | (UserSession.expires_at <= now),
         )
@@ -161,7 +163,7 @@ def revoke(user: User, session_id: int) -> bool:
         .values(revoked_at=utcnow())
     )
     db.session.flush()
-    return bool(getattr(result, "rowcount", 0))
+    return bool(rows_matched(result))
 
 
 def revoke_all(user: User, *, keep: UserSession | None = None) -> int:
@@ -173,7 +175,7 @@ def revoke_all(user: User, *, keep: UserSession | None = None) -> int:
         statement = statement.where(UserSession.id != keep.id)
     result = db.session.execute(statement.values(revoked_at=utcnow()))
     db.session.flush()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_matched(result)
 
 
 def describe_agent(agent: str) -> str:

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from sqlalchemy import case, delete, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, table_of, utcnow
 from ..errors import TooManyAttempts
 from ..extensions import db
 from .models import SignInFailures
@@ -60,7 +60,7 @@ def record_failure(email: str) -> None:
     now = utcnow()
     window_start = now - timedelta(seconds=_seconds("IDEABOARD_SIGNIN_WINDOW_SECONDS"))
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    table = SignInFailures.__table__
+    table = table_of(SignInFailures)
     stale = table.c.window_started_at <= window_start
     statement = insert(table).values(key=key, failures=1, window_started_at=now)
     statement = statement.on_conflict_do_update(

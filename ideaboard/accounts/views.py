@@ -16,22 +16,22 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
 
 from ..api import services as api_services
 from ..api.forms import TokenForm
 from ..errors import DomainError, EmailTaken
 from ..extensions import db, limiter
-from ..forms import apply_domain_error
+from ..forms import SelectChoice, apply_domain_error
 from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, SUPPORTED_LOCALES
 from ..ideas import queries
 from ..ideas.forms import ActionForm
 from ..redirects import referrer_target, safe_target
 from . import services, sessions
 from .forms import LocaleForm, LoginForm, LogoutForm, PasswordForm, RegisterForm
+from .guards import login_required
 from .models import User
 
 bp = Blueprint("accounts", __name__)
@@ -91,7 +91,7 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
             user = services.sign_in(email, form.password.data or "")
         except DomainError as error:  # TooManyAttempts: the account is locked for a while
             db.session.rollback()
-            form.email.errors.append(error.message)
+            form.email.errors = [*form.email.errors, error.message]
             headers = {"Retry-After": str(getattr(error, "retry_after", 60))}
             return render_template("accounts/login.html", form=form), error.status, headers
         if user is not None:
@@ -104,7 +104,10 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
             flash(_("You are logged in."), "success")
             return redirect(safe_next(form.next.data))
         db.session.commit()  # the failed attempt counts towards the account's lock
-        form.password.errors.append(_("The e-mail address or the password is wrong."))
+        form.password.errors = [
+            *form.password.errors,
+            _("The e-mail address or the password is wrong."),
+        ]
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -178,7 +181,7 @@ def change_password() -> Response | tuple[str, int]:
             # count of a wrong current password, which must stay.
             db.session.commit()
             field = getattr(form, error.field or "", None) or form.current_password
-            field.errors.append(error.message)
+            field.errors = [*field.errors, error.message]
             return _profile(password_form=form), error.status
         db.session.commit()
         flash(_("Your password is changed; every other device is signed out."), "success")

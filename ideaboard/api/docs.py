@@ -104,7 +104,8 @@ def _access(op: dict[str, Any]) -> str:
 
 
 def _answer(status: str, answer: dict[str, Any]) -> AnswerDoc:
-    media_type, content = next(iter(answer.get("content", {}).items()), ("", {}))
+    contents: dict[str, dict[str, Any]] = answer.get("content", {})
+    media_type, content = next(iter(contents.items()), ("", {}))
     schema = content.get("schema", {})
     return AnswerDoc(
         status=status,

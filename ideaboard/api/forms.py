@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectMultipleField, StringField, URLField, widgets
+from wtforms import SelectMultipleField, StringField, URLField, widgets
 from wtforms.validators import DataRequired, Length
 
-from ..forms import FlaskForm
+from ..forms import FlaskForm, SelectChoice
 from ..webhooks.enqueue import EVENTS
 
 

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flask import current_app
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from ..webhooks.enqueue import EVENTS
 from .routing import OPERATIONS, PATH_PARAMS, Operation
 from .schemas import Access, ErrorOut
+
+if TYPE_CHECKING:
+    from pydantic._internal._dataclasses import PydanticDataclass
+
+    # What models_json_schema answers: the JSON schema (a $ref) of each (model, mode).
+    Refs: TypeAlias = dict[
+        tuple[type[BaseModel] | type[PydanticDataclass], JsonSchemaMode], JsonSchemaValue
+    ]
 
 REF = "#/components/schemas/{model}"
 TAGS = {
@@ -83,7 +91,7 @@ back-off; other answers are not retried. Staff see every delivery on the outbox 
 
 
 def _security(access: Access) -> list[dict[str, list[str]]] | None:
-    signed_in = [{"bearerAuth": []}, {"cookieAuth": []}]
+    signed_in: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": []}]
     if access is Access.PUBLIC:
         return None
     if access is Access.OPTIONAL:
@@ -126,7 +134,7 @@ def _content(media_type: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {media_type: {"schema": schema}}
 
 
-def _responses(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
+def _responses(op: Operation, refs: Refs) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": op.summary}
     if op.response is not None:
         ref = refs[(op.response, "serialization")]
@@ -152,9 +160,7 @@ def _responses(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> d
     return responses
 
 
-def _operation(
-    op: Operation, refs: dict[tuple[type[BaseModel], str], Any], schemas: dict[str, Any]
-) -> dict[str, Any]:
+def _operation(op: Operation, refs: Refs, schemas: dict[str, Any]) -> dict[str, Any]:
     item: dict[str, Any] = {
         "operationId": op.name,
         "tags": [op.tag],
@@ -190,7 +196,7 @@ def _operation(
 
 def build(cookie_name: str) -> dict[str, Any]:
     """Build the document from OPERATIONS; the query models become parameters."""
-    models: list[tuple[type[BaseModel], Any]] = [(ErrorOut, "serialization")]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorOut, "serialization")]
     for op in OPERATIONS:
         if op.query is not None:
             models.append((op.query, "validation"))

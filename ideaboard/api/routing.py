@@ -183,7 +183,8 @@ def render(op: Operation, result: Any) -> Response:
         return Response(result, status=op.status, mimetype=op.media_type)
     if op.many:
         assert op.response is not None
-        data = TypeAdapter(list[op.response]).dump_json(result)  # type: ignore[name-defined]
+        items = list[op.response]  # type: ignore[name-defined]  # item model known at run time
+        data = TypeAdapter(items).dump_json(result)
     else:
         data = result.model_dump_json().encode()
     return Response(data, status=op.status, mimetype="application/json")

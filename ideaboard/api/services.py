@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select, update
 from .. import netguard
 from ..accounts import services as accounts
 from ..accounts.models import User
-from ..database import utcnow
+from ..database import rows_matched, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..ideas.permissions import can_administer
@@ -102,7 +102,7 @@ def touch_token(token_id: int, now: datetime) -> bool:
         )
         .values(last_used_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rows_matched(result))
 
 
 def needs_touch(token: ApiToken, now: datetime) -> bool:

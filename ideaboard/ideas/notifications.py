@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from ..accounts.models import User
-from ..database import utcnow
+from ..database import rows_matched, utcnow
 from ..extensions import db
 from .models import Notification
 
@@ -39,4 +39,4 @@ def mark_all_read(user: User) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_matched(result)

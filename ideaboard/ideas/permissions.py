@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 if TYPE_CHECKING:
     from ..accounts.models import User
     from .models import Idea
 
 
-def _is_signed_in(user: User | None) -> bool:
+def _is_signed_in(user: User | None) -> TypeGuard[User]:
     return user is not None and bool(user.is_authenticated)
 
 
 def can_see(user: User | None, idea: Idea) -> bool:
     """Hidden ideas are visible to staff only."""
-    return idea.hidden_at is None or (_is_signed_in(user) and user.is_staff)  # type: ignore[union-attr]
+    return idea.hidden_at is None or (_is_signed_in(user) and user.is_staff)
 
 
 def can_vote(user: User | None, idea: Idea) -> bool:
@@ -30,7 +30,7 @@ def can_comment(user: User | None, idea: Idea) -> bool:
 
 def can_triage(user: User | None) -> bool:
     """Staff and admins move ideas through the stages."""
-    return _is_signed_in(user) and user.is_staff  # type: ignore[union-attr]
+    return _is_signed_in(user) and user.is_staff
 
 
 def can_administer(user: User | None) -> bool:

@@ -99,7 +99,7 @@ def _cursor_values(sort: Sort, idea: Idea) -> list[Any]:
     return [idea.id]
 
 
-def visible_ideas(viewer: User | None) -> Select[tuple[Idea]]:
+def visible_ideas(viewer: User | None) -> Select[Idea]:
     """Return a select of the ideas the viewer may see in lists."""
     query = select(Idea)
     if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):

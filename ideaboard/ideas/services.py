@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, String, delete, insert, literal, select, update
 
 from ..accounts.models import User
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, rows_matched, utcnow
 from ..errors import NotFound, ValidationFailed, VotingClosed
 from ..events import CommentAdded, IdeaSubmitted, publish
 from ..extensions import db
@@ -102,7 +102,7 @@ def unfollow_idea(user: User, idea: Idea) -> bool:
     result = db.session.execute(
         delete(Follow).where(Follow.user_id == user.id, Follow.idea_id == idea.id)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rows_matched(result):
         return False
     db.session.execute(
         update(Idea).where(Idea.id == idea.id).values(follower_count=Idea.follower_count - 1)

@@ -16,13 +16,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
 
+from ..accounts.guards import login_required
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
-from ..forms import apply_domain_error
+from ..forms import SelectChoice, apply_domain_error
 from ..outbox.queries import sent_replies
 from ..pagecache import cache_for_visitors
 from ..redirects import safe_target

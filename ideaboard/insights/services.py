@@ -102,11 +102,11 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _visible() -> Select[tuple[int]]:
+def _visible() -> Select[int]:
     return select(func.count(Idea.id)).where(Idea.hidden_at.is_(None))
 
 
-def _count(query: Select[tuple[int]]) -> int:
+def _count(query: Select[int]) -> int:
     return int(db.session.scalar(query) or 0)
 
 

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from ..database import utcnow
+from ..database import rows_matched, utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..social.models import SocialAccount
@@ -64,7 +64,7 @@ def claim_next(
         .where(OutboxMessage.id == row_id, OutboxMessage.state == state)
         .values(**values)
     )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not rows_matched(claimed):
         return None
     db.session.flush()
     row = db.session.get(OutboxMessage, row_id)
@@ -144,7 +144,7 @@ def release_capped(account_id: int, now: datetime) -> int:
         )
         .values(state=OutboxState.PENDING.value, next_attempt_at=now, last_error=None)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_matched(result)
 
 
 def mark_sent(

@@ -107,6 +107,9 @@ class Connector(Protocol):
 
     def find_reply(self, in_reply_to: str, text: str) -> str | None: ...
 
+    def close(self) -> None:
+        """Let go of the network connection (the worker calls it after each round)."""
+
 
 def _comparable(text: str) -> str:
     """Text without links (X rewrites them to t.co), leading @mentions and extra spaces."""

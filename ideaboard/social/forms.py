@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DecimalField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import FlaskForm
+from ..forms import FlaskForm, SelectChoice
 
 
 class AccountForm(FlaskForm):

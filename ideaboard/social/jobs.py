@@ -144,7 +144,7 @@ def run_import(
             try:
                 mentions = connector.fetch_mentions(since_id=since, start_time=start)
             except FetchError as error:
-                account = db.session.get(SocialAccount, account_id)
+                account = db.session.get_one(SocialAccount, account_id)
                 account.last_error = error.message
                 if error.retry_at is not None:
                     account.next_poll_at = error.retry_at
@@ -152,7 +152,7 @@ def run_import(
                 logger.warning("import for @%s failed: %s", account.username, error.message)
                 raise
             for mention in mentions:
-                account = db.session.get(SocialAccount, account_id)
+                account = db.session.get_one(SocialAccount, account_id)
                 outcome = importer.process_mention(account, mention, now)
                 if int(mention.id) > int(account.since_id or 0):
                     account.since_id = mention.id
@@ -161,7 +161,7 @@ def run_import(
                 result.add(outcome)
                 if after_each is not None:
                     after_each()
-            account = db.session.get(SocialAccount, account_id)
+            account = db.session.get_one(SocialAccount, account_id)
             account.last_polled_at = now
             account.last_error = None
             db.session.commit()

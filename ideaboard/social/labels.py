@@ -16,7 +16,7 @@ from .models import MentionOutcome
 
 def outbox_state_label(state: str) -> str:
     """Name an outbox state ("pending", "sent", …) for people."""
-    names = {
+    names: dict[str, str] = {
         OutboxState.PENDING.value: _("pending"),
         OutboxState.SENDING.value: _("sending"),
         OutboxState.SENT.value: _("sent"),
@@ -30,7 +30,7 @@ def outbox_state_label(state: str) -> str:
 
 def mention_outcome_label(outcome: str) -> str:
     """Name what the importer did with a mention ("imported", "skipped", …)."""
-    names = {
+    names: dict[str, str] = {
         MentionOutcome.IMPORTED.value: _("imported"),
         MentionOutcome.HELD.value: _("held"),
         MentionOutcome.VOTED.value: _("counted as a vote"),
@@ -44,7 +44,7 @@ _ABOUT_IDEA = re.compile(r"^(reply to idea|voting closed on|matches idea) #(\d+)
 
 def mention_reason(reason: str) -> str:
     """Translate the importer's reason (social.importer writes these exact English texts)."""
-    fixed = {
+    fixed: dict[str, str] = {
         "the account's own post": _("the account's own post"),
         "a retweet": _("a repost"),
         "no idea tag": _("no idea tag"),
@@ -59,7 +59,7 @@ def mention_reason(reason: str) -> str:
         return reason
     kind, number = match.group(1), int(match.group(2))
     if kind == "reply to idea":
-        return _("reply to idea #%(id)d", id=number)
+        return str(_("reply to idea #%(id)d", id=number))
     if kind == "voting closed on":
-        return _("voting is closed on #%(id)d", id=number)
-    return _("matches idea #%(id)d", id=number)
+        return str(_("voting is closed on #%(id)d", id=number))
+    return str(_("matches idea #%(id)d", id=number))

@@ -75,24 +75,32 @@ def _template_problem(kind: str, error: placeholders.TemplateError) -> str:
     """Say in the reader's language what is wrong with a template, naming the piece."""
     allowed = ", ".join("{" + n + "}" for n in sorted(PLACEHOLDERS[kind]))
     if error.problem == "brace":
-        return _("Braces must pair up, like {title}; write {{ or }} for a brace itself.")
+        return str(_("Braces must pair up, like {title}; write {{ or }} for a brace itself."))
     if error.problem == "spec":
-        return _(
-            "%(piece)s: formatting after “:” is not allowed; write just the name.",
-            piece=error.piece,
+        return str(
+            _(
+                "%(piece)s: formatting after “:” is not allowed; write just the name.",
+                piece=error.piece,
+            )
         )
     if error.problem == "conversion":
-        return _(
-            "%(piece)s: conversions with “!” are not allowed; write just the name.",
-            piece=error.piece,
+        return str(
+            _(
+                "%(piece)s: conversions with “!” are not allowed; write just the name.",
+                piece=error.piece,
+            )
         )
     if error.problem == "access":
-        return _(
-            "%(piece)s: only plain names are allowed: %(allowed)s.",
-            piece=error.piece,
-            allowed=allowed,
+        return str(
+            _(
+                "%(piece)s: only plain names are allowed: %(allowed)s.",
+                piece=error.piece,
+                allowed=allowed,
+            )
         )
-    return _("Unknown placeholder: %(names)s. Use %(allowed)s.", names=error.piece, allowed=allowed)
+    return str(
+        _("Unknown placeholder: %(names)s. Use %(allowed)s.", names=error.piece, allowed=allowed)
+    )
 
 
 def validate_template(kind: str, text: str) -> str:

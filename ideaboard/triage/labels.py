@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 def edit_field_label(field: str) -> str:
     """Name an edited field of an idea ("title", "team", …) for people."""
-    names = {
+    names: dict[str, str] = {
         "title": _("Title"),
         "category": _("Category"),
         "team": _("Team"),

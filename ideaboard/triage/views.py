@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
 
 from ..accounts.models import User
 from ..database import utcnow
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import apply_domain_error
+from ..forms import SelectChoice, apply_domain_error
 from ..ideas import queries as idea_queries
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
@@ -31,7 +30,8 @@ bp = Blueprint("triage", __name__, url_prefix="/staff")
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    # flask-login is untyped (current_user is Any); its user loader gives a User
+    return cast(User, current_user._get_current_object())
 
 
 def _idea(idea_id: int) -> Idea:
