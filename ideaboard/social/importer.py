@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..accounts.models import Role, User
+from ..database import rows_matched
 from ..events import IdeaApproved, IdeaSubmitted, publish
 from ..extensions import db
 from ..i18n import supported_language
@@ -320,7 +321,7 @@ def acquire_lease(account_id: int, owner: str, now: datetime, until: datetime) -
         )
         .values(lease_owner=owner, lease_until=until)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]  # execute() is typed as Result; an UPDATE's is a CursorResult
+    return bool(rows_matched(result))
 
 
 def release_lease(account_id: int, owner: str) -> None:
