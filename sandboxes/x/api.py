@@ -99,6 +99,23 @@ def add_rate_limit_headers(response: Response) -> Response:
     return response
 
 
+def _page_of(
+    store: SandboxStore,
+    tx: sqlite3.Connection,
+    rows: list[dict[str, Any]],
+    max_results: int,
+    options: tuple[set[str], set[str], set[str]],
+) -> Response:
+    """Answer one page of rows (fetched with one extra to tell whether more follow)."""
+    page, more = rows[:max_results], len(rows) > max_results
+    tweet_fields, expansions, user_fields = options
+    data, includes = render_tweets(
+        store, tx, page, tweet_fields=tweet_fields, expansions=expansions, user_fields=user_fields
+    )
+    next_token = encode_token(page[-1]["id"]) if more else None
+    return jsonify(page_body(data, includes, next_token))
+
+
 def _list_options() -> tuple[set[str], set[str], set[str]]:
     return (
         parse_csv("tweet.fields", request.args.get("tweet.fields"), TWEET_FIELDS),
@@ -151,17 +168,7 @@ def users_mentions(user_id: str) -> Response:
             end_time=end,
             limit=max_results + 1,
         )
-        page, more = tweets[:max_results], len(tweets) > max_results
-        data, includes = render_tweets(
-            store,
-            tx,
-            page,
-            tweet_fields=tweet_fields,
-            expansions=expansions,
-            user_fields=user_fields,
-        )
-    next_token = encode_token(page[-1]["id"]) if more else None
-    return jsonify(page_body(data, includes, next_token))
+        return _page_of(store, tx, tweets, max_results, (tweet_fields, expansions, user_fields))
 
 
 @bp.get("/tweets/search/recent")
@@ -196,17 +203,7 @@ def search_recent() -> Response:
             end=end,
             limit=max_results + 1,
         )
-        page, more = found[:max_results], len(found) > max_results
-        data, includes = render_tweets(
-            store,
-            tx,
-            page,
-            tweet_fields=tweet_fields,
-            expansions=expansions,
-            user_fields=user_fields,
-        )
-    next_token = encode_token(page[-1]["id"]) if more else None
-    return jsonify(page_body(data, includes, next_token))
+        return _page_of(store, tx, found, max_results, (tweet_fields, expansions, user_fields))
 
 
 def _search_time_window(now: datetime) -> tuple[str | None, str | None]:
