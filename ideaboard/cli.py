@@ -185,4 +185,7 @@ def worker(interval: float | None, once: bool) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     every = interval or float(current_app.config["IDEABOARD_WORKER_INTERVAL_SECONDS"])
-    Worker(stop, interval=every, once=once).run()
+    loop = Worker(stop, interval=every, once=once)
+    loop.run()
+    if loop.gave_up:
+        raise SystemExit(1)  # --once could not finish a round: say so to cron or the caller

@@ -45,6 +45,9 @@ from .social.models import SocialAccount
 
 logger = logging.getLogger(__name__)
 
+# With `--once`, how many times a failed round is tried again before the command gives up.
+ONCE_TRIES = 3
+
 # Outbox rows per deliver_due call: the heartbeat is written between batches, so a long
 # backlog does not make the worker look stale.
 DELIVERY_BATCH = 100
@@ -144,6 +147,7 @@ class Worker:
         self.stop = stop
         self.interval = interval
         self.once = once
+        self.gave_up = False  # with once: every try at the round failed
         self.name = name or worker_name()
         self.connectors = connectors or connector_for
         # wait(seconds) sleeps until stop is set or the time is up; True when stopping.
@@ -181,7 +185,9 @@ class Worker:
                     logger.exception(
                         "worker round %d failed; retried in %.1f s", self.rounds + 1, delay
                     )
-                if self.once and self.backoff.failures > 3:
+                if self.once and self.backoff.failures > ONCE_TRIES:
+                    self.gave_up = True  # `worker --once` exits non-zero
+                    logger.error("worker round failed %d times; giving up", self.backoff.failures)
                     break
                 if self.wait(delay):
                     break

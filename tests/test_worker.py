@@ -375,3 +375,32 @@ def test_heartbeat_rows_of_long_gone_workers_are_forgotten_at_start(app: Flask) 
     names = set(db.session.scalars(select(WorkerHeartbeat.name)))
     assert names == {"recent:2", "new:3"}
     assert db.session.execute(text("SELECT count(*) FROM worker_heartbeats")).scalar() == 2
+
+
+def test_once_gives_up_after_repeated_failures_and_says_so(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`worker --once` tries a failing round a few times, then stops with gave_up set (the
+    command then exits 1), instead of waiting for ever or pretending it succeeded."""
+
+    def broken(**kwargs: Any) -> Any:
+        raise RuntimeError("the outbox is broken")
+
+    monkeypatch.setattr(worker_module, "deliver_due", broken)
+    caplog.set_level(logging.INFO, logger="ideaboard")
+    waits = Waits(threading.Event(), stop_after=100)
+    loop = make_worker(waits, once=True)
+
+    loop.run()
+
+    assert loop.gave_up
+    assert len(waits.delays) == worker_module.ONCE_TRIES  # waited between tries, then stopped
+    assert any("giving up" in r.getMessage() for r in caplog.records)
+
+
+def test_once_with_a_good_round_does_not_give_up(app: Flask) -> None:
+    waits = Waits(threading.Event(), stop_after=100)
+    loop = make_worker(waits, once=True)
+    loop.run()
+    assert not loop.gave_up
+    assert waits.delays == []  # one round, no pause
