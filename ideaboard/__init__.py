@@ -62,6 +62,9 @@ def _configure(app: Flask, config_overrides: Mapping[str, Any] | None) -> None:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["IDEABOARD_MAX_CONTENT_LENGTH"])
     check_x_api_url(app.config.get("IDEABOARD_X_API_URL"))
+    from .mail.settings import check_mail_settings
+
+    check_mail_settings(app.config)
     # `make translations` builds the .mo files; if that step was skipped, build them now
     # (with a warning) rather than serve English to everyone.
     for directory in str(app.config["BABEL_TRANSLATION_DIRECTORIES"]).split(";"):
@@ -145,12 +148,14 @@ def x_credentials_set(app: Flask) -> list[str]:
 
 def _subscribe(app: Flask) -> None:
     """Let each delivery package subscribe to the domain events and register its senders."""
+    from .mail.subscribers import register as register_mail
     from .social.subscribers import register as register_social
     from .webhooks.subscribers import register as register_webhooks
 
     # Order matters only for the order of outbox rows: X replies first, then webhooks.
     register_social(app)
     register_webhooks(app)
+    register_mail(app)
 
 
 def _transport_security(app: Flask) -> None:

@@ -164,6 +164,42 @@ def deliver() -> None:
     )
 
 
+@bp.cli.command("mail-test")
+@click.argument("address")
+def mail_test(address: str) -> None:
+    """Send a test e-mail to ADDRESS now, to check IDEABOARD_SMTP_URL (and say what happened)."""
+    from flask import current_app
+
+    from .database import utcnow
+    from .mail import enqueue, settings
+    from .outbox.delivery import deliver_due
+    from .outbox.models import OutboxMessage
+    from .social import jobs
+
+    if settings.mode(current_app.config) == "off":
+        raise click.ClickException(
+            "E-mail is off: set IDEABOARD_SMTP_URL (or IDEABOARD_MAILBOX=1 in development)."
+        )
+    now = utcnow()
+    key = f"email:test:{now.isoformat()}:{address[:120]}"
+    with write_intent():
+        enqueue.enqueue(
+            letter="test",
+            to=address,
+            dedupe_key=key,
+            params={"requested_at": f"{now:%Y-%m-%d %H:%M}"},
+        )
+        db.session.commit()
+        deliver_due(worker=jobs.worker_name())
+        row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+        db.session.commit()
+    if row is None or row.state != "sent":
+        state = row.state if row is not None else "missing"
+        why = row.last_error if row is not None else ""
+        raise click.ClickException(f"The test e-mail was not sent ({state}): {why}")
+    click.echo(f"Sent a test e-mail to {address} (Message-ID {row.remote_id}).")
+
+
 @bp.cli.command("worker")
 @click.option("--interval", type=float, default=None, help="Seconds between rounds.")
 @click.option("--once", is_flag=True, help="Run one round and exit.")

@@ -105,6 +105,9 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_SIGNIN_LOCK_SECONDS"),
         **_env_number("IDEABOARD_HSTS_SECONDS"),
         **_env_number("IDEABOARD_PROXY_FIX"),
+        **_env_number("IDEABOARD_SMTP_TIMEOUT_SECONDS"),
+        **_env_number("IDEABOARD_RESET_LINK_MINUTES"),
+        **_env_number("IDEABOARD_VERIFY_LINK_DAYS"),
         **(
             {"WTF_CSRF_TIME_LIMIT": float(os.environ["IDEABOARD_CSRF_TIME_LIMIT_SECONDS"])}
             if os.environ.get("IDEABOARD_CSRF_TIME_LIMIT_SECONDS")
@@ -138,6 +141,14 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         # Webhooks may go to private and loopback addresses (intranet receivers); off by
         # default, so admins cannot point the worker at internal services (ideaboard/netguard.py).
         "IDEABOARD_WEBHOOK_ALLOW_PRIVATE": os.environ.get("IDEABOARD_WEBHOOK_ALLOW_PRIVATE") == "1",
+        # E-mail (ideaboard/mail): the SMTP server (smtp://, smtp+starttls://, smtps://), the
+        # From address, a CA file for a private relay's certificate; without a server,
+        # IDEABOARD_MAILBOX=1 (`make run`) keeps e-mails in a local mailbox at /dev/mailbox.
+        "IDEABOARD_SMTP_URL": os.environ.get("IDEABOARD_SMTP_URL") or None,
+        "IDEABOARD_MAIL_FROM": os.environ.get("IDEABOARD_MAIL_FROM") or "ideas@localhost",
+        "IDEABOARD_SMTP_CA_FILE": os.environ.get("IDEABOARD_SMTP_CA_FILE") or None,
+        "IDEABOARD_MAILBOX": _env_switch("IDEABOARD_MAILBOX"),
+        "IDEABOARD_MAILBOX_DIR": os.environ.get("IDEABOARD_MAILBOX_DIR") or None,
         # The bare ceiling endpoint /_bench/ceiling for bench/run.py (never in production).
         "IDEABOARD_BENCH": os.environ.get("IDEABOARD_BENCH", "") in ("1", "true", "yes"),
     }
@@ -173,6 +184,11 @@ DEFAULTS: dict[str, Any] = {
     "WTF_I18N_ENABLED": True,
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "IDEABOARD_PAGE_SIZE": 20,
+    # E-mail: seconds to wait for the SMTP server; how long a password-reset link works
+    # (minutes) and a verification link (days).
+    "IDEABOARD_SMTP_TIMEOUT_SECONDS": 10.0,
+    "IDEABOARD_RESET_LINK_MINUTES": 60,
+    "IDEABOARD_VERIFY_LINK_DAYS": 7,
     # Ideas without an answer after this many hours are marked overdue in the staff inbox.
     "IDEABOARD_RESPONSE_TARGET_HOURS": 24,
     # Estimated X API prices (USD, 2026 pay-per-use) for the spend shown to staff and the cap.

@@ -90,6 +90,52 @@ class IdeaRestored(Event):
     by: User
 
 
+# --- account events: the mail package turns them into e-mails ------------------------------
+
+
+@dataclass(frozen=True)
+class AccountRegistered(Event):
+    """A new account exists and its address should be verified."""
+
+    user: User
+
+
+@dataclass(frozen=True)
+class RegistrationAttempted(Event):
+    """Someone tried to register an address that already has an account (tell its owner)."""
+
+    user: User
+
+
+@dataclass(frozen=True)
+class VerificationRequested(Event):
+    """The user asked for a new verification link (e.g. from the profile page)."""
+
+    user: User
+
+
+@dataclass(frozen=True)
+class PasswordResetRequested(Event):
+    """Someone asked for a password-reset link for this account."""
+
+    user: User
+
+
+@dataclass(frozen=True)
+class PasswordReset(Event):
+    """The account's password was set through a reset link (tell its owner)."""
+
+    user: User
+
+
+@dataclass(frozen=True)
+class EmailChanged(Event):
+    """The account's address changed: verify the new one, tell the old one."""
+
+    user: User
+    old_address: str
+
+
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 

@@ -4,9 +4,10 @@ from .accounts.models import Role, SignInFailures, User, UserSession
 from .api.models import ApiToken
 from .heartbeat import WorkerHeartbeat
 from .ideas.models import Category, Comment, Follow, Idea, Notification, Vote
+from .mail.models import JobMark
 from .outbox.models import OutboxMessage
 from .social.models import MentionLog, ReplyTemplate, SocialAccount, SocialIdentity
-from .triage.models import IdeaEdit, Stage, StageTransition, StatusChange, Team
+from .triage.models import IdeaEdit, Stage, StageTransition, StatusChange, Team, TeamMember
 from .webhooks.models import Webhook
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Idea",
     "MentionLog",
     "IdeaEdit",
+    "JobMark",
     "Notification",
     "OutboxMessage",
     "ReplyTemplate",
@@ -28,6 +30,7 @@ __all__ = [
     "StageTransition",
     "StatusChange",
     "Team",
+    "TeamMember",
     "User",
     "UserSession",
     "SignInFailures",

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from ideaboard.accounts.models import Role, User
+from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.ideas import services as idea_services
 from ideaboard.ideas.models import Idea
@@ -70,6 +71,8 @@ class UserBuilder:
         email: str | None = None,
         name: str | None = None,
         initials: str = "",
+        verified: bool = True,
+        locale: str | None = None,
     ) -> User:
         n = next(self._numbers)
         user = User(
@@ -78,6 +81,9 @@ class UserBuilder:
             initials=initials,
             password_hash=PASSWORD_HASH,
             role=Role(role).value,
+            locale=locale,
+            # An established account has confirmed its address; verified=False for a new one.
+            email_verified_at=utcnow() if verified else None,
         )
         db.session.add(user)
         db.session.commit()

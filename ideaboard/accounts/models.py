@@ -13,6 +13,14 @@ from ..database import UTCDateTime, utcnow
 from ..extensions import Model
 
 
+class EmailChoice(enum.StrEnum):
+    """How a person hears about the ideas they follow by e-mail."""
+
+    EACH = "each"  # one e-mail per update
+    DAILY = "daily"  # one digest a day
+    NONE = "none"
+
+
 class Role(enum.StrEnum):
     CUSTOMER = "customer"
     STAFF = "staff"
@@ -21,7 +29,12 @@ class Role(enum.StrEnum):
 
 class User(UserMixin, Model):  # type: ignore[misc]  # flask-login is untyped: UserMixin is Any
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('customer', 'staff', 'admin')", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('customer', 'staff', 'admin')", name="role_known"),
+        CheckConstraint(
+            "email_notifications IN ('each', 'daily', 'none')", name="email_notifications_known"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored case-folded (see accounts.services.normalise_email), so the unique key is
@@ -34,6 +47,25 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask-login is untyped: U
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # E-mail: verified when the owner opened the link sent to this address (None: not yet);
+    # undeliverable when the receiving server refused it for good (a 5xx on RCPT), until the
+    # address changes. Notification e-mails go only to verified, deliverable addresses.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_undeliverable_reason: Mapped[str | None] = mapped_column(String(300))
+    email_notifications: Mapped[str] = mapped_column(String(8), default=EmailChoice.EACH.value)
+    # The daily digest covers the notifications after this moment (None: since sign-up).
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def can_receive_notifications(self) -> bool:
+        """A real, verified, deliverable address whose owner wants notification e-mails."""
+        return (
+            self.active
+            and self.email_verified_at is not None
+            and self.email_undeliverable_at is None
+            and self.email_notifications != EmailChoice.NONE.value
+        )
 
     @property
     def is_active(self) -> bool:  # flask-login asks this

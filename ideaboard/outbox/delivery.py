@@ -36,6 +36,7 @@ from .senders import (
     Sender,
     SenderFactory,
     Sent,
+    Skipped,
     registered_senders,
 )
 
@@ -48,6 +49,7 @@ class DeliveryResult:
     failed: int = 0
     dead: int = 0
     deferred: int = 0  # rate limit or spending cap: tried again later, not counted as failure
+    skipped: int = 0  # nothing to send any more (unsubscribed, undeliverable): cancelled
 
 
 def record(row: OutboxMessage, outcome: Outcome, now: datetime) -> None:
@@ -65,6 +67,8 @@ def record(row: OutboxMessage, outcome: Outcome, now: datetime) -> None:
         rules.mark_failed(
             row, outcome.message, now, final=outcome.final, ambiguous=outcome.ambiguous
         )
+    elif isinstance(outcome, Skipped):
+        rules.mark_skipped(row, outcome.reason)
     # Parked: park_if_over_cap has written it already.
 
 
@@ -111,6 +115,8 @@ class _Run:
             db.session.rollback()
             return None, None
         record(row, outcome, utcnow())
+        if sender is not None:
+            sender.settle(row, outcome)
         state = row.state
         db.session.commit()
         return outcome, state
@@ -148,6 +154,8 @@ def deliver_due(
                     result.sent += 1
                 elif isinstance(outcome, Found):
                     result.found_existing += 1
+                elif isinstance(outcome, Skipped):
+                    result.skipped += 1
                 elif isinstance(outcome, Deferred | Parked):
                     result.deferred += 1
                     if account_id is not None:

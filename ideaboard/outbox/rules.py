@@ -197,6 +197,13 @@ def mark_failed(
     db.session.flush()
 
 
+def mark_skipped(row: OutboxMessage, reason: str) -> None:
+    """Cancel a row the sender found nothing to send for (reason shown to staff)."""
+    row.state = OutboxState.CANCELLED.value
+    row.last_error = reason[:1000]
+    db.session.flush()
+
+
 def retry(row: OutboxMessage) -> None:
     """Send a failed, dead or cancelled row again as soon as possible (staff action)."""
     if row.state in (OutboxState.SENT.value, OutboxState.SENDING.value):

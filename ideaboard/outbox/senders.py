@@ -11,7 +11,8 @@ A sender delivers one kind of outbox row (an X reply, an X post, a webhook …) 
 Senders never commit or roll back: the loop does. Each delivery package registers its
 sender factories when the app is created (`register_sender`); a factory is called once per
 delivery run, and the sender's `close()` runs when the run ends. A kind with no sender fails
-as final with a clear message.
+as final with a clear message. After the outcome is recorded, `settle(row, outcome)` runs in
+the same transaction, for what the outcome means beyond the row (a bounce marks the address).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Failed:
     message: str
     final: bool = False
     ambiguous: bool = False
+    # What went wrong, for the sender's settle() (e.g. "recipient_refused" for a bounce).
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,19 @@ class Deferred:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """Nothing to send any more (the recipient unsubscribed, the address bounced): cancelled."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Parked:
     """Held by its account's monthly spending cap (decided by the loop, not a sender)."""
 
 
-Outcome = Sent | Found | Failed | Deferred | Parked
-OUTCOME_TYPES = (Sent, Found, Failed, Deferred, Parked)
+Outcome = Sent | Found | Failed | Deferred | Parked | Skipped
+OUTCOME_TYPES = (Sent, Found, Failed, Deferred, Parked, Skipped)
 
 
 class Sender(Protocol):
@@ -78,6 +88,10 @@ class Sender(Protocol):
 
     def send(self, snapshot: Any) -> Outcome:
         """Deliver the snapshot over the network; no database access here."""
+
+    def settle(self, row: OutboxMessage, outcome: Outcome) -> None:
+        """Act on the recorded outcome inside the loop's transaction (flush, never commit),
+        e.g. mark a bouncing address undeliverable. Most senders do nothing here."""
 
     def close(self) -> None:
         """Release what the sender holds (connections) at the end of a delivery run."""

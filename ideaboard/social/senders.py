@@ -102,6 +102,9 @@ class XSender:
             return failed_outcome(error)
         return Sent(posted.id, posted.url, cost_usd=message.cost_usd)
 
+    def settle(self, row: OutboxMessage, outcome: Outcome) -> None:
+        """Nothing beyond the row to record."""
+
     def close(self) -> None:
         for connector in self.connectors.values():
             close = getattr(connector, "close", None)

@@ -114,6 +114,19 @@ class Team(Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
+class TeamMember(Model):
+    """A staff member on a team: they get the team's daily e-mail of overdue ideas."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
 class IdeaEdit(Model):
     """One staff edit of an idea field (title, category, team, assignee, visibility)."""
 

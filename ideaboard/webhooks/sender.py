@@ -123,6 +123,9 @@ class WebhookSender:
                 return Failed(message)
             return Failed(message, final=True)
 
+    def settle(self, row: OutboxMessage, outcome: Outcome) -> None:
+        """Nothing beyond the row to record."""
+
     def close(self) -> None:
         pass
 

@@ -20,6 +20,7 @@ from ideaboard.outbox.senders import (
     Found,
     Outcome,
     Sent,
+    Skipped,
     register_sender,
     registered_senders,
 )
@@ -32,6 +33,7 @@ class ScriptedSender:
     outcomes: list[Outcome]
     prepared: list[int] = field(default_factory=list)
     open_during_send: list[bool] = field(default_factory=list)
+    settled: list[tuple[int, str]] = field(default_factory=list)  # (row id, state recorded)
     closed: bool = False
 
     def prepare(self, row: OutboxMessage, now: datetime) -> dict[str, Any]:
@@ -41,6 +43,9 @@ class ScriptedSender:
     def send(self, snapshot: dict[str, Any]) -> Outcome:
         self.open_during_send.append(db.session().in_transaction())
         return self.outcomes.pop(0)
+
+    def settle(self, row: OutboxMessage, outcome: Outcome) -> None:
+        self.settled.append((row.id, row.state))
 
     def close(self) -> None:
         self.closed = True
@@ -85,18 +90,24 @@ def test_outcomes_are_recorded_and_no_transaction_is_open_while_sending(app: Fla
             Failed("refused", final=True),
             Failed("flaky"),
             Deferred("slow down", soon),
+            Skipped("the recipient unsubscribed"),
         ]
     )
-    ids = [_row(f"mail-{n}") for n in range(5)]
+    ids = [_row(f"mail-{n}") for n in range(6)]
 
     result = deliver_due(worker="t", senders={"email": lambda: sender})
 
     assert sender.prepared == ids
-    assert sender.open_during_send == [False] * 5
+    assert sender.open_during_send == [False] * 6
     assert sender.closed
-    assert (result.claimed, result.sent, result.found_existing) == (5, 1, 1)
-    assert (result.dead, result.failed, result.deferred) == (1, 1, 1)
-    sent, found, dead, failed, deferred = (_get(i) for i in ids)
+    assert (result.claimed, result.sent, result.found_existing) == (6, 1, 1)
+    assert (result.dead, result.failed, result.deferred, result.skipped) == (1, 1, 1, 1)
+    # settle() sees each row after its outcome is recorded, in the same transaction.
+    assert sender.settled == list(
+        zip(ids, ["sent", "sent", "dead", "failed", "failed", "cancelled"], strict=True)
+    )
+    sent, found, dead, failed, deferred, skipped = (_get(i) for i in ids)
+    assert (skipped.state, skipped.last_error) == ("cancelled", "the recipient unsubscribed")
     assert (sent.state, sent.remote_id, sent.remote_url, sent.cost_usd) == (
         "sent", "r-1", "https://example.com/r-1", 0.25,
     )  # fmt: skip

@@ -1,0 +1,20 @@
+"""What e-mail does when something happens: domain events → e-mail outbox rows.
+
+Registered per app in create_app, like the social networks and webhooks. Handlers run in the
+transaction of the change (ideaboard/events.py) and only write rows; the sender renders and
+sends them later.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import checks  # noqa: F401 - registers its letters
+from .sender import register_senders
+from .views import bp
+
+
+def register(app: Flask) -> None:
+    """Register the e-mail sender, the unsubscribe page and the event subscribers."""
+    register_senders(app)
+    app.register_blueprint(bp)
