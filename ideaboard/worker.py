@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from . import heartbeat
 from .database import utcnow, write_intent
 from .extensions import db
+from .mail.jobs import run_scheduled
 from .outbox.delivery import deliver_due
 from .social.connectors import Connector, FetchError
 from .social.jobs import connector_for, ensure_default_account, run_import, worker_name
@@ -224,6 +225,7 @@ class Worker:
             summary["accounts"][f"{network}:{username}"] = outcome
             if "error" in outcome and not outcome.get("fetch_failed"):
                 summary["errors"] += 1
+        summary["mail_jobs"] = self._mail_jobs()
         summary["outbox"] = self._deliver()
         self.rounds += 1
         summary["seconds"] = round(time.monotonic() - started, 3)
@@ -285,6 +287,14 @@ class Worker:
             result.already_seen,
         )
         return asdict(result)
+
+    def _mail_jobs(self) -> dict[str, int]:
+        """Queue the e-mails that are due by the clock (digests, staff reminders, alerts)."""
+        with write_intent():
+            queued = run_scheduled(utcnow())
+        if any(queued.values()):
+            logger.info("scheduled e-mails queued: %s", queued)
+        return queued
 
     def _deliver(self) -> dict[str, int]:
         """Send every due row, in batches with a heartbeat between them."""

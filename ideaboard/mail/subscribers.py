@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import checks  # noqa: F401 - registers its letters
+from . import checks, jobs  # noqa: F401 - register their letters and scheduled jobs
 from .sender import register_senders
 from .views import bp
 
