@@ -159,8 +159,9 @@ def deliver() -> None:
     db.session.commit()
     result = deliver_due(worker=jobs.worker_name())
     click.echo(
-        f"Claimed {result.claimed}: sent {result.sent}, already on X {result.found_existing}, "
-        f"failed {result.failed} (will retry), dead {result.dead}, deferred {result.deferred}."
+        f"Claimed {result.claimed}: sent {result.sent}, found already sent "
+        f"{result.found_existing}, failed {result.failed} (will retry), dead {result.dead}, "
+        f"deferred {result.deferred}, skipped {result.skipped}."
     )
 
 
