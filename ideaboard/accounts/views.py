@@ -443,13 +443,14 @@ def resend_verification() -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
+    address = user.email  # read before the commit expires it
     if addresses.request_verification(user):
         db.session.commit()
         flash(
             _(
                 "A new link is on its way to %(address)s. If you asked a moment ago, wait "
                 "for that one: we send one every few minutes at most.",
-                address=user.email,
+                address=address,
             ),
             "success",
         )
@@ -467,6 +468,7 @@ def change_email() -> Response | tuple[str, int]:
     form = EmailChangeForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        current = user.email
         try:
             address = addresses.request_email_change(
                 user, form.email.data or "", form.password.data or ""
@@ -483,7 +485,7 @@ def change_email() -> Response | tuple[str, int]:
                 "We sent a link to %(address)s. Your address changes when you open it; until "
                 "then you keep signing in with %(current)s.",
                 address=address,
-                current=user.email,
+                current=current,
             ),
             "success",
         )
@@ -506,13 +508,13 @@ def confirm_email(token: str) -> Response:
             abort(400)
         try:
             user, _old = addresses.confirm_email_change(token)
+            address = user.email
+            db.session.commit()
         except (tokens.LinkError, EmailTaken) as error:
             return _link_problem("change", error)
-        try:
-            db.session.commit()
         except IntegrityError:  # another account took it in the same instant
             return _link_problem("change", EmailTaken(""))
-        return _link_page("accounts/email_changed.html", user=user)
+        return _link_page("accounts/email_changed.html", address=address)
     return _link_page(
         "accounts/confirm_email.html", form=form, user=change.user, address=change.new_address
     )
@@ -533,11 +535,11 @@ def undo_email(token: str) -> Response:
             abort(400)
         try:
             user = addresses.undo_email_change(token)
+            address, reset = user.email, tokens.reset_token(user)
+            db.session.commit()
         except (tokens.LinkError, EmailTaken) as error:
             return _link_problem("undo", error)
-        try:
-            db.session.commit()
-        except IntegrityError:
+        except IntegrityError:  # another account took it in the same instant
             return _link_problem("undo", EmailTaken(""))
         if current_user.is_authenticated:
             logout_user()
@@ -547,12 +549,12 @@ def undo_email(token: str) -> Response:
                 "%(address)s is your account's address again, and every device is signed "
                 "out. Now choose a new password: the old one may be known to whoever changed "
                 "your address.",
-                address=user.email,
+                address=address,
             ),
             "success",
         )
         # The link came to this address, so its reader may set the password right away.
-        return redirect(url_for("accounts.reset_password", token=tokens.reset_token(user)))
+        return redirect(url_for("accounts.reset_password", token=reset))
     return _link_page(
         "accounts/undo_email.html", form=form, user=undo.user, address=undo.old_address
     )
