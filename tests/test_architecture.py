@@ -16,7 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_PACKAGES = ("accounts", "ideas", "triage")
 EDGE_MODULES = {"views.py", "forms.py"}  # the web edge of a package may use any layer
-DELIVERY_LAYERS = ("ideaboard.api", "ideaboard.social", "ideaboard.webhooks", "ideaboard.outbox")
+DELIVERY_LAYERS = (
+    "ideaboard.api",
+    "ideaboard.social",
+    "ideaboard.webhooks",
+    "ideaboard.outbox",
+    "ideaboard.mail",
+)
 
 
 def domain_modules() -> list[Path]:
