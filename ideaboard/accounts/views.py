@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from ..api import services as api_services
 from ..api.forms import TokenForm
-from ..errors import DomainError, EmailTaken
+from ..errors import DomainError, EmailTaken, TooManyAttempts
 from ..extensions import db, limiter
 from ..forms import SelectChoice, apply_domain_error
 from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, SUPPORTED_LOCALES
@@ -477,6 +477,8 @@ def change_email() -> Response | tuple[str, int]:
             # The only write before a refusal is the failed-attempt count of a wrong
             # password, which must stay (as for the password change).
             db.session.commit()
+            if isinstance(error, TooManyAttempts):  # the lock is about the password
+                error.field = "password"
             apply_domain_error(form, error, "email")
             return _profile(email_form=form), error.status
         db.session.commit()

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from ideaboard.accounts import tokens
+from ideaboard.accounts import throttle, tokens
 from ideaboard.accounts.models import SignInFailures
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
@@ -226,3 +226,17 @@ def test_the_confirm_button_needs_its_csrf_token(app: Flask, make_user: UserBuil
     path = f"/email/confirm/{tokens.change_token(user, 'new@example.com')}"
     assert app.test_client().post(path).status_code == 400
     assert fresh_user(user.id).email == "ann@example.com"
+
+
+def test_a_locked_account_cannot_change_its_address(app: Flask, make_user: UserBuilder) -> None:
+    user = make_user()
+    client = app.test_client()
+    login(client, user)
+    for _ in range(app.config["IDEABOARD_SIGNIN_MAX_FAILURES"]):
+        throttle.record_failure(user.email)
+    db.session.commit()
+    response = ask_change(client, "new@example.com")
+    assert response.status_code == 429
+    assert 'id="password-error"' in text(response)
+    assert "Too many failed sign-ins for this account." in text(response)
+    assert email_rows() == []
