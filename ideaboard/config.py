@@ -215,6 +215,9 @@ DEFAULTS: dict[str, Any] = {
     # Rate limits for customer actions (flask-limiter syntax); tests switch limiting off.
     "IDEABOARD_LIMIT_LOGIN": "10 per minute",
     "IDEABOARD_LIMIT_REGISTER": "5 per minute",
+    # Password-reset requests and the other account e-mail forms (per client address; each
+    # address also gets at most a few e-mails an hour, mail/account.py).
+    "IDEABOARD_LIMIT_RESET": "5 per minute",
     "IDEABOARD_LIMIT_SUBMIT": "10 per minute",
     "IDEABOARD_LIMIT_COMMENT": "20 per minute",
     # API limits, per token (per address without one); tokens: per address, against guessing.
