@@ -133,7 +133,7 @@ def test_stage_change_reaches_the_poster_the_voters_and_the_merged_posters_once_
     assert by_target[str(tom["id"])].text.startswith('[Planned] Your idea "q0101a')
     assert by_target[str(jisoo["id"])].text.startswith('[계획됨] "q0101a')
     # The duplicate's poster and voter are answered about the idea they raised.
-    assert 'q0202a q0202b roaming data rollover' in by_target[str(sora["id"])].text
+    assert "q0202a q0202b roaming data rollover" in by_target[str(sora["id"])].text
     assert {r.account_id for r in queued} == {idea.source_account_id}
 
     result = deliver()
@@ -342,7 +342,8 @@ def test_a_reply_already_being_sent_is_left_alone_and_the_newer_one_goes_too(
     stale = timedelta(seconds=float(x_app.config["IDEABOARD_OUTBOX_STALE_SECONDS"]))
     claimed = outbox.claim_next("worker-a", clock.now(), skip_accounts=set(), stale_after=stale)
     db.session.commit()
-    assert claimed is not None and claimed.status_change_id == first.id
+    assert claimed is not None
+    assert claimed.status_change_id == first.id
 
     second = move(idea, "planned", staff)  # while worker-a is sending the first reply
 
@@ -396,7 +397,8 @@ def test_the_public_page_links_the_reply_to_the_ideas_own_post(
     deliver()
     own = next(r for r in rows(change) if r.target == str(minji["id"]))
     voter = next(r for r in rows(change) if r.target == str(tom["id"]))
-    assert own.remote_url and voter.remote_url
+    assert own.remote_url
+    assert voter.remote_url
     page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert own.remote_url in page
     assert voter.remote_url not in page
