@@ -8,13 +8,15 @@ the outbox is delivered back to the sandbox, where the replies are counted.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from ideaboard.accounts.models import User
 from ideaboard.database import utcnow
@@ -51,12 +53,12 @@ def customers(
 
     def run(*posts: tuple[Any, ...]) -> list[dict[str, Any]]:
         made = []
-        for username, text, *parent in posts:
+        for username, body, *parent in posts:
             made.append(
                 post_mention(
                     sandbox_store,
                     username=username,
-                    text=text,
+                    text=body,
                     in_reply_to_tweet_id=str(parent[0]["id"]) if parent else None,
                 )
             )
@@ -421,3 +423,101 @@ def test_staff_need_the_csrf_token_and_the_staff_role(
     )
     assert response.status_code == 403
     assert [r.state for r in rows(change)] == ["held"]
+
+
+def _wait_for_lock_wait(connection: Any, timeout: float = 10.0) -> None:
+    """Wait until another backend waits for a row lock (the staff member's UPDATE)."""
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    while connection.execute(query).scalar() == 0:
+        assert time.monotonic() < deadline, "the stage change never waited for the claim"
+        time.sleep(0.01)
+
+
+@pytest.mark.postgresql_only
+def test_racing_a_claim_on_postgresql_never_supersedes_a_claimed_row(
+    x_app: Any,
+    customers: Callable[..., list[dict[str, Any]]],
+    make_user: Callable[..., User],
+    brand_replies: Replies,
+) -> None:
+    staff = make_user("staff", initials="KG")
+    (minji,) = customers(("minji", "@hanbit #아이디어 q1101a q1101b 데이터 쉐어링"))
+    idea_id, staff_id = idea_of(minji).id, staff.id
+    first = move(idea_of(minji), "under-review", staff)
+    (row,) = rows(first)
+    errors: list[BaseException] = []
+
+    def change_in_another_session(slug: str) -> None:
+        with x_app.app_context():
+            try:
+                idea, by = db.session.get_one(Idea, idea_id), db.session.get_one(User, staff_id)
+                change_stage(idea, find_stage(slug), "Moving on", by, check_workflow=False)
+                db.session.commit()
+            except BaseException as error:  # reported in the test's thread
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    # 1. A worker has claimed the row but not committed: the staff member's UPDATE waits for
+    #    it, then sees `sending` and leaves the row alone.
+    with db.engine.connect() as worker:
+        claim = worker.begin()
+        claimed = worker.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.state == "pending")
+            .values(state="sending", claimed_at=utcnow(), claimed_by="worker-b")
+        )
+        assert claimed.rowcount == 1
+        staff_thread = threading.Thread(target=change_in_another_session, args=("planned",))
+        staff_thread.start()
+        with db.engine.connect() as observer:
+            _wait_for_lock_wait(observer)
+        claim.commit()
+    staff_thread.join(timeout=10)
+    assert not staff_thread.is_alive()
+    assert errors == []
+    second = db.session.scalars(
+        select(StatusChange).where(StatusChange.idea_id == idea_id).order_by(StatusChange.id)
+    ).all()[-1]
+    assert [r.state for r in rows(first)] == ["sending"]
+    assert [r.state for r in rows(second)] == ["pending"]
+
+    # 2. The other way round: a stage change holds its supersede uncommitted; a worker
+    #    claiming meanwhile skips the locked row (SKIP LOCKED) instead of sending it.
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(state="sent"))
+    db.session.commit()
+    move_now = change_stage(
+        db.session.get_one(Idea, idea_id), find_stage("in-progress"), "Building it",
+        db.session.get_one(User, staff_id), check_workflow=False,
+    )  # fmt: skip
+    found: list[Any] = []
+
+    def claim_in_another_session() -> None:
+        with x_app.app_context():
+            try:
+                found.append(
+                    outbox.claim_next(
+                        "worker-c", utcnow(), skip_accounts=set(), stale_after=timedelta(hours=1)
+                    )
+                )
+                db.session.commit()
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    worker_thread = threading.Thread(target=claim_in_another_session)
+    worker_thread.start()
+    worker_thread.join(timeout=10)
+    assert not worker_thread.is_alive()
+    assert errors == []
+    assert found == [None]  # the second change's row is locked by the uncommitted supersede
+    db.session.commit()
+    assert [r.state for r in rows(second)] == ["superseded"]
+    assert [r.state for r in rows(move_now)] == ["pending"]
+    assert deliver().sent == 1
+    assert len(brand_replies()[str(minji["id"])]) == 1
