@@ -300,6 +300,9 @@ def test_two_quick_stage_changes_send_one_reply_per_post(
     page = client.get("/staff/outbox?state=superseded").get_data(as_text=True)
     assert "A newer stage change replaced this reply; it is not sent." in page
     assert "replaced by a newer reply (2)" in page
+    api = client.get("/api/v1/outbox?state=superseded").get_json()
+    assert sorted(r["id"] for r in api["items"]) == sorted(r.id for r in rows(first))
+    assert {r["state"] for r in api["items"]} == {"superseded"}
 
 
 def test_a_failed_or_parked_reply_is_superseded_and_a_sent_one_is_kept(
