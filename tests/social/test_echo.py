@@ -524,3 +524,15 @@ def test_racing_a_claim_on_postgresql_never_supersedes_a_claimed_row(
     assert [r.state for r in rows(move_now)] == ["pending"]
     assert deliver().sent == 1
     assert len(brand_replies()[str(minji["id"])]) == 1
+
+
+def test_the_limit_comes_from_the_environment(
+    app_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert app_factory().config["IDEABOARD_ECHO_MAX_REPLIES"] == 100
+    monkeypatch.setenv("IDEABOARD_ECHO_MAX_REPLIES", "7")
+    assert app_factory().config["IDEABOARD_ECHO_MAX_REPLIES"] == 7
+    for bad in ("lots", "-1", "2.5"):
+        monkeypatch.setenv("IDEABOARD_ECHO_MAX_REPLIES", bad)
+        with pytest.raises(RuntimeError, match="IDEABOARD_ECHO_MAX_REPLIES"):
+            app_factory()
