@@ -33,7 +33,7 @@ def enqueue_stage_echo(
     """Write one outbox reply per imported idea's original post for this status change."""
     stage = change.to_stage
     rows: list[OutboxMessage] = []
-    target_idea = change.idea
+    target_idea = merge_target(change.idea)  # a merged duplicate's posts hear of the target
     for idea in ideas:
         if idea.source != Source.X.value or not idea.source_post_id:
             continue  # a web idea has no post to reply to
@@ -65,6 +65,14 @@ def enqueue_stage_echo(
         db.session.add(row)
         rows.append(row)
     return rows
+
+
+def merge_target(idea: Idea) -> Idea:
+    """Return the idea this one was merged into (following a chain), or the idea itself."""
+    hops = 0
+    while idea.merged_into is not None and hops < 5:
+        idea, hops = idea.merged_into, hops + 1
+    return idea
 
 
 def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[OutboxMessage]:
