@@ -96,5 +96,6 @@ def match_why(detail: dict[str, Any] | None) -> str:
     if ignored:
         text += " · " + str(_("ignored: %(words)s", words=", ".join(ignored)))
     if detail.get("via"):
-        text += " · " + str(_("via #%(id)d, merged into it", id=int(detail["via"])))
+        via = int(detail["via"])
+        text += " · " + str(_("matched #%(id)d, which was merged into this idea", id=via))
     return text

@@ -398,3 +398,33 @@ def test_undo_keeps_a_vote_the_author_had_cast_before_the_match(
     db.session.refresh(idea)
     assert idea.up_count == 1  # the vote from the reply stays
     assert count(Idea) == 2
+
+
+def test_undo_of_a_launched_answer_makes_the_idea_and_cancels_the_unsent_answer(
+    brand_account: SocialAccount,
+    x_connector: XConnector,
+    sandbox_store: SandboxStore,
+    make_idea: Callable[..., Idea],
+    make_user: Callable[..., User],
+) -> None:
+    from ideaboard.social.undo import undo_match
+
+    staff = make_user("staff", initials="KG")
+    launched = make_idea(title=IDEA_KO)
+    change_stage(launched, find_stage("launched"), "출시했어요.", staff, check_workflow=False)
+    db.session.commit()
+    repeat = post_mention(sandbox_store, username="jisoo", text=KO_VARIANTS[3])
+    run(brand_account, x_connector)
+    assert log_of(repeat["id"]).outcome == "answered"
+
+    own = undo_match(log_of(repeat["id"]), staff)
+    db.session.commit()
+
+    assert (own.source_post_id, own.stage.slug) == (str(repeat["id"]), "new")
+    rows = list(
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.target == str(repeat["id"])))
+    )
+    assert [(r.payload["ack"], r.state) for r in rows] == [
+        ("launched", "cancelled"), ("imported", "pending"),
+    ]  # fmt: skip
+    assert log_of(repeat["id"]).reason == f"match with #{launched.id} undone"
