@@ -26,11 +26,13 @@ from .placeholders import render
 
 ANSWER_TEMPLATES: dict[str, dict[str, str]] = {
     "launched": {
-        "ko": '이미 출시된 아이디어예요: "{title}" 지금 써 보실 수 있어요. {url} ^{signature}',
+        "ko": '이미 출시된 아이디어입니다: "{title}" 지금 바로 써 보실 수 있습니다. {url} '
+        "^{signature}",
         "en": 'Good news: "{title}" has already launched, you can use it today. {url} ^{signature}',
     },
     "declined": {
-        "ko": '"{title}" 아이디어는 검토 후 보류했어요. 이유: {note} {url} ^{signature}',
+        "ko": '"{title}" 아이디어는 검토 끝에 이번에는 반영하지 못했습니다. 이유: {note} {url} '
+        "^{signature}",
         "en": 'We looked at "{title}" and declined it for now: {note} {url} ^{signature}',
     },
 }
