@@ -116,6 +116,7 @@ def import_mentions() -> None:
         click.echo(
             f"@{account.username}: fetched {result.fetched}, imported {result.imported}, "
             f"held {result.held}, counted as votes {result.voted}, skipped {result.skipped}, "
+            f"answered with launched or declined ideas {result.answered}, "
             f"seen before {result.already_seen}."
         )
     if failed:

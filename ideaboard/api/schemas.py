@@ -108,6 +108,28 @@ class StatusChangeCreate(Body):
     ]
 
 
+class MergeCreate(Body):
+    """Merge this idea (a duplicate) into another (staff)."""
+
+    into: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=DB_INT_MAX,
+            description="The number of the idea it repeats: votes and followers move there.",
+            examples=[1],
+        ),
+    ]
+    note: Annotated[
+        str,
+        Field(
+            max_length=NOTE_MAX * GUARD,
+            description=f"The public note on the duplicate (Markdown, up to {NOTE_MAX} "
+            "characters); empty: a note linking the idea it was merged into.",
+        ),
+    ] = ""
+
+
 class CommentCreate(Body):
     """A comment on an idea (official when written by staff)."""
 

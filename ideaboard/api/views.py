@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed
 
 from ..accounts.models import User
+from ..errors import Conflict
 from ..extensions import csrf, db, limiter
 from ..ideas import queries
 from ..ideas import services as ideas
@@ -27,6 +29,7 @@ from .schemas import (
     IdeaListQuery,
     IdeaOut,
     IdeaPage,
+    MergeCreate,
     OutboxPage,
     OutboxQuery,
     StageOut,
@@ -152,6 +155,28 @@ def change_status(user: User, idea_id: int, body: StatusChangeCreate) -> StatusC
     """
     idea = ideas.get_idea(idea_id, user)
     change = triage.change_stage(idea, triage.find_stage(body.stage), body.note, user)
+    db.session.commit()
+    return status_change_out(change, user)
+
+
+@operation(
+    bp, "POST", "/ideas/{idea_id}/merge", tag="Triage", summary="Merge a duplicate idea",
+    access=Access.STAFF, body=MergeCreate, response=StatusChangeOut, status=201,
+    errors=(409,),
+)  # fmt: skip
+def merge_idea(user: User, idea_id: int, body: MergeCreate) -> StatusChangeOut:
+    """Merge the idea into the one it repeats (`into`), with an optional public note (staff).
+
+    Votes move without double votes, followers move, the duplicate goes to the duplicate
+    stage and its page links the target; replies to its social posts link the target too.
+    Answers with the duplicate's status change. An unknown idea (either) is 404; the same idea,
+    one already merged, or a target that is itself merged is 409 `conflict`.
+    """
+    duplicate = ideas.get_idea(idea_id, user)
+    target = ideas.get_idea(body.into, user)
+    if duplicate.id == target.id:
+        raise Conflict(_("An idea cannot be merged into itself."), field="into")
+    change = triage.merge_ideas(duplicate, target, user, body.note)
     db.session.commit()
     return status_change_out(change, user)
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -21,20 +22,22 @@ from ..events import IdeaApproved, IdeaSubmitted, publish
 from ..extensions import db
 from ..i18n import supported_language
 from ..ideas import services as ideas
-from ..ideas.models import Idea, Source
+from ..ideas.models import Idea, Source, Vote
 from ..ideas.queries import similar_ideas
 from ..ideas.ranking import hot_rank
-from ..ideas.search import overlap, terms_of
 from ..outbox.models import OutboxKind, OutboxMessage
 from ..text import render_markdown, truncate
 from ..urls import idea_url
+from . import matching
+from .answers import answer_kind, enqueue_answer
 from .compose import compose_ack
 from .connectors import Mention
 from .models import MentionLog, MentionOutcome, Moderation, SocialAccount, SocialIdentity
 
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
-CLEAR_MATCH = 0.8  # share of title words an existing idea must contain to count as the same
+CLEAR_MATCH = matching.CLEAR_MATCH  # share of key words an idea must contain (social/matching)
+MATCH_CANDIDATES = 5
 
 
 @dataclass
@@ -44,6 +47,7 @@ class ImportResult:
     held: int = 0
     voted: int = 0
     skipped: int = 0
+    answered: int = 0
     already_seen: int = 0
 
     def add(self, outcome: MentionOutcome | None) -> None:
@@ -113,9 +117,10 @@ def identity_for(mention: Mention) -> SocialIdentity:
 
 
 def enqueue_ack(
-    account: SocialAccount, idea: Idea, post_id: str, lang: str | None, kind: str
-) -> None:
-    """Queue the acknowledgement reply to post_id, linking idea."""
+    account: SocialAccount, idea: Idea, post_id: str, lang: str | None, kind: str,
+    *, again: str = "",
+) -> None:  # fmt: skip
+    """Queue the acknowledgement reply to post_id, linking idea (`again`: a second one's key)."""
     lang = supported_language(lang, str(current_app.config["IDEABOARD_DEFAULT_LOCALE"]))
     from .reply_templates import wording
 
@@ -131,7 +136,7 @@ def enqueue_ack(
         OutboxMessage(
             kind=OutboxKind.X_REPLY.value,
             account_id=account.id,
-            dedupe_key=f"x_reply:ack:{account.id}:post:{post_id}",
+            dedupe_key=f"x_reply:ack:{account.id}:post:{post_id}{again}",
             idea_id=idea.id,
             target=post_id,
             lang=lang,
@@ -141,8 +146,14 @@ def enqueue_ack(
     )
 
 
-def _log(account: SocialAccount, mention: Mention, outcome: MentionOutcome, reason: str,
-         idea: Idea | None = None) -> MentionOutcome:  # fmt: skip
+def _log(
+    account: SocialAccount,
+    mention: Mention,
+    outcome: MentionOutcome,
+    reason: str,
+    idea: Idea | None = None,
+    match: dict[str, Any] | None = None,
+) -> MentionOutcome:
     db.session.add(
         MentionLog(
             account_id=account.id,
@@ -155,6 +166,7 @@ def _log(account: SocialAccount, mention: Mention, outcome: MentionOutcome, reas
             idea_id=idea.id if idea else None,
             author_remote_id=mention.author_id[:40] or None,
             lang=(mention.lang or "")[:8] or None,
+            match_detail=match,
         )
     )
     db.session.flush()
@@ -232,22 +244,56 @@ def _vote_on_parent(
     return None
 
 
+def best_matches(title: str) -> list[tuple[matching.Match, Idea]]:
+    """Return the visible ideas the title clearly repeats, best first, with why they match.
+
+    A match on an idea merged into another counts for the idea it was merged into.
+    """
+    mention = matching.key_terms(title)
+    if len(mention.terms) < matching.MIN_TERMS:
+        return []
+    found: list[tuple[matching.Match, Idea]] = []
+    for candidate in similar_ideas(" ".join(mention.terms), limit=MATCH_CANDIDATES):
+        match = matching.compare(mention, candidate.id, candidate.title, candidate.body)
+        if not match.clear:
+            continue
+        idea, hops = candidate, 0
+        while idea.merged_into is not None and hops < 5:  # follow a merge to its target
+            idea, hops = idea.merged_into, hops + 1
+        found.append((match, idea))
+    found.sort(key=lambda pair: (-pair[0].score, -pair[0].coverage))
+    return found
+
+
 def _vote_on_match(
     account: SocialAccount, mention: Mention, identity: SocialIdentity, title: str
 ) -> MentionOutcome | None:
-    """A mention that clearly repeats an existing idea is a vote on it, acknowledged."""
-    terms = [t for t in terms_of(title) if len(t) >= 2]
-    for candidate in similar_ideas(title, limit=3):
-        if (
-            len(terms) >= 2
-            and overlap(terms, candidate) >= CLEAR_MATCH
-            and _vote(identity, candidate)
-        ):
+    """A mention that clearly repeats an existing idea is a vote on it, acknowledged.
+
+    A repeat of a launched idea is told it is live, one of a declined idea gets the decline
+    note; neither creates an idea or a vote. Why it matched is kept on the mention log.
+    """
+    for match, candidate in best_matches(title):
+        detail = match.detail()
+        if candidate.id != match.idea_id:
+            detail["via"], detail["idea_id"] = match.idea_id, candidate.id
+        kind = answer_kind(candidate)
+        if kind is not None and candidate.hidden_at is None:
+            if account.acknowledge:
+                enqueue_answer(account, candidate, kind, mention.id, mention.lang)
+            reason = f"{kind} as idea #{candidate.id}"
+            return _log(account, mention, MentionOutcome.ANSWERED, reason, candidate, detail)
+        before = db.session.scalar(
+            select(Vote.value).where(Vote.user_id == identity.user_id, Vote.idea_id == candidate.id)
+        )
+        if _vote(identity, candidate):
+            detail["new_vote"] = before != 1  # an undo takes back only a vote the match cast
             if account.acknowledge:
                 enqueue_ack(account, candidate, mention.id, mention.lang, "matched")
             return _log(
-                account, mention, MentionOutcome.VOTED, f"matches idea #{candidate.id}", candidate
-            )
+                account, mention, MentionOutcome.VOTED, f"matches idea #{candidate.id}",
+                candidate, detail,
+            )  # fmt: skip
     return None
 
 
@@ -259,9 +305,28 @@ def _import_idea(
     now: datetime,
 ) -> MentionOutcome:
     """Create the idea (held, if the account moderates), announce and acknowledge it."""
+    held = account.moderation == Moderation.HOLD.value
+    idea = new_idea(account, mention, identity, title, now, held=held)
+    if held:
+        return _log(account, mention, MentionOutcome.HELD, "held for approval", idea)
+    publish(IdeaSubmitted(idea))  # held ideas are announced when approved
+    if account.acknowledge:
+        enqueue_ack(account, idea, mention.id, mention.lang, "imported")
+    return _log(account, mention, MentionOutcome.IMPORTED, "new idea", idea)
+
+
+def new_idea(
+    account: SocialAccount,
+    mention: Mention,
+    identity: SocialIdentity,
+    title: str,
+    now: datetime,
+    *,
+    held: bool,
+) -> Idea:
+    """Add and flush the idea made from the mention (not announced, not acknowledged)."""
     created = mention.created_at or now
     body = unicodedata.normalize("NFC", mention.text)
-    held = account.moderation == Moderation.HOLD.value
     idea = Idea(
         title=title,
         body=body,
@@ -284,12 +349,7 @@ def _import_idea(
     )
     db.session.add(idea)
     db.session.flush()
-    if held:
-        return _log(account, mention, MentionOutcome.HELD, "held for approval", idea)
-    publish(IdeaSubmitted(idea))  # held ideas are announced when approved
-    if account.acknowledge:
-        enqueue_ack(account, idea, mention.id, mention.lang, "imported")
-    return _log(account, mention, MentionOutcome.IMPORTED, "new idea", idea)
+    return idea
 
 
 def approve_held_idea(idea: Idea, by: User) -> None:

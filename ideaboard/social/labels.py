@@ -7,6 +7,7 @@ API and the logs read them); these functions translate them where people read th
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -37,11 +38,15 @@ def mention_outcome_label(outcome: str) -> str:
         MentionOutcome.HELD.value: _("held"),
         MentionOutcome.VOTED.value: _("counted as a vote"),
         MentionOutcome.SKIPPED.value: _("skipped"),
+        MentionOutcome.ANSWERED.value: _("answered with an existing idea"),
     }
     return names.get(outcome, outcome)
 
 
-_ABOUT_IDEA = re.compile(r"^(reply to idea|voting closed on|matches idea) #(\d+)$")
+_ABOUT_IDEA = re.compile(
+    r"^(reply to idea|voting closed on|matches idea|launched as idea|declined as idea) #(\d+)$"
+)
+_UNDONE = re.compile(r"^match with #(\d+) undone$")
 
 
 def mention_reason(reason: str) -> str:
@@ -56,6 +61,9 @@ def mention_reason(reason: str) -> str:
     }
     if reason in fixed:
         return fixed[reason]
+    undone = _UNDONE.match(reason)
+    if undone is not None:
+        return str(_("match with #%(id)d undone by staff", id=int(undone.group(1))))
     match = _ABOUT_IDEA.match(reason)
     if match is None:
         return reason
@@ -64,4 +72,32 @@ def mention_reason(reason: str) -> str:
         return str(_("reply to idea #%(id)d", id=number))
     if kind == "voting closed on":
         return str(_("voting is closed on #%(id)d", id=number))
+    if kind == "launched as idea":
+        return str(_("already launched as idea #%(id)d", id=number))
+    if kind == "declined as idea":
+        return str(_("declined before as idea #%(id)d", id=number))
     return str(_("matches idea #%(id)d", id=number))
+
+
+def match_why(detail: dict[str, Any] | None) -> str:
+    """Say why a mention matched an idea: the words found, the score and what was ignored."""
+    if not detail:
+        return ""
+    matched = [str(w) for w in detail.get("matched", [])]
+    total = len(matched) + len(detail.get("missing", []))
+    text = str(
+        _(
+            "%(found)d of %(total)d words match (%(score)d%%): %(words)s",
+            found=len(matched),
+            total=total,
+            score=round(float(detail.get("score", 0)) * 100),
+            words=", ".join(matched),
+        )
+    )
+    ignored = [str(w) for w in detail.get("ignored", [])]
+    if ignored:
+        text += " · " + str(_("ignored: %(words)s", words=", ".join(ignored)))
+    if detail.get("via"):
+        via = int(detail["via"])
+        text += " · " + str(_("matched #%(id)d, which was merged into this idea", id=via))
+    return text

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
@@ -80,6 +81,8 @@ class MentionOutcome(enum.StrEnum):
     HELD = "held"
     VOTED = "voted"
     SKIPPED = "skipped"
+    # It repeats a launched or declined idea: answered with that idea, nothing created.
+    ANSWERED = "answered"
 
 
 class MentionLog(Model):
@@ -107,6 +110,11 @@ class MentionLog(Model):
     # which language, so a stage change can answer every post that voted, once per person.
     author_remote_id: Mapped[str | None] = mapped_column(String(40))
     lang: Mapped[str | None] = mapped_column(String(8))
+    # Why it matched an existing idea (social.matching.Match.detail): score, words, ignored.
+    match_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Staff undid the match: the mention became an idea of its own.
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class ReplyTemplate(Model):

@@ -18,6 +18,7 @@ from ..text import clean_text
 from ..triage.models import Stage, StageRole
 from ..triage.permissions import admin_required, staff_required
 from . import placeholders
+from .answers import ANSWER_TEMPLATES
 from .compose import (
     ACK_TEMPLATES,
     FALLBACK_TEMPLATE,
@@ -29,12 +30,17 @@ from .compose import (
 from .models import ReplyTemplate
 
 LANGS = SUPPORTED_LOCALES
-KINDS = ("stage", "ack_imported", "ack_matched", "launch_announcement")
+KINDS = (
+    "stage", "ack_imported", "ack_matched", "launch_announcement", "ack_launched", "ack_declined",
+)  # fmt: skip
 PLACEHOLDERS = {
     "stage": {"title", "url", "signature", "stage"},
     "ack_imported": {"url", "signature"},
     "ack_matched": {"url", "signature"},
     "launch_announcement": {"title", "url", "author"},
+    # A mention repeating a launched or declined idea (social/answers.py).
+    "ack_launched": {"title", "url", "signature"},
+    "ack_declined": {"title", "url", "note", "signature"},
 }
 
 bp = Blueprint("reply_templates", __name__, url_prefix="/staff/reply-templates")
@@ -53,6 +59,8 @@ def default_text(kind: str, stage_slug: str, lang: str) -> str:
         return STAGE_TEMPLATES.get(stage_slug, FALLBACK_TEMPLATE)[lang]
     if kind == "launch_announcement":
         return LAUNCH_ANNOUNCEMENT[lang]
+    if kind in ("ack_launched", "ack_declined"):
+        return ANSWER_TEMPLATES[kind.removeprefix("ack_")][lang]
     return ACK_TEMPLATES[kind.removeprefix("ack_")][lang]
 
 
@@ -120,6 +128,7 @@ def validate_template(kind: str, text: str) -> str:
             "signature": "AB",
             "stage": "Stage",
             "author": "x",
+            "note": "…",
         },
     )
     if weighted_length(sample) > MAX_WEIGHTED - 20:

@@ -41,7 +41,7 @@ def enqueue_stage_echo(
     if not stage.is_public:
         return []  # internal stages are staff-only (triage/visibility.py): nobody hears
     rows: list[OutboxMessage] = []
-    target_idea = change.idea
+    target_idea = merge_target(change.idea)  # a merged duplicate's posts hear of the target
     posts, raised = echo.audience(ideas)
     echo.supersede_older(change, raised)
     state = echo.state_for(len(posts))
@@ -77,6 +77,14 @@ def enqueue_stage_echo(
         db.session.add(row)
         rows.append(row)
     return rows
+
+
+def merge_target(idea: Idea) -> Idea:
+    """Return the idea this one was merged into (following a chain), or the idea itself."""
+    hops = 0
+    while idea.merged_into is not None and hops < 5:
+        idea, hops = idea.merged_into, hops + 1
+    return idea
 
 
 def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[OutboxMessage]:

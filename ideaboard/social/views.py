@@ -31,7 +31,9 @@ from ..webhooks.models import Webhook
 from . import echo
 from .forms import AccountForm
 from .importer import approve_held_idea
+from .labels import match_why
 from .models import MentionLog, SocialAccount
+from .undo import can_undo, undo_match
 
 bp = Blueprint("social", __name__, url_prefix="/staff")
 PAGE = 100
@@ -166,7 +168,10 @@ def _accounts_page() -> str:
         form = AccountForm(prefix=f"a{account.id}", obj=account)
         rows.append((account, posts or 0, outbox.spend_this_month(account.id, now), waiting, form))
     log = list(db.session.scalars(select(MentionLog).order_by(MentionLog.id.desc()).limit(PAGE)))
-    return render_template("social/accounts.html", rows=rows, log=log, worker=worker_status(now))
+    return render_template(
+        "social/accounts.html", rows=rows, log=log, worker=worker_status(now),
+        match_why=match_why, can_undo=can_undo, action_form=ActionForm(),
+    )  # fmt: skip
 
 
 @bp.post("/accounts/<id:account_id>")
@@ -221,6 +226,26 @@ def approve(idea_id: int) -> Response:
     db.session.commit()
     flash(_("The idea is public and its author will get the acknowledgement."), "success")
     return redirect(url_for("triage.idea", idea_id=idea.id))
+
+
+@bp.post("/mentions/<id:entry_id>/undo-match")
+@staff_required
+def mention_undo_match(entry_id: int) -> Response:
+    """Undo a wrong match: the mention becomes its own idea (its vote leaves the other)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    entry = db.session.get(MentionLog, entry_id)
+    if entry is None:
+        raise NotFound(_("There is no such mention."))
+    try:
+        idea = undo_match(entry, current_user._get_current_object())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("social.accounts"))
+    flash(_("The match is undone: the mention is idea #%(id)d now.", id=idea.id), "success")
+    return redirect(url_for("social.accounts"))
 
 
 def _webhooks_page(
