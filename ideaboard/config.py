@@ -106,6 +106,9 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_HSTS_SECONDS"),
         **_env_number("IDEABOARD_PROXY_FIX"),
         **_env_number("IDEABOARD_SMTP_TIMEOUT_SECONDS"),
+        **_env_number("IDEABOARD_X_COST_POST"),
+        **_env_number("IDEABOARD_X_COST_POST_WITH_URL"),
+        **_env_number("IDEABOARD_X_COST_READ"),
         **_env_number("IDEABOARD_RESET_LINK_MINUTES"),
         **_env_number("IDEABOARD_VERIFY_LINK_DAYS"),
         **(
@@ -191,10 +194,12 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_VERIFY_LINK_DAYS": 7,
     # Ideas without an answer after this many hours are marked overdue in the staff inbox.
     "IDEABOARD_RESPONSE_TARGET_HOURS": 24,
-    # Estimated X API prices (USD, 2026 pay-per-use) for the spend shown to staff and the cap.
-    "IDEABOARD_X_COST_REPLY": 0.01,
+    # Estimated X API prices (USD, docs.x.com pay-per-use, 2026) for the spend shown to staff
+    # and the monthly cap: creating a post (a reply is a post), creating a post with a URL
+    # (instead of the plain price, not on top of it), reading a post (each mention fetched).
     "IDEABOARD_X_COST_POST": 0.015,
-    "IDEABOARD_X_COST_LINK": 0.05,
+    "IDEABOARD_X_COST_POST_WITH_URL": 0.20,
+    "IDEABOARD_X_COST_READ": 0.005,
     "IDEABOARD_X_OVERLAP_MINUTES": 10,
     "IDEABOARD_WORKER_INTERVAL_SECONDS": 15,
     # A worker whose last heartbeat is older than this counts as stopped (/readyz, staff pages).

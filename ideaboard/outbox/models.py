@@ -37,6 +37,9 @@ class OutboxState(enum.StrEnum):
     # Waiting because sending would pass its account's monthly spending cap: looked at again
     # hourly, and released (back to pending) when an admin raises or removes the cap.
     PARKED = "parked"
+    # A continuation of a thread (social/threads.py): it answers an earlier post of the
+    # thread, so it waits until that one is sent (and its id on X known); never claimed.
+    WAITING = "waiting"
 
 
 class OutboxMessage(Model):

@@ -24,6 +24,7 @@ def outbox_state_label(state: str) -> str:
         OutboxState.DEAD.value: _("gave up"),
         OutboxState.CANCELLED.value: _("cancelled"),
         OutboxState.PARKED.value: _("parked (spending cap)"),
+        OutboxState.WAITING.value: _("waiting for the post before it"),
     }
     return names.get(state, state)
 
