@@ -148,17 +148,20 @@ def compose_stage_posts(
     lang = supported_language(lang, "en")
     template = template or STAGE_TEMPLATES.get(stage_slug, FALLBACK_TEMPLATE)[lang]
     values = {"url": url, "signature": signature or "IB", "stage": stage_name}
-    # The title is shortened exactly as it would be without a note: the note never costs it.
+    note = squash(note)
+    # One post if the whole note fits beside the title, shortened to no fewer than TITLE_KEEP
+    # characters (the customer wrote the title; the note is the news)…
+    single = _single_post(template, title, note, values)
+    if single is not None:
+        return [single]
+    # …else a thread, whose first post shortens the title only as it would without a note.
     fitted_title = fit_title(template, title, **values, note="")
-    words = squash(note).split(" ") if note.strip() else []
+    words = note.split(" ") if note else []
 
     def first(part: list[str], more: bool) -> str:
         shown = " ".join(part) + (f" {CONTINUED}" if more and part else "")
         return squash(render(template, {**values, "title": fitted_title, "note": shown}))
 
-    whole = first(words, False)
-    if weighted_length(whole) <= MAX_WEIGHTED:
-        return [whole]
     prefix = f"@{handle} " if handle else ""
     suffix = f" ^{values['signature']}"
 
@@ -187,6 +190,20 @@ def compose_stage_posts(
         posts.append(continuation(rest[:taken], True))
         rest = rest[taken:]
     return posts
+
+
+TITLE_KEEP = 30  # graphemes of a long title kept when shortening it makes room for the note
+
+
+def _single_post(template: str, title: str, note: str, values: dict[str, str]) -> str | None:
+    """Return the reply with the whole note in one post, if the title can stay long enough."""
+    try:
+        short = fit_title(template, title, **values, note=note)
+    except ValueError:  # not even an empty title leaves room for the note
+        return None
+    if short != title and len(graphemes(short)) - 1 < TITLE_KEEP:
+        return None
+    return squash(render(template, {**values, "title": short, "note": note}))
 
 
 def _take(words: list[str], make: Callable[[list[str]], str]) -> int:

@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('fetched_at', sa.DateTime(), nullable=False),
     sa.Column('posts', sa.Integer(), nullable=False),
-    sa.Column('cost_usd', sa.Float(), nullable=False),
+    sa.Column('cost_usd', sa.Double(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['social_accounts.id'], name=op.f('fk_x_read_usage_account_id_social_accounts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_x_read_usage'))
     )
