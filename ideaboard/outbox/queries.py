@@ -12,10 +12,13 @@ from .models import OutboxMessage, OutboxState
 def sent_replies(idea: Idea) -> dict[int | None, str]:
     """Return {status change id (None: the acknowledgement): URL of the reply sent on X}."""
     rows = db.session.execute(
-        select(OutboxMessage.status_change_id, OutboxMessage.remote_url).where(
+        select(OutboxMessage.status_change_id, OutboxMessage.remote_url)
+        .where(
             OutboxMessage.idea_id == idea.id,
             OutboxMessage.state == OutboxState.SENT.value,
             OutboxMessage.remote_url.is_not(None),
         )
+        # Newest first, so the first post of a thread (the lowest id) is the one kept.
+        .order_by(OutboxMessage.id.desc())
     )
     return {change_id: url for change_id, url in rows if url is not None}

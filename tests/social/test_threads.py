@@ -19,6 +19,7 @@ from ideaboard.ideas.models import Idea
 from ideaboard.outbox import rules as outbox
 from ideaboard.outbox.delivery import DeliveryResult, deliver_due
 from ideaboard.outbox.models import OutboxMessage
+from ideaboard.outbox.queries import sent_replies
 from ideaboard.social import threads
 from ideaboard.social.compose import MAX_POSTS, compose_stage_posts, weighted_length
 from ideaboard.social.models import SocialAccount
@@ -188,7 +189,7 @@ def thread_idea(
 def test_continuations_go_out_in_order_each_answering_the_first_reply(
     thread_idea: tuple[dict[str, Any], Idea], sandbox_store: SandboxStore
 ) -> None:
-    post, _idea = thread_idea
+    post, idea = thread_idea
     queued = rows()
     assert len(queued) == 2
     first, second = queued
@@ -210,6 +211,8 @@ def test_continuations_go_out_in_order_each_answering_the_first_reply(
     assert words == NOTE_KO_PLAIN.split(" ")
     assert deliver().claimed == 0  # nothing left, nothing sent twice
     assert len(brand_posts(sandbox_store)) == 2
+    # The idea's page links the first reply of the thread for this stage change.
+    assert sent_replies(idea)[first.status_change_id] == first.remote_url
 
 
 def test_a_continuation_waits_while_the_first_post_fails(
