@@ -8,6 +8,7 @@ continuation answers the first reply, in order, each exactly once.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +21,10 @@ from ideaboard.outbox import rules as outbox
 from ideaboard.outbox.delivery import DeliveryResult, deliver_due
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.outbox.queries import sent_replies
-from ideaboard.social import threads
+from ideaboard.social import jobs, threads
 from ideaboard.social.compose import MAX_POSTS, compose_stage_posts, weighted_length
 from ideaboard.social.models import SocialAccount
+from ideaboard.social.senders import x_senders
 from ideaboard.triage.services import change_stage, find_stage
 from sandboxes.x import SandboxStore, clear_faults, set_faults, timeline
 from tests.helpers import Clock
@@ -277,3 +279,66 @@ def test_staff_retrying_a_continuation_early_sends_it_back_to_wait_or_cancels_it
     first, second = rows()
     assert (second.state, second.last_error) == ("cancelled", threads.NOT_SENT_BEFORE)
     assert brand_posts(sandbox_store) == []
+
+
+def test_threads_under_faults_go_out_exactly_once_in_order(
+    x_app: Any,
+    brand_account: SocialAccount,
+    import_posts: ImportPosts,
+    sandbox_store: SandboxStore,
+    make_user: Callable[..., Any],
+    clock: Clock,
+) -> None:
+    """The fault soak of test_loop_faults (30 % 5xx, 429 bursts, POSTs that time out on the
+    client but land) on 12 three-post threads: every part once, in order, answering the first."""
+    from tests.social.test_loop_faults import CLIENT_TIMEOUT_S, CountingConnector, FlakyNetwork
+
+    brand_account.acknowledge = False
+    db.session.commit()
+    ideas_count = 12
+    posts, ideas = import_posts(
+        *((f"fan{n}", f"@hanbit #아이디어 q{n:04d}a q{n:04d}b 요금제") for n in range(ideas_count))
+    )
+    staff = make_user("staff", initials="KG")
+    note = " ".join([NOTE_KO_PLAIN] * 2)
+    for idea in ideas:
+        change_stage(idea, find_stage("planned"), note, staff, check_workflow=False)
+    db.session.commit()
+    assert len(rows()) == 3 * ideas_count
+
+    x_app.config["IDEABOARD_X_TIMEOUT_SECONDS"] = CLIENT_TIMEOUT_S
+    network = FlakyNetwork(sandbox_store)
+    seen: Counter[str] = Counter()
+
+    def factory(account: SocialAccount) -> CountingConnector:
+        return CountingConnector(jobs.connector_for(account), network, seen)
+
+    try:
+        network.arm(burst=2)
+        for _round in range(60):
+            deliver_due(worker="soak", senders=x_senders(factory))
+            states = Counter(r.state for r in rows())
+            if states["sent"] == 3 * ideas_count or states["dead"]:
+                break
+            clock.advance(hours=2)
+    finally:
+        clear_faults(sandbox_store)
+
+    print(f"\nthread soak: {dict(seen)} states={dict(states)}")
+    assert states == {"sent": 3 * ideas_count}, states
+    assert seen["5xx"] >= 5, seen
+    on_x = {p["id"]: p for p in brand_posts(sandbox_store)}
+    assert len(on_x) == 3 * ideas_count  # no duplicates
+    by_thread: dict[int, list[OutboxMessage]] = {}
+    for row in rows():
+        by_thread.setdefault(row.payload.get("thread") or row.id, []).append(row)
+    assert sorted(str(p["id"]) for p in posts) == sorted(
+        parts[0].target for parts in by_thread.values()
+    )
+    for first, second, third in by_thread.values():
+        assert [r.payload["part"] for r in (first, second, third)] == [1, 2, 3]
+        assert on_x[first.remote_id]["in_reply_to_tweet_id"] == first.target
+        assert on_x[second.remote_id]["in_reply_to_tweet_id"] == first.remote_id
+        assert on_x[third.remote_id]["in_reply_to_tweet_id"] == first.remote_id
+        assert int(first.remote_id) < int(second.remote_id) < int(third.remote_id)
+        assert third.text.endswith(" 기다려 주셔서 고맙습니다! ^KG")  # the note's end
