@@ -120,6 +120,9 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_HSTS_SECONDS"),
         **_env_number("IDEABOARD_PROXY_FIX"),
         **_env_number("IDEABOARD_SMTP_TIMEOUT_SECONDS"),
+        **_env_number("IDEABOARD_X_COST_POST"),
+        **_env_number("IDEABOARD_X_COST_POST_WITH_URL"),
+        **_env_number("IDEABOARD_X_COST_READ"),
         **_env_number("IDEABOARD_RESET_LINK_MINUTES"),
         **_env_number("IDEABOARD_VERIFY_LINK_DAYS"),
         **_env_count("IDEABOARD_ECHO_MAX_REPLIES"),
@@ -206,10 +209,12 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_VERIFY_LINK_DAYS": 7,
     # Ideas without an answer after this many hours are marked overdue in the staff inbox.
     "IDEABOARD_RESPONSE_TARGET_HOURS": 24,
-    # Estimated X API prices (USD, 2026 pay-per-use) for the spend shown to staff and the cap.
-    "IDEABOARD_X_COST_REPLY": 0.01,
+    # Estimated X API prices (USD, docs.x.com pay-per-use, 2026) for the spend shown to staff
+    # and the monthly cap: creating a post (a reply is a post), creating a post with a URL
+    # (instead of the plain price, not on top of it), reading a post (each mention fetched).
     "IDEABOARD_X_COST_POST": 0.015,
-    "IDEABOARD_X_COST_LINK": 0.05,
+    "IDEABOARD_X_COST_POST_WITH_URL": 0.20,
+    "IDEABOARD_X_COST_READ": 0.005,
     "IDEABOARD_X_OVERLAP_MINUTES": 10,
     # A stage change replies to every post that raised the idea; above this many replies the
     # rows wait (state held) until staff confirm them, seeing the number and estimated cost.

@@ -110,7 +110,7 @@ def load_demo(*, seed: int = 7, progress: Progress | None = None) -> dict[str, A
     # The demo's stage history predates this install: its echo replies are not sent.
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.state == OutboxState.PENDING.value)
+        .where(OutboxMessage.state.in_([OutboxState.PENDING.value, OutboxState.WAITING.value]))
         .values(state=OutboxState.CANCELLED.value, last_error="demo history, not sent")
     )
     return {**counts, "users": len(customers) + len(staff), "customer": customers[0].email}

@@ -44,6 +44,9 @@ class OutboxState(enum.StrEnum):
     # A stage reply a newer stage change of the same post replaced before it was sent: never
     # sent, never retried (shown to staff).
     SUPERSEDED = "superseded"
+    # A continuation of a thread (social/threads.py): it answers an earlier post of the
+    # thread, so it waits until that one is sent (and its id on X known); never claimed.
+    WAITING = "waiting"
 
 
 class OutboxMessage(Model):

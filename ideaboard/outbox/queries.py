@@ -18,11 +18,14 @@ def sent_replies(idea: Idea) -> dict[int | None, str]:
     if not idea.source_post_id:
         return {}
     rows = db.session.execute(
-        select(OutboxMessage.status_change_id, OutboxMessage.remote_url).where(
+        select(OutboxMessage.status_change_id, OutboxMessage.remote_url)
+        .where(
             OutboxMessage.idea_id == idea.id,
             OutboxMessage.target == idea.source_post_id,
             OutboxMessage.state == OutboxState.SENT.value,
             OutboxMessage.remote_url.is_not(None),
         )
+        # Newest first, so the first post of a thread (the lowest id) is the one kept.
+        .order_by(OutboxMessage.id.desc())
     )
     return {change_id: url for change_id, url in rows if url is not None}

@@ -15,11 +15,12 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from twitter_text import extract_urls
 
 from ..database import rows_matched, utcnow
 from ..errors import Conflict
 from ..extensions import db
-from ..social.models import SocialAccount
+from ..social.models import ReadUsage, SocialAccount
 from .models import OutboxKind, OutboxMessage, OutboxState
 
 # Rows the loop may claim once next_attempt_at has come (a parked row is looked at again to
@@ -82,19 +83,30 @@ def _next_month(now: datetime) -> datetime:
     return datetime(year, month, 1, tzinfo=UTC)
 
 
+X_KINDS = (OutboxKind.X_REPLY.value, OutboxKind.X_POST.value)
+
+
+def has_url(text: str) -> bool:
+    """Tell whether X sees a URL in text (as twitter-text does: "example.com" counts too)."""
+    return bool(extract_urls(text))
+
+
 def estimated_cost(row: OutboxMessage) -> float:
-    """Return the estimated price of sending row on X (2026 pay-per-use)."""
+    """Return the estimated price of sending row on X (docs.x.com pay-per-use, 2026).
+
+    A post (a reply is one) costs IDEABOARD_X_COST_POST, a post with a URL
+    IDEABOARD_X_COST_POST_WITH_URL instead; rows for other networks cost nothing here.
+    """
+    if row.kind not in X_KINDS:
+        return 0.0
     config = current_app.config
-    has_link = "http://" in row.text or "https://" in row.text
-    if row.kind == OutboxKind.X_REPLY.value:
-        base = float(config["IDEABOARD_X_COST_REPLY"])
-    else:
-        base = float(config["IDEABOARD_X_COST_POST"])
-    return base + (float(config["IDEABOARD_X_COST_LINK"]) if has_link else 0.0)
+    if has_url(row.text):
+        return float(config["IDEABOARD_X_COST_POST_WITH_URL"])
+    return float(config["IDEABOARD_X_COST_POST"])
 
 
 def spend_this_month(account_id: int, now: datetime) -> float:
-    """Return the estimated spend of the account's sent posts this month."""
+    """Return the account's estimated spend this month: its sent posts and its reads."""
     total = db.session.scalar(
         select(func.coalesce(func.sum(OutboxMessage.cost_usd), 0.0)).where(
             OutboxMessage.account_id == account_id,
@@ -102,7 +114,12 @@ def spend_this_month(account_id: int, now: datetime) -> float:
             OutboxMessage.sent_at >= _month_start(now),
         )
     )
-    return float(total or 0.0)
+    reads = db.session.scalar(
+        select(func.coalesce(func.sum(ReadUsage.cost_usd), 0.0)).where(
+            ReadUsage.account_id == account_id, ReadUsage.fetched_at >= _month_start(now)
+        )
+    )
+    return float(total or 0.0) + float(reads or 0.0)
 
 
 def park_if_over_cap(row: OutboxMessage, now: datetime) -> bool:

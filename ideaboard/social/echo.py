@@ -43,6 +43,7 @@ WAITING_STATES = (
 )
 MERGE_DEPTH = 5  # ideas merged into ideas merged into …: followed this deep
 _CHUNK = 500  # post ids per IN (…) list
+MAX_THREAD_PARTS = 3  # a stage reply and its note: at most this many posts (compose.py)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -56,6 +57,7 @@ class EchoPost:
     idea: Idea  # the idea the post raised (its title is quoted in the reply)
     person: str  # who wrote it: "x:<user id>", else "handle:<handle>", else "post:<id>"
     posted_at: datetime | None
+    handle: str = ""  # the author's handle, named in a thread's continuations
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -153,6 +155,7 @@ def audience(ideas: Iterable[Idea]) -> tuple[list[EchoPost], set[str]]:
                 idea=idea,
                 person=_person(remote, idea.source_author_handle, idea.source_post_id, by_handle),
                 posted_at=idea.created_at,
+                handle=idea.source_author_handle or "",
             ),
         )
     for log in logs:
@@ -165,6 +168,7 @@ def audience(ideas: Iterable[Idea]) -> tuple[list[EchoPost], set[str]]:
             idea=by_id[log.idea_id],
             person=_person(log.author_remote_id, log.author_handle, log.post_id, by_handle),
             posted_at=log.posted_at or log.fetched_at,
+            handle=log.author_handle or "",
         )
     latest: dict[str, EchoPost] = {}
     for post in candidates.values():
@@ -189,6 +193,8 @@ def supersede_older(change: StatusChange, post_ids: Collection[str]) -> int:
     """Mark the waiting stage replies of other changes to these posts superseded; count them.
 
     A conditional UPDATE: a row a worker has claimed (`sending`) does not match and goes out.
+    The continuations of a superseded reply's thread (social/threads.py, `waiting` for it)
+    are superseded with it; those of a reply that goes out stay and follow it.
     """
     ids = sorted(post_ids)
     total = 0
@@ -206,8 +212,24 @@ def supersede_older(change: StatusChange, post_ids: Collection[str]) -> int:
                 state=OutboxState.SUPERSEDED.value,
                 last_error=f"superseded by status change #{change.id}",
             )
+            .returning(OutboxMessage.dedupe_key)
         )
-        total += rows_matched(result)
+        keys = list(result.scalars())
+        total += len(keys)
+        parts = [f"{key}:part:{n}" for key in keys for n in range(2, MAX_THREAD_PARTS + 1)]
+        for first in range(0, len(parts), _CHUNK):
+            db.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.dedupe_key.in_(parts[first : first + _CHUNK]),
+                    OutboxMessage.state == OutboxState.WAITING.value,
+                )
+                .values(
+                    state=OutboxState.SUPERSEDED.value,
+                    last_error=f"superseded by status change #{change.id}",
+                )
+                .execution_options(synchronize_session=False)
+            )
     return total
 
 

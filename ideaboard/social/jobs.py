@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ..config import check_x_api_url
 from ..database import utcnow, write_intent
 from ..extensions import db
-from . import importer
+from . import importer, usage
 from .connectors import Connector, FetchError, XConnector
 from .models import SocialAccount
 
@@ -151,6 +151,9 @@ def run_import(
                 db.session.commit()
                 logger.warning("import for @%s failed: %s", account.username, error.message)
                 raise
+            # X charges for every post read: count them at once, before any is processed.
+            usage.record_reads(account_id, len(mentions), now)
+            db.session.commit()
             for mention in mentions:
                 account = db.session.get_one(SocialAccount, account_id)
                 outcome = importer.process_mention(account, mention, now)

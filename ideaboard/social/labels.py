@@ -27,6 +27,7 @@ def outbox_state_label(state: str) -> str:
         OutboxState.PARKED.value: _("parked (spending cap)"),
         OutboxState.HELD.value: _("waiting for confirmation"),
         OutboxState.SUPERSEDED.value: _("replaced by a newer reply"),
+        OutboxState.WAITING.value: _("waiting for the post before it"),
     }
     return names.get(state, state)
 

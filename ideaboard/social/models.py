@@ -137,3 +137,19 @@ class ReplyTemplate(Model):
     # Without the link a reply is cheaper on X's pay-per-use API (and {url} is left out).
     include_link: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReadUsage(Model):
+    """Posts read from X in one poll of an account (each costs IDEABOARD_X_COST_READ).
+
+    One row per poll that fetched anything; the monthly spend and cap add them up.
+    """
+
+    __tablename__ = "x_read_usage"
+    __table_args__ = (Index("ix_x_read_usage_account_fetched", "account_id", "fetched_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("social_accounts.id", ondelete="CASCADE"))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    posts: Mapped[int] = mapped_column(default=0)
+    cost_usd: Mapped[float] = mapped_column(default=0.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -25,6 +25,7 @@ from .compose import (
     LAUNCH_ANNOUNCEMENT,
     MAX_WEIGHTED,
     STAGE_TEMPLATES,
+    compose_stage_posts,
     weighted_length,
 )
 from .models import ReplyTemplate
@@ -34,7 +35,7 @@ KINDS = (
     "stage", "ack_imported", "ack_matched", "launch_announcement", "ack_launched", "ack_declined",
 )  # fmt: skip
 PLACEHOLDERS = {
-    "stage": {"title", "url", "signature", "stage"},
+    "stage": {"title", "url", "signature", "stage", "note"},
     "ack_imported": {"url", "signature"},
     "ack_matched": {"url", "signature"},
     "launch_announcement": {"title", "url", "author"},
@@ -76,7 +77,22 @@ def wording(kind: str, stage_slug: str, lang: str) -> Wording:
     )
     if custom is not None:
         return Wording(custom.text, custom.include_link, True)
-    return Wording(default_text(kind, stage_slug, lang), True, False)
+    return Wording(
+        default_text(kind, stage_slug, lang), default_include_link(kind, stage_slug), False
+    )
+
+
+def default_include_link(kind: str, stage_slug: str) -> bool:
+    """Whether the built-in wording carries the idea's link.
+
+    The acknowledgement gives the link once; stage replies carry the staff note instead (a
+    post with a URL costs IDEABOARD_X_COST_POST_WITH_URL, about 13 times a plain one), except
+    the launched reply, and the launch announcement. Admins turn it on per template.
+    """
+    if kind != "stage":
+        return True
+    stage = db.session.scalar(select(Stage).where(Stage.slug == stage_slug))
+    return stage is not None and stage.has_role(StageRole.LAUNCHED)
 
 
 def _template_problem(kind: str, error: placeholders.TemplateError) -> str:
@@ -127,8 +143,8 @@ def validate_template(kind: str, text: str) -> str:
             "url": "https://example.com/ideas/1",
             "signature": "AB",
             "stage": "Stage",
-            "author": "x",
             "note": "…",
+            "author": "x",
         },
     )
     if weighted_length(sample) > MAX_WEIGHTED - 20:
@@ -155,15 +171,64 @@ def _rows() -> list[tuple[str, str, str, Wording]]:
     return rows
 
 
+# What the preview on the templates page fills in: a note long enough to need a thread.
+SAMPLE = {
+    "ko": {
+        "title": "데이터 이월 서비스",
+        "handle": "minji",
+        "note": "검토 결과 내년 1분기 요금제 개편에 반영하기로 했습니다. 네트워크 팀이 이 일을 "
+        "맡았고, 해외 로밍 중에 남은 데이터를 다음 달로 넘기는 방식과 가족 회선끼리 나누어 쓰는 "
+        "방식을 함께 시험하고 있습니다. 시험이 끝나면 일정과 조건을 이 페이지와 답글로 다시 "
+        "알려드리겠습니다. 기다려 주셔서 고맙습니다.",
+    },
+    "en": {
+        "title": "Roll over unused data",
+        "handle": "jisoo",
+        "note": "We will include this in the plan changes of the first quarter next year. The "
+        "network team owns it and is testing two ways to do it: carrying unused data into the "
+        "next month, and sharing it between family lines. When the test ends we will post the "
+        "date and the conditions on the idea's page and reply here again. Thank you for waiting.",
+    },
+}
+
+
+def preview(stage: Stage, lang: str, words: Wording) -> list[str]:
+    """Return the posts a stage change with the sample note would send (the thread in full)."""
+    sample = SAMPLE[supported_language(lang, "en")]
+    page = str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + "/ideas/1"
+    try:
+        return compose_stage_posts(
+            stage_slug=stage.slug,
+            stage_name=stage.name,
+            lang=lang,
+            title=sample["title"],
+            url=page if words.include_link else "",
+            signature="KG",
+            template=words.text,
+            note=sample["note"],
+            handle=sample["handle"],
+            more_url=page,
+        )
+    except ValueError:  # a stored template too long for any title
+        return []
+
+
 @bp.get("/")
 @staff_required
 def index() -> str:
-    """List every reply template in force (admins edit them)."""
-    stage_names = {s.slug: s.name for s in _stages()}
+    """List every reply template in force (admins edit them), with a preview of each reply."""
+    stages = {s.slug: s for s in _stages()}
+    rows = _rows()
+    previews = {
+        (slug, lang): [(text, weighted_length(text)) for text in preview(stages[slug], lang, w)]
+        for kind, slug, lang, w in rows
+        if kind == "stage"
+    }
     return render_template(
         "social/reply_templates.html",
-        rows=_rows(),
-        stage_names=stage_names,
+        rows=rows,
+        stage_names={slug: stage.name for slug, stage in stages.items()},
+        previews=previews,
         action_form=ActionForm(),
         placeholders=PLACEHOLDERS,
     )

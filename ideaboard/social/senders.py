@@ -15,10 +15,21 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy import select
 
+from ..database import utcnow
 from ..extensions import db
 from ..outbox.models import OutboxKind, OutboxMessage
 from ..outbox.rules import estimated_cost
-from ..outbox.senders import Deferred, Failed, Found, Outcome, Sent, register_sender
+from ..outbox.senders import (
+    Deferred,
+    Failed,
+    Found,
+    Outcome,
+    Parked,
+    Sent,
+    Skipped,
+    register_sender,
+)
+from . import threads
 from .connectors import Connector, SendError
 from .jobs import connector_for
 from .models import SocialAccount
@@ -64,6 +75,12 @@ class XSender:
         account = account or default_account()
         if account is None:
             return Failed("no social account is connected", final=True)
+        waiting = threads.check_ready(row)
+        if waiting == "wait":  # a continuation claimed early (a staff retry): back to wait
+            threads.hold(row)
+            return Parked()
+        if waiting is not None:
+            return Skipped(waiting)
         if account.id not in self.connectors:
             self.connectors[account.id] = self.factory(account)
         return XMessage(
@@ -103,7 +120,9 @@ class XSender:
         return Sent(posted.id, posted.url, cost_usd=message.cost_usd)
 
     def settle(self, row: OutboxMessage, outcome: Outcome) -> None:
-        """Nothing beyond the row to record."""
+        """A part of a thread is on X: the next part may go now, answering the first post."""
+        if isinstance(outcome, Sent | Found):
+            threads.release_next(row, utcnow())
 
     def close(self) -> None:
         for connector in self.connectors.values():

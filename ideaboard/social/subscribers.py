@@ -23,9 +23,10 @@ from ..outbox.models import OutboxKind, OutboxMessage
 from ..triage.models import StageRole, StatusChange
 from ..urls import idea_url
 from . import echo, reply_templates
-from .compose import compose_launch, compose_stage_reply
+from .compose import compose_launch, compose_stage_posts
 from .models import SocialAccount
 from .senders import register_senders
+from .threads import enqueue_continuations
 
 
 def enqueue_stage_echo(
@@ -52,7 +53,7 @@ def enqueue_stage_echo(
         if lang not in words_by_lang:
             words_by_lang[lang] = reply_templates.wording("stage", stage.slug, lang)
         words = words_by_lang[lang]
-        text = compose_stage_reply(
+        texts = compose_stage_posts(
             stage_slug=stage.slug,
             stage_name=stage.name,
             lang=lang,
@@ -60,6 +61,9 @@ def enqueue_stage_echo(
             url=idea_url(target_idea) if words.include_link else "",
             signature=by.display_initials,
             template=words.text,
+            note=change.note,
+            handle=post.handle,
+            more_url=idea_url(target_idea),
         )
         row = OutboxMessage(
             kind=OutboxKind.X_REPLY.value,
@@ -71,11 +75,13 @@ def enqueue_stage_echo(
             status_change_id=change.id,
             target=post.post_id,
             lang=lang,
-            text=text,
+            text=texts[0],
             payload={"in_reply_to_tweet_id": post.post_id, "stage": stage.slug},
         )
         db.session.add(row)
         rows.append(row)
+        # A note too long for one post continues in a thread that answers this reply.
+        rows.extend(enqueue_continuations(row, texts[1:]))
     return rows
 
 

@@ -34,6 +34,7 @@ from .importer import approve_held_idea
 from .labels import match_why
 from .models import MentionLog, SocialAccount
 from .undo import can_undo, undo_match
+from .usage import spend_by_kind
 
 bp = Blueprint("social", __name__, url_prefix="/staff")
 PAGE = 100
@@ -166,7 +167,8 @@ def _accounts_page() -> str:
             )
         )
         form = AccountForm(prefix=f"a{account.id}", obj=account)
-        rows.append((account, posts or 0, outbox.spend_this_month(account.id, now), waiting, form))
+        spend = spend_by_kind(account.id, now)
+        rows.append((account, posts or 0, spend, waiting, form))
     log = list(db.session.scalars(select(MentionLog).order_by(MentionLog.id.desc()).limit(PAGE)))
     return render_template(
         "social/accounts.html", rows=rows, log=log, worker=worker_status(now),

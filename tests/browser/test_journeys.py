@@ -318,7 +318,7 @@ def test_sandbox_mention_becomes_an_idea_and_gets_a_reply(
     expect(thread.filter(has_text="[계획됨]")).to_have_count(1)
     reply = thread.filter(has_text="[계획됨]")
     expect(reply).to_contain_text("^KG")
-    expect(reply).to_contain_text(f"/ideas/{idea_id}")
+    expect(reply).to_contain_text("내년 상반기에 적용할 계획입니다.")  # the note, not the link
 
     page.goto(f"/ideas/{idea_id}")
     expect(page.get_by_role("link", name="Our reply on X")).to_be_visible()

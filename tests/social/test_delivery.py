@@ -270,7 +270,8 @@ def test_monthly_cap_parks_rows_until_next_month_with_the_reason(
     brand_replies: Replies,
     clock: Clock,
 ) -> None:
-    brand_account.monthly_cap_usd = 0.10  # one reply with a link costs 0.01 + 0.05
+    # Two reads (0.005 each) and one acknowledgement with its link (0.20) fit; a second not.
+    brand_account.monthly_cap_usd = 0.30
     db.session.commit()
     posts, _ideas = import_posts(
         ("minji", "@hanbit #아이디어 q0001a 청구서 알림 시간 설정"),
@@ -281,12 +282,12 @@ def test_monthly_cap_parks_rows_until_next_month_with_the_reason(
 
     assert (result.claimed, result.sent, result.deferred) == (2, 1, 1)
     sent, parked = rows()
-    assert (sent.state, sent.cost_usd) == ("sent", pytest.approx(0.06))
+    assert (sent.state, sent.cost_usd) == ("sent", pytest.approx(0.20))
     now = clock.now()
     month = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC)
     assert (parked.state, parked.attempts) == ("parked", 0)
     assert now < parked.next_attempt_at <= month
-    assert parked.last_error.startswith("monthly cap of $0.10 reached; waits until ")
+    assert parked.last_error.startswith("monthly cap of $0.30 reached; waits until ")
     assert f"{month:%Y-%m-%d}" in parked.last_error
     assert list(brand_replies()) == [str(posts[0]["id"])]
     assert deliver().claimed == 0
@@ -296,7 +297,7 @@ def test_monthly_cap_parks_rows_until_next_month_with_the_reason(
         assert rows()[1].state == "parked"
         assert len(brand_replies()) == 1
 
-    clock.set(month + timedelta(hours=1))  # next month: spend is zero
+    clock.set(month + timedelta(hours=1))  # next month: spend (reads too) is zero
     assert deliver().sent == 1
     assert sorted(brand_replies()) == sorted(str(p["id"]) for p in posts)
     assert rows()[1].attempts == 1
@@ -305,7 +306,7 @@ def test_monthly_cap_parks_rows_until_next_month_with_the_reason(
 def test_raising_the_cap_releases_parked_rows_at_once(
     brand_account: SocialAccount, import_posts: ImportPosts, brand_replies: Replies, clock: Clock
 ) -> None:
-    brand_account.monthly_cap_usd = 0.10
+    brand_account.monthly_cap_usd = 0.30
     db.session.commit()
     posts, _ideas = import_posts(
         ("minji", "@hanbit #아이디어 q0001a 데이터 안심 옵션"),
@@ -360,7 +361,8 @@ def test_stage_replies_belong_to_the_ideas_account_and_respect_its_cap(
     brand_replies: Replies,
 ) -> None:
     brand_account.acknowledge = False
-    brand_account.monthly_cap_usd = 0.05  # less than one reply with a link (0.06)
+    # Less than the read of the mention and one stage reply without a link (0.005 + 0.015).
+    brand_account.monthly_cap_usd = 0.01
     db.session.commit()
     _posts, (idea,) = import_posts(("minji", "@hanbit #아이디어 q0001a 잠금 화면 잔여 데이터"))
     change_stage(
@@ -376,5 +378,5 @@ def test_stage_replies_belong_to_the_ideas_account_and_respect_its_cap(
     assert (result.sent, result.deferred) == (0, 1)
     (row,) = rows()
     assert row.state == "parked"
-    assert row.last_error.startswith("monthly cap of $0.05 reached")
+    assert row.last_error.startswith("monthly cap of $0.01 reached")
     assert brand_replies() == {}

@@ -163,8 +163,8 @@ def test_stage_change_of_an_imported_idea_enqueues_one_reply(app, staff):
         "x_reply", "pending", "1861000000000000001", change.id,
     )  # fmt: skip
     assert row.text.startswith("[검토 중]")
-    assert row.text.endswith("^KG")
-    assert f"/ideas/{idea.id}" in row.text
+    assert row.text.endswith("검토합니다 ^KG")  # the note; no link (the acknowledgement gave it)
+    assert f"/ideas/{idea.id}" not in row.text
     assert weighted_length(row.text) <= 280
 
 
@@ -175,8 +175,7 @@ def test_echo_of_a_long_korean_title_fits_280_weighted_characters(app, staff):
     row = db.session.scalar(select(OutboxMessage))
     assert weighted_length(row.text) <= 280
     assert "…" in row.text
-    assert row.text.endswith("^KG")
-    assert "http://127.0.0.1:5000/ideas/" in row.text
+    assert row.text.endswith("검토합니다 ^KG")  # the note in full, the title shortened
 
 
 def test_english_post_gets_an_english_reply(app, staff):
