@@ -53,12 +53,14 @@ def enqueue_stage_echo(
         if lang not in words_by_lang:
             words_by_lang[lang] = reply_templates.wording("stage", stage.slug, lang)
         words = words_by_lang[lang]
+        # A post that raised a merged duplicate always gets the link: it is the news.
+        link = words.include_link or post.idea.id != target_idea.id
         texts = compose_stage_posts(
             stage_slug=stage.slug,
             stage_name=stage.name,
             lang=lang,
             title=post.idea.title,
-            url=idea_url(target_idea) if words.include_link else "",
+            url=idea_url(target_idea) if link else "",
             signature=by.display_initials,
             template=words.text,
             note=change.note,

@@ -536,3 +536,28 @@ def test_the_limit_comes_from_the_environment(
         monkeypatch.setenv("IDEABOARD_ECHO_MAX_REPLIES", bad)
         with pytest.raises(RuntimeError, match="IDEABOARD_ECHO_MAX_REPLIES"):
             app_factory()
+
+
+def test_a_superseded_reply_takes_its_thread_with_it(
+    customers: Callable[..., list[dict[str, Any]]],
+    make_user: Callable[..., User],
+    brand_replies: Replies,
+) -> None:
+    staff = make_user("staff", initials="KG")
+    (minji,) = customers(("minji", "@hanbit #아이디어 q0601a q0601b 요금 알림 문자"))
+    idea = idea_of(minji)
+    long_note = "검토 결과를 자세히 알려 드립니다. " * 14  # too long for one post: a thread
+
+    first = move(idea, "under-review", staff, note=long_note)
+    older = rows(first)
+    assert len(older) >= 2  # the reply and at least one continuation waiting for it
+    assert {r.state for r in older[1:]} == {"waiting"}
+
+    second = move(idea, "planned", staff, note="Q1")
+
+    # The continuations went with their reply: nothing is left waiting for ever.
+    assert {r.state for r in rows(first)} == {"superseded"}
+    assert [r.state for r in rows(second)] == ["pending"]
+    assert deliver().sent == 1
+    (found,) = brand_replies()[str(minji["id"])]
+    assert "Q1" in found["text"]
