@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import checks, jobs  # noqa: F401 - register their letters and scheduled jobs
+from . import checks, digest, jobs, notifications  # noqa: F401 - their letters and jobs register
 from .sender import register_senders
 from .views import bp
 
@@ -18,3 +18,4 @@ def register(app: Flask) -> None:
     """Register the e-mail sender, the unsubscribe page and the event subscribers."""
     register_senders(app)
     app.register_blueprint(bp)
+    notifications.register(app)
