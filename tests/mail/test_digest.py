@@ -199,7 +199,8 @@ def test_a_long_digest_shows_fifty_and_links_the_rest(
     assert message.message["Subject"] == "52 updates on the ideas you follow"
     text = plain(message)
     assert text.count("Official answer · Kim Gayoung (KG)") == digest.ITEMS_MAX
-    assert "Answer number 52." in text and "Answer number 3." in text
+    assert "Answer number 52." in text
+    assert "Answer number 3." in text
     assert "Answer number 2." not in text  # the oldest two are left for the site
     assert "… and 2 more: http://127.0.0.1:5000/notifications" in text
     assert 'href="http://127.0.0.1:5000/notifications"' in message.body("html")
@@ -228,7 +229,8 @@ def test_once_the_days_digests_are_queued_a_round_costs_one_read(
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     queries = [s for s in statements if s.strip().upper() != "BEGIN"]  # SQLite's own BEGIN
-    assert len(queries) == 1 and "FROM job_marks" in queries[0], queries
+    assert len(queries) == 1, queries
+    assert "FROM job_marks" in queries[0]
     assert len(email_rows()) == 3
 
 

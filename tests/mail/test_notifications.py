@@ -92,11 +92,14 @@ def test_followers_hear_of_a_stage_change_with_the_note(
     assert "**" not in text
     assert f"http://127.0.0.1:5000/ideas/{idea.id}#status-{change.id}" in text
     html = message.body("html")
-    assert "&lt;script&gt;alert(" in html and "<script>" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert "<script>" not in html
     assert f'href="http://127.0.0.1:5000/ideas/{idea.id}#status-{change.id}"' in html
     assert "Kim Gayoung (KG)" in html
     # A notification: one-click unsubscribe (RFC 8058).
-    assert message.message["List-Unsubscribe"].startswith("<http://127.0.0.1:5000/mail/unsubscribe/")
+    assert message.message["List-Unsubscribe"].startswith(
+        "<http://127.0.0.1:5000/mail/unsubscribe/"
+    )
     assert message.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     rows = email_rows()
     assert {row.dedupe_key for row in rows} == {
@@ -128,7 +131,7 @@ def test_a_korean_follower_reads_it_in_korean(
     assert "새 단계: 검토 중" in text
     assert "담당 팀이 검토하고 있습니다." in text
     assert "Kim Gayoung (KG) 님의 답변:" in text
-    assert "<html lang=\"ko\">" in message.body("html")
+    assert '<html lang="ko">' in message.body("html")
 
 
 def test_who_does_not_get_the_per_update_email(
@@ -235,8 +238,7 @@ def test_the_followers_of_a_merged_duplicate_get_one_email_for_the_merge(
     assert f"Dark mode\nhttp://127.0.0.1:5000/ideas/{target.id}" in text
     assert "Merged into Dark mode (http://127.0.0.1:5000/ideas/" in text  # the note, plain
     assert {row.dedupe_key for row in email_rows()} == {
-        f"email:stage:{change.id}:user:{user.id}"
-        for user in (dup_author, only_duplicate, both)
+        f"email:stage:{change.id}:user:{user.id}" for user in (dup_author, only_duplicate, both)
     }
 
     # The next answer on the target reaches everyone who follows it now, once each.
@@ -313,7 +315,8 @@ def test_a_title_with_line_breaks_cannot_add_a_header(
         "[Planned] Hi Bcc: victim@example.com <script>x()</script> Subject: no"
     ]
     html = message.body("html")
-    assert "<script>" not in html and "&lt;script&gt;x()&lt;/script&gt;" in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;x()&lt;/script&gt;" in html
     assert "&lt;b&gt;now&lt;/b&gt;" in html
 
 
@@ -359,5 +362,6 @@ def test_one_query_finds_the_recipients_however_many_follow(
     outbox_inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO OUTBOX")]
     user_selects = [s for s in statements if "FROM users" in s and "follows" in s]
     assert len(user_selects) == 1, user_selects
-    assert outbox_inserts and all("ON CONFLICT" in s.upper() for s in outbox_inserts)
+    assert outbox_inserts
+    assert all("ON CONFLICT" in s.upper() for s in outbox_inserts)
     assert len(email_rows()) == 31
