@@ -135,7 +135,7 @@ class Item:
     title: str
     link: str
     what: str  # "New status: Planned", "Official answer"
-    text: str  # an excerpt of the note or the answer, plain text
+    text: str  # the start of the note or the answer, plain text on one line
     by: str
     when: datetime
 
@@ -167,7 +167,7 @@ def _item(notification: Notification) -> Item | None:
         title=idea.title,
         link=link,
         what=what,
-        text=truncate(markdown_to_text(text), EXCERPT_MAX),
+        text=truncate(" ".join(markdown_to_text(text).split()), EXCERPT_MAX),
         by=signature(by),
         when=notification.created_at,
     )
