@@ -27,6 +27,7 @@ from ideaboard.events import (
 from ideaboard.extensions import db
 from ideaboard.ideas import services as ideas
 from ideaboard.ideas.models import Idea
+from ideaboard.mail import notifications as mail
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social import subscribers as social
 from ideaboard.triage import services as triage
@@ -47,11 +48,15 @@ def seen(app: Flask) -> list[Event]:
 
 
 def test_create_app_subscribes_the_delivery_packages(app: Flask) -> None:
-    assert subscribers(StageChanged, app) == [social.on_stage_changed, webhooks.on_stage_changed]
+    assert subscribers(StageChanged, app) == [
+        social.on_stage_changed,
+        webhooks.on_stage_changed,
+        mail.on_stage_changed,
+    ]
     assert subscribers(IdeaSubmitted, app) == [webhooks.on_idea_submitted]
     assert subscribers(IdeaApproved, app) == [webhooks.on_idea_approved]
-    assert subscribers(IdeasMerged, app) == [webhooks.on_ideas_merged]
-    assert subscribers(CommentAdded, app) == [webhooks.on_comment_added]
+    assert subscribers(IdeasMerged, app) == [webhooks.on_ideas_merged, mail.on_ideas_merged]
+    assert subscribers(CommentAdded, app) == [webhooks.on_comment_added, mail.on_comment_added]
     assert subscribers(IdeaHidden, app) == []
 
 

@@ -7,12 +7,13 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length
 
-from ..forms import FlaskForm, NextField
+from ..forms import FlaskForm, NextField, SelectChoice
 
 
 class RegisterForm(FlaskForm):
@@ -84,3 +85,23 @@ class EmailChangeForm(FlaskForm):
 
     email = EmailField(_l("New e-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+
+
+class EmailNotificationsForm(FlaskForm):
+    """How the user hears about the ideas they follow by e-mail (accounts.models.EmailChoice)."""
+
+    email_notifications = RadioField(
+        _l("E-mails about the ideas you follow"),
+        choices=[
+            SelectChoice(
+                "each", _l("Each update: an e-mail when a stage changes or our team answers")
+            ),
+            SelectChoice("daily", _l("Daily digest: at most one e-mail a day with all the news")),
+            SelectChoice("none", _l("None: I read the news on the site")),
+        ],
+        validate_choice=False,  # AnyOf says it in the user's language
+        validators=[
+            InputRequired(message=_l("Choose one of the listed options.")),
+            AnyOf(["each", "daily", "none"], message=_l("Choose one of the listed options.")),
+        ],
+    )

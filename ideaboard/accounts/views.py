@@ -30,7 +30,7 @@ from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, SUPPORT
 from ..ideas import queries
 from ..ideas.forms import ActionForm
 from ..redirects import referrer_target, safe_target
-from . import addresses, recovery, services, sessions, tokens
+from . import addresses, forms, preferences, recovery, services, sessions, tokens
 from .forms import (
     EmailChangeForm,
     ForgotPasswordForm,
@@ -150,6 +150,7 @@ def _profile(
     locale_form: LocaleForm | None = None,
     password_form: PasswordForm | None = None,
     email_form: EmailChangeForm | None = None,
+    notifications_form: forms.EmailNotificationsForm | None = None,
 ) -> str:
     user = current_user._get_current_object()
     tab = request.args.get("tab", "ideas")
@@ -169,6 +170,7 @@ def _profile(
         locale_form=locale_form or _locale_form(user),
         password_form=password_form or PasswordForm(formdata=None),
         email_form=email_form or EmailChangeForm(formdata=None),
+        notifications_form=notifications_form or _notifications_form(user),
         sign_ins=sessions.live_sessions(user),
         this_sign_in=sessions.current(user),
         describe_agent=sessions.describe_agent,
@@ -560,3 +562,30 @@ def undo_email(token: str) -> Response:
     return _link_page(
         "accounts/undo_email.html", form=form, user=undo.user, address=undo.old_address
     )
+
+
+def _notifications_form(user: User) -> forms.EmailNotificationsForm:
+    """The profile's e-mail choice, filled with the user's setting."""
+    return forms.EmailNotificationsForm(
+        formdata=None, data={"email_notifications": user.email_notifications}
+    )
+
+
+@bp.post("/me/notifications")
+@login_required
+def save_email_notifications() -> Response | tuple[str, int]:
+    """Store how the signed-in user hears about the ideas they follow: each, daily or none."""
+    form = forms.EmailNotificationsForm()
+    if form.validate_on_submit():
+        try:
+            preferences.set_email_notifications(
+                current_user._get_current_object(), form.email_notifications.data or ""
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "email_notifications")
+        else:
+            flash(_("Your e-mail setting is saved."), "success")
+            return redirect(url_for("accounts.profile", _anchor="email-notifications"))
+    return _profile(notifications_form=form), 422

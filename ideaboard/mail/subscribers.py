@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import account, checks, jobs  # noqa: F401 - register their letters and scheduled jobs
+from . import account, checks, digest, jobs, notifications  # noqa: F401 - their letters and jobs register
 from .sender import register_senders
 from .views import bp
 
@@ -19,3 +19,4 @@ def register(app: Flask) -> None:
     register_senders(app)
     app.register_blueprint(bp)
     account.register(app)
+    notifications.register(app)

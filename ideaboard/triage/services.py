@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 
 from ..accounts.models import User
 from ..database import utcnow
@@ -198,21 +198,7 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
         .values(idea_id=target.id)
     )
     db.session.execute(delete(Vote).where(Vote.idea_id == duplicate.id))
-    following = select(Follow.user_id).where(Follow.idea_id == target.id).scalar_subquery()
-    db.session.execute(
-        update(Follow)
-        .where(Follow.idea_id == duplicate.id, Follow.user_id.not_in(following))
-        .values(idea_id=target.id)
-    )
-    # The duplicate's followers (its author included) stay to hear about the merge.
-    for idea in (target, duplicate):
-        _recount(idea)
-    if (
-        duplicate.author_id is not None
-        and db.session.get(Follow, (duplicate.author_id, duplicate.id)) is None
-    ):
-        db.session.add(Follow(user_id=duplicate.author_id, idea_id=duplicate.id))
-        duplicate.follower_count += 1
+    _follow_own_idea(duplicate)
 
     duplicate.merged_into_id = target.id
     message = note.strip() or _(
@@ -220,7 +206,18 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
         title=target.title,
         url=idea_path(target),
     )
+    # The stage change tells the duplicate's followers (its author included) while they still
+    # follow it; then their follows move to the target.
     change = change_stage(duplicate, duplicate_stage, message, by, check_workflow=False)
+    following = select(Follow.user_id).where(Follow.idea_id == target.id).scalar_subquery()
+    db.session.execute(
+        update(Follow)
+        .where(Follow.idea_id == duplicate.id, Follow.user_id.not_in(following))
+        .values(idea_id=target.id)
+    )
+    _follow_own_idea(duplicate)  # the author keeps following their own idea
+    for idea in (target, duplicate):
+        _recount(idea)
     db.session.add(
         IdeaEdit(
             idea_id=duplicate.id,
@@ -233,6 +230,15 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
     publish(IdeasMerged(duplicate, target, change, by))
     db.session.flush()
     return change
+
+
+def _follow_own_idea(idea: Idea) -> None:
+    """Make the idea's author follow it (asked of the database: a merge moves follows in bulk)."""
+    if idea.author_id is None:
+        return
+    mine = (Follow.user_id == idea.author_id, Follow.idea_id == idea.id)
+    if not db.session.scalar(select(exists().where(*mine))):
+        db.session.execute(insert(Follow).values(user_id=idea.author_id, idea_id=idea.id))
 
 
 def _recount(idea: Idea) -> None:
