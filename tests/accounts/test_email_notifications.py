@@ -104,7 +104,9 @@ def test_the_profile_says_when_no_email_can_be_sent(
     login(other, bounced)
     page = other.get("/me").get_data(as_text=True)
     assert "gone@example.com 주소로 메일을 전달할 수 없어" in page
-    assert "550 5.1.1" not in page  # the server's answer is for staff
+    # The address card shows the receiving server's answer: it is the owner's own address,
+    # and "mailbox full" or "no such user" tells them what to fix.
+    assert "<code>550 5.1.1 no such user</code>" in page
 
 
 def test_the_service_refuses_unknown_choices_and_starts_the_digest_once(
