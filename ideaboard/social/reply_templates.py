@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..i18n import SUPPORTED_LOCALES, supported_language
+from ..i18n import SUPPORTED_LOCALES, display_name, supported_language
 from ..ideas.forms import ActionForm
 from ..text import clean_text
 from ..triage.models import Stage, StageRole
@@ -150,7 +150,7 @@ def _rows() -> list[tuple[str, str, str, Wording]]:
 @staff_required
 def index() -> str:
     """List every reply template in force (admins edit them)."""
-    stage_names = {s.slug: s.name for s in _stages()}
+    stage_names = {s.slug: display_name(s) for s in _stages()}
     return render_template(
         "social/reply_templates.html",
         rows=_rows(),
