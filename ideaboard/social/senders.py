@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -19,11 +19,13 @@ from ..extensions import db
 from ..outbox.models import OutboxKind, OutboxMessage
 from ..outbox.rules import estimated_cost
 from ..outbox.senders import Deferred, Failed, Found, Outcome, Sent, register_sender
+from .accounts import DISABLED
 from .connectors import Connector, SendError
 from .jobs import connector_for
 from .models import SocialAccount
 
 ConnectorFactory = Callable[[SocialAccount], Connector]
+DISABLED_RECHECK = timedelta(hours=1)
 LANDED_LATE = "X reports this reply exists: an earlier attempt landed late"
 
 
@@ -64,6 +66,8 @@ class XSender:
         account = account or default_account()
         if account is None:
             return Failed("no social account is connected", final=True)
+        if not account.active:  # an admin disabled it: the reply waits, checked hourly
+            return Deferred(DISABLED, now + DISABLED_RECHECK)
         if account.id not in self.connectors:
             self.connectors[account.id] = self.factory(account)
         return XMessage(

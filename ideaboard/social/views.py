@@ -26,7 +26,7 @@ from ..redirects import safe_target
 from ..text import clean_text, is_invisible
 from ..triage.permissions import staff_required
 from ..webhooks.models import Webhook
-from .forms import AccountForm
+from .forms import AccountForm, AddAccountForm
 from .importer import approve_held_idea
 from .models import MentionLog, SocialAccount
 
@@ -102,7 +102,7 @@ def accounts() -> str:
     return _accounts_page()
 
 
-def _accounts_page() -> str:
+def _accounts_page(add_form: AddAccountForm | None = None) -> str:
     now = utcnow()
     month = datetime(now.year, now.month, 1, tzinfo=UTC)
     rows = []
@@ -123,7 +123,14 @@ def _accounts_page() -> str:
         form = AccountForm(prefix=f"a{account.id}", obj=account)
         rows.append((account, posts or 0, outbox.spend_this_month(account.id, now), waiting, form))
     log = list(db.session.scalars(select(MentionLog).order_by(MentionLog.id.desc()).limit(PAGE)))
-    return render_template("social/accounts.html", rows=rows, log=log, worker=worker_status(now))
+    return render_template(
+        "social/accounts.html",
+        rows=rows,
+        log=log,
+        worker=worker_status(now),
+        add_form=add_form or AddAccountForm(prefix="new"),
+        action_form=ActionForm(),
+    )
 
 
 @bp.post("/accounts/<id:account_id>")
@@ -264,3 +271,6 @@ def webhook_rotate_secret(webhook_id: int) -> str:
     api_services.rotate_webhook_secret(current_user._get_current_object(), hook)
     db.session.commit()
     return _webhooks_page(rotated=hook)
+
+
+from . import account_views  # noqa: E402,F401 - registers the account admin routes on bp
