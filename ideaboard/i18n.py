@@ -93,6 +93,18 @@ def localized_name(obj: Named | None, lang: str | None) -> str:
     return english or korean
 
 
+# What a reply on X calls a stage that has no name in the reply's language, so that a Korean
+# reply never carries an English stage name (or the other way round).
+UNNAMED_STAGE = {"en": "Status update", "ko": "상태 변경"}
+
+
+def reply_stage_name(stage: Named, lang: str | None) -> str:
+    """Return the stage's name for a reply in lang: its own name, never the other language's."""
+    lang = supported_language(lang)
+    own = (stage.name_ko if lang == "ko" else stage.name) or ""
+    return own.strip() or UNNAMED_STAGE[lang]
+
+
 def current_language() -> str:
     """The language of the text being written now: the request's (or force_locale's), else 'en'."""
     locale = get_locale()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..events import StageChanged, subscribe
 from ..extensions import db
-from ..i18n import localized_name, supported_language
+from ..i18n import reply_stage_name, supported_language
 from ..ideas.attribution import attribution
 from ..ideas.models import Idea, Source
 from ..outbox.models import OutboxKind, OutboxMessage
@@ -43,7 +43,7 @@ def enqueue_stage_echo(
         words = reply_templates.wording("stage", stage.slug, lang)
         text = compose_stage_reply(
             stage_slug=stage.slug,
-            stage_name=localized_name(stage, lang),
+            stage_name=reply_stage_name(stage, lang),
             lang=lang,
             title=idea.title,
             url=idea_url(target_idea) if words.include_link else "",
