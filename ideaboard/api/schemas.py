@@ -263,8 +263,8 @@ class StageOut(Out):
     name: Annotated[
         str,
         Field(
-            description="The name in the request's language (`Accept-Language`, or the token "
-            "owner's setting); the other one when it has none in that language."
+            description="The name in the request's language (`Accept-Language`, else the "
+            "site's default); the other one when it has none in that language."
         ),
     ]
     names: Annotated[Names, Field(description="The names in both languages.")]
