@@ -128,7 +128,8 @@ def test_upgrade_gives_stages_categories_and_teams_their_korean_names(app):
     db.session.remove()
 
     def names(table: str) -> dict[str, tuple[str, str]]:
-        rows = db.session.execute(text(f"SELECT slug, name, name_ko FROM {table}"))
+        query = f"SELECT slug, name, name_ko FROM {table}"  # noqa: S608 - a fixed table name
+        rows = db.session.execute(text(query))
         return {slug: (name, name_ko) for slug, name, name_ko in rows}
 
     stages, teams, categories = names("stages"), names("teams"), names("categories")
