@@ -235,3 +235,60 @@ def worker(interval: float | None, once: bool) -> None:
     loop.run()
     if loop.gave_up:
         raise SystemExit(1)  # --once could not finish a round: say so to cron or the caller
+
+
+@bp.cli.command("add-account")
+@click.option("--network", type=click.Choice(["x"]), default="x", show_default=True)
+@click.option("--username", required=True, help="The account's X username, e.g. hanbit_help.")
+@click.option(
+    "--user-id",
+    default=None,
+    help="The account's numeric X id (default: IDEABOARD_X_<USERNAME>_USER_ID).",
+)
+def add_account(network: str, username: str, user_id: str | None) -> None:
+    """Connect another brand account; its credentials come from IDEABOARD_X_<USERNAME>_*."""
+    from .social import accounts as social_accounts
+
+    with write_intent():
+        try:
+            account = social_accounts.add_account(network, username, user_id)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+    click.echo(
+        f"Connected @{account.username} (X user id {account.remote_user_id}, id {account.id}). "
+        "The worker polls it from its next round; set its tags and cap on /staff/accounts."
+    )
+
+
+def _set_account_active(username: str, active: bool) -> None:
+    from .database import utcnow
+    from .social import accounts as social_accounts
+    from .social.models import SocialAccount
+
+    name = username.strip().removeprefix("@").lower()
+    with write_intent():
+        account = db.session.scalar(
+            select(SocialAccount).where(func.lower(SocialAccount.username) == name)
+        )
+        if account is None:
+            raise click.ClickException(f"No connected account is called @{name}.")
+        social_accounts.set_active(account, active, utcnow())
+        db.session.commit()
+    state = "enabled" if active else "disabled (not polled; its replies wait)"
+    click.echo(f"@{account.username} is {state}.")
+
+
+@bp.cli.command("disable-account")
+@click.option("--username", required=True)
+def disable_account(username: str) -> None:
+    """Stop polling an account and hold its replies; its history stays."""
+    _set_account_active(username, False)
+
+
+@bp.cli.command("enable-account")
+@click.option("--username", required=True)
+def enable_account(username: str) -> None:
+    """Poll an account again and send the replies that waited for it."""
+    _set_account_active(username, True)

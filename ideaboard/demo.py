@@ -78,9 +78,9 @@ def load_demo(*, seed: int = 7, progress: Progress | None = None) -> dict[str, A
     password_hash = generate_password_hash(DEMO_PASSWORD, method=PASSWORD_METHOD)
 
     existing = set(db.session.scalars(select(User.email)))
-    for slug, name in demo_data.CATEGORIES:
+    for slug, name, name_ko in demo_data.CATEGORIES:
         if db.session.scalar(select(Category).where(Category.slug == slug)) is None:
-            db.session.add(Category(slug=slug, name=name, position=len(existing)))
+            db.session.add(Category(slug=slug, name=name, name_ko=name_ko, position=len(existing)))
     customers = [
         _user(spec, password_hash, Role.CUSTOMER)
         for spec in demo_data.USERS

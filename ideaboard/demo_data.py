@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-CATEGORIES: list[tuple[str, str]] = [
-    ("mobile", "Mobile plans"),
-    ("internet", "Home internet"),
-    ("app", "App & website"),
-    ("billing", "Billing & payments"),
-    ("support", "Customer support"),
-    ("stores", "Stores & delivery"),
+CATEGORIES: list[tuple[str, str, str]] = [  # slug, English name, Korean name
+    ("mobile", "Mobile plans", "모바일 요금제"),
+    ("internet", "Home internet", "가정용 인터넷"),
+    ("app", "App & website", "앱·웹사이트"),
+    ("billing", "Billing & payments", "요금·결제"),
+    ("support", "Customer support", "고객 지원"),
+    ("stores", "Stores & delivery", "매장·배송"),
 ]
 
 # Customers who post, vote and comment. Index 0-9 write in Korean, 10-15 in English.

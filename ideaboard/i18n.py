@@ -13,6 +13,9 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import Protocol
+
+from flask_babel import get_locale
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +41,10 @@ def N_(message: str) -> str:
     return message
 
 
-# Names the migrations and the demo store as data (stages, categories, teams, reasons), so
-# `pybabel extract` finds them; `web.label()` translates them where they are shown. A name an
-# admin types later is shown as typed.
+# Names the migrations and the demo once stored as data in English only, so `pybabel extract`
+# finds them; `web.label()` translates them (the team names kept in old edit history). Stages,
+# categories and teams now carry both names (`localized_name`); migration 20261204_c7a1e5d2f940
+# copied these translations into their Korean names.
 DATA_NAMES = (
     # stages (migration eb11887fe329)
     N_("New"),
@@ -63,6 +67,58 @@ DATA_NAMES = (
     N_("Billing"),
     N_("Network"),
 )
+
+
+class Named(Protocol):
+    """A stage, category or team: `name` is its English name, `name_ko` its Korean one."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def name_ko(self) -> str: ...
+
+
+def localized_name(obj: Named | None, lang: str | None) -> str:
+    """Return obj's name in lang ('ko' or 'en'), falling back to the other when it is empty.
+
+    The one rule for showing a stage, category or team name: pages (in the reader's
+    language), replies on X (in the post's language), feeds and the API all call it.
+    """
+    if obj is None:
+        return ""
+    english, korean = (obj.name or "").strip(), (obj.name_ko or "").strip()
+    if supported_language(lang) == "ko":
+        return korean or english
+    return english or korean
+
+
+# What a reply on X calls a stage that has no name in the reply's language, so that a Korean
+# reply never carries an English stage name (or the other way round).
+UNNAMED_STAGE = {"en": "Status update", "ko": "상태 변경"}
+
+
+def reply_stage_name(stage: Named, lang: str | None) -> str:
+    """Return the stage's name for a reply in lang: its own name, never the other language's."""
+    lang = supported_language(lang)
+    own = (stage.name_ko if lang == "ko" else stage.name) or ""
+    return own.strip() or UNNAMED_STAGE[lang]
+
+
+def current_language() -> str:
+    """The language of the text being written now: the request's (or force_locale's), else 'en'."""
+    locale = get_locale()
+    return supported_language(locale.language if locale is not None else None)
+
+
+def display_name(obj: Named | None) -> str:
+    """Return obj's name in the current language (pages, flash messages, form errors)."""
+    return localized_name(obj, current_language())
+
+
+def localized_names(obj: Named) -> dict[str, str]:
+    """Return both names as stored, {"en": …, "ko": …} (either may be empty, not both)."""
+    return {"en": obj.name or "", "ko": obj.name_ko or ""}
 
 
 def _stale(po: Path, mo: Path) -> bool:

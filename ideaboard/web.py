@@ -36,7 +36,7 @@ from .accounts.models import User
 from .database import utcnow
 from .errors import DomainError
 from .extensions import db, login_manager
-from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE, SUPPORTED_LOCALES
+from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE, SUPPORTED_LOCALES, display_name
 from .ideas import permissions
 from .ideas.attribution import attribution
 from .social import labels as social_labels
@@ -281,6 +281,7 @@ def _register_template_helpers(app: Flask) -> None:
         get_locale=get_locale,
         vote_texts=_vote_texts,
         label=label,
+        name_of=display_name,
         public_url_for=public_url_for,
         language_names=LANGUAGE_NAMES,
         outbox_state_label=social_labels.outbox_state_label,

@@ -128,3 +128,64 @@ def test_echo_migration_backfills_mention_authors_and_cancels_held_rows_on_downg
         text("SELECT post_id, author_remote_id, lang FROM mention_log ORDER BY post_id")
     ).all()
     assert [tuple(row) for row in authors] == [("1", "777", None), ("2", None, None)]
+
+
+def _migration(slug: str):
+    import importlib.util
+    from pathlib import Path
+
+    versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+    path = next(versions.glob(f"*_{slug}.py"))
+    spec = importlib.util.spec_from_file_location(slug, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_upgrade_gives_stages_categories_and_teams_their_korean_names(app):
+    migration = _migration("names_in_both_languages")
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", migration.down_revision])
+    assert down.exit_code == 0, down.output
+    db.session.remove()
+    db.session.execute(
+        text(
+            "INSERT INTO stages (slug, name, position, color, is_open, is_public)"
+            " VALUES ('partial', '부분 출시', 45, '#0f766e', :no, :yes),"
+            " ('held', 'On hold', 46, '#0f766e', :yes, :yes)"
+        ),
+        {"no": False, "yes": True},
+    )
+    db.session.execute(
+        text("INSERT INTO teams (slug, name, position) VALUES ('roaming', 'Roaming', 50)")
+    )
+    db.session.commit()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    db.session.remove()
+
+    def names(table: str) -> dict[str, tuple[str, str]]:
+        query = f"SELECT slug, name, name_ko FROM {table}"  # noqa: S608 - a fixed table name
+        rows = db.session.execute(text(query))
+        return {slug: (name, name_ko) for slug, name, name_ko in rows}
+
+    stages, teams, categories = names("stages"), names("teams"), names("categories")
+    assert stages["new"] == ("New", "신규")
+    assert stages["declined"] == ("Declined", "보류")
+    assert stages["partial"] == ("부분 출시", "부분 출시")  # typed in Korean: kept for Korean pages
+    assert stages["held"] == ("On hold", "")  # unknown: pages fall back to the English name
+    assert categories["app"] == ("App & website", "앱·웹사이트")
+    assert teams["support"] == ("Support", "고객 지원")
+    assert teams["roaming"] == ("Roaming", "")
+
+    # A row named only in Korean keeps that name when the column goes away.
+    db.session.execute(text("UPDATE teams SET name = '', name_ko = '로밍' WHERE slug = 'roaming'"))
+    db.session.commit()
+    back = runner.invoke(args=["db", "downgrade", migration.down_revision])
+    assert back.exit_code == 0, back.output
+    db.session.remove()
+    kept = db.session.execute(text("SELECT name FROM teams WHERE slug = 'roaming'")).scalar()
+    db.session.remove()  # no open transaction may hold a lock the upgrade waits for
+    assert kept == "로밍"
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    db.session.remove()

@@ -190,6 +190,13 @@ class TokenOut(Out):
     created_at: datetime
 
 
+class Names(Out):
+    """A name in both languages; either may be empty, never both."""
+
+    en: Annotated[str, Field(description="The English name.")]
+    ko: Annotated[str, Field(description="The Korean name.")]
+
+
 class Author(Out):
     """Who suggested an idea: the site user, or the social author of an imported post."""
 
@@ -204,7 +211,14 @@ class IdeaOut(Out):
     title: str
     body: Annotated[str, Field(description="Markdown source.")]
     stage: Annotated[str, Field(description="Stage slug (GET /stages).")]
-    stage_name: Annotated[str, Field(description="The stage's name, in English.")]
+    stage_name: Annotated[
+        str,
+        Field(
+            description="The stage's name in the request's language (the other one when it has "
+            "none in that language)."
+        ),
+    ]
+    stage_names: Annotated[Names, Field(description="The stage's names in both languages.")]
     category: Annotated[str | None, Field(description="Category slug.")]
     score: Annotated[int, Field(description="Up votes minus down votes.")]
     up: int
@@ -268,7 +282,14 @@ class StageOut(Out):
     """A review stage. Ideas in closed stages take no votes."""
 
     slug: str
-    name: str
+    name: Annotated[
+        str,
+        Field(
+            description="The name in the request's language (`Accept-Language`, else the "
+            "site's default); the other one when it has none in that language."
+        ),
+    ]
+    names: Annotated[Names, Field(description="The names in both languages.")]
     position: int
     color: Annotated[str, Field(description="#rrggbb")]
     is_open: bool

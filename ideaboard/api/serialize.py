@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import current_language, display_name, localized_name, localized_names
 from ..ideas.attribution import attribution
 from ..ideas.models import Comment, Idea
 from ..outbox.models import OutboxMessage, OutboxState
@@ -14,6 +15,7 @@ from .schemas import (
     Author,
     CommentOut,
     IdeaOut,
+    Names,
     OutboxRowOut,
     StaffSignature,
     StageOut,
@@ -27,10 +29,11 @@ def idea_author(idea: Idea) -> Author:
     return Author(name=by.name, handle=by.handle)
 
 
-def idea_out(idea: Idea, viewer: Any = None) -> IdeaOut:
+def idea_out(idea: Idea, viewer: Any = None, lang: str | None = None) -> IdeaOut:
     """Return the idea as the API shows it to viewer (None: the public, as in webhooks).
 
     Staff see the idea's stage; others its latest public stage (internal stages are staff-only).
+    `stage_name` is in lang, by default the request's language.
     """
     stage = idea.stage_for(viewer)
     return IdeaOut(
@@ -38,7 +41,8 @@ def idea_out(idea: Idea, viewer: Any = None) -> IdeaOut:
         title=idea.title,
         body=idea.body,
         stage=stage.slug,
-        stage_name=stage.name,
+        stage_name=localized_name(stage, lang or current_language()),
+        stage_names=Names(**localized_names(stage)),
         category=idea.category.slug if idea.category is not None else None,
         score=idea.score,
         up=idea.up_count,
@@ -85,10 +89,11 @@ def comment_out(comment: Comment) -> CommentOut:
 
 
 def stage_out(stage: Stage) -> StageOut:
-    """Return a stage as the API shows it."""
+    """Return a stage as the API shows it, named in the request's language."""
     return StageOut(
         slug=stage.slug,
-        name=stage.name,
+        name=display_name(stage),
+        names=Names(**localized_names(stage)),
         position=stage.position,
         color=stage.color,
         is_open=stage.is_open,

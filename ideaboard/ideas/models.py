@@ -34,7 +34,9 @@ class Category(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
+    # The English and the Korean name; either may be empty, not both (i18n.localized_name).
     name: Mapped[str] = mapped_column(String(60))
+    name_ko: Mapped[str] = mapped_column(String(60), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:

@@ -23,6 +23,7 @@ from ..accounts.guards import login_required
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..forms import SelectChoice, apply_domain_error
+from ..i18n import display_name
 from ..outbox.queries import sent_replies
 from ..pagecache import cache_for_visitors
 from ..redirects import safe_target
@@ -81,7 +82,7 @@ def index() -> str | tuple[str, int]:
 
 def _category_choices() -> list[SelectChoice]:
     return [SelectChoice("", _("— Choose a category —"))] + [
-        SelectChoice(c.slug, _(c.name)) for c in queries.all_categories()
+        SelectChoice(c.slug, display_name(c)) for c in queries.all_categories()
     ]
 
 
@@ -124,7 +125,7 @@ def similar() -> Response:
                 "title": idea.title,
                 "url": idea.url,
                 "score": idea.score,
-                "stage": _(idea.stage_for(viewer).name),
+                "stage": display_name(idea.stage_for(viewer)),
             }
             for idea in ideas
         ]

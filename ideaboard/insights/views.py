@@ -15,6 +15,7 @@ from flask_babel import format_date, format_number, get_locale
 from flask_babel import gettext as _
 
 from ..database import utcnow
+from ..i18n import display_name
 from ..ideas.models import Idea, Source
 from ..ideas.services import get_idea
 from ..pagecache import cache_for_visitors
@@ -179,14 +180,14 @@ def _entry(feed: ET.Element, change: StatusChange, authority: str) -> None:
     stage = change.to_stage
     entry = _sub(feed, "entry")
     _sub(entry, "id", f"tag:{authority},{change.created_at:%Y-%m-%d}:status-change/{change.id}")
-    _sub(entry, "title", _("%(stage)s: %(title)s", stage=_(stage.name), title=idea.title))
+    _sub(entry, "title", _("%(stage)s: %(title)s", stage=display_name(stage), title=idea.title))
     _sub(entry, "updated", _rfc3339(change.created_at))
     _sub(entry, "published", _rfc3339(change.created_at))
     link = public_url_for("ideas.show", idea_id=idea.id, _anchor=f"status-{change.id}")
     _sub(entry, "link", rel="alternate", type="text/html", href=link)
     author = _sub(entry, "author")
     _sub(author, "name", change.by.name if change.by is not None else _("The IdeaBoard team"))
-    _sub(entry, "category", term=stage.slug, label=_(stage.name))
+    _sub(entry, "category", term=stage.slug, label=display_name(stage))
     _sub(entry, "content", change.note_html, type="html")
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import EmailChoice, User
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import display_name
 from ..ideas.models import Idea, Notification, NotificationKind
 from ..text import truncate
 from ..triage.models import Stage, StatusChange
@@ -154,7 +155,7 @@ def _item(notification: Notification) -> Item | None:
     idea = notification.idea
     change, comment = notification.status_change, notification.comment
     if notification.kind == NotificationKind.STAGE_CHANGED.value and change is not None:
-        what = _("New status: %(stage)s", stage=str(_(change.to_stage.name)))
+        what = _("New status: %(stage)s", stage=display_name(change.to_stage))
         link = f"{idea_url(idea)}#status-{change.id}"
         text, by = change.note, change.by
     elif notification.kind == NotificationKind.OFFICIAL_COMMENT.value and comment is not None:

@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, select
 from ..accounts.models import EmailChoice, User
 from ..events import CommentAdded, IdeasMerged, StageChanged, subscribe
 from ..extensions import db
+from ..i18n import display_name
 from ..ideas.models import Comment, Follow, Idea, Notification
 from ..ideas.permissions import can_see
 from ..triage.models import StageRole, StatusChange
@@ -184,7 +185,7 @@ def settings_url() -> str:
 
 
 def stage_name(change: StatusChange) -> str:
-    return str(_(change.to_stage.name))
+    return display_name(change.to_stage)
 
 
 def _change_to_tell(params: Mapping[str, Any], user: User | None) -> StatusChange | str:

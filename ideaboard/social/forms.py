@@ -29,3 +29,20 @@ class AccountForm(FlaskForm):
         places=2,
         validators=[Optional(), NumberRange(min=0, max=100_000)],
     )
+
+
+class AddAccountForm(FlaskForm):
+    """Connect another brand account (its credentials come from the environment)."""
+
+    username = StringField(
+        _l("X username"),
+        validators=[DataRequired(), Length(max=16)],
+        description=_l("Without @, e.g. hanbit_help."),
+    )
+    user_id = StringField(
+        _l("X user id"),
+        validators=[Optional(), Length(max=20)],
+        description=_l(
+            "The account's numeric id; leave empty when IDEABOARD_X_<USERNAME>_USER_ID is set."
+        ),
+    )

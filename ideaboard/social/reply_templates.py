@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..i18n import SUPPORTED_LOCALES, supported_language
+from ..i18n import SUPPORTED_LOCALES, display_name, reply_stage_name, supported_language
 from ..ideas.forms import ActionForm
 from ..text import clean_text
 from ..triage.models import Stage, StageRole
@@ -199,7 +199,7 @@ def preview(stage: Stage, lang: str, words: Wording) -> list[str]:
     try:
         return compose_stage_posts(
             stage_slug=stage.slug,
-            stage_name=stage.name,
+            stage_name=reply_stage_name(stage, lang),
             lang=lang,
             title=sample["title"],
             url=page if words.include_link else "",
@@ -224,10 +224,11 @@ def index() -> str:
         for kind, slug, lang, w in rows
         if kind == "stage"
     }
+    stage_names = {slug: display_name(stage) for slug, stage in stages.items()}
     return render_template(
         "social/reply_templates.html",
         rows=rows,
-        stage_names={slug: stage.name for slug, stage in stages.items()},
+        stage_names=stage_names,
         previews=previews,
         action_form=ActionForm(),
         placeholders=PLACEHOLDERS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -30,11 +30,13 @@ from ..outbox.senders import (
     register_sender,
 )
 from . import threads
+from .accounts import DISABLED
 from .connectors import Connector, SendError
 from .jobs import connector_for
 from .models import SocialAccount
 
 ConnectorFactory = Callable[[SocialAccount], Connector]
+DISABLED_RECHECK = timedelta(hours=1)
 LANDED_LATE = "X reports this reply exists: an earlier attempt landed late"
 
 
@@ -75,6 +77,8 @@ class XSender:
         account = account or default_account()
         if account is None:
             return Failed("no social account is connected", final=True)
+        if not account.active:  # an admin disabled it: the reply waits, checked hourly
+            return Deferred(DISABLED, now + DISABLED_RECHECK)
         waiting = threads.check_ready(row)
         if waiting == "wait":  # a continuation claimed early (a staff retry): back to wait
             threads.hold(row)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..events import StageChanged, subscribe
 from ..extensions import db
-from ..i18n import supported_language
+from ..i18n import reply_stage_name, supported_language
 from ..ideas.attribution import attribution
 from ..ideas.models import Idea
 from ..outbox.models import OutboxKind, OutboxMessage
@@ -57,7 +57,7 @@ def enqueue_stage_echo(
         link = words.include_link or post.idea.id != target_idea.id
         texts = compose_stage_posts(
             stage_slug=stage.slug,
-            stage_name=stage.name,
+            stage_name=reply_stage_name(stage, lang),
             lang=lang,
             title=post.idea.title,
             url=idea_url(target_idea) if link else "",

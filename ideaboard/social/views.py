@@ -29,7 +29,7 @@ from ..triage.models import StatusChange
 from ..triage.permissions import staff_required
 from ..webhooks.models import Webhook
 from . import echo
-from .forms import AccountForm
+from .forms import AccountForm, AddAccountForm
 from .importer import approve_held_idea
 from .labels import match_why
 from .models import MentionLog, SocialAccount
@@ -148,7 +148,7 @@ def accounts() -> str:
     return _accounts_page()
 
 
-def _accounts_page() -> str:
+def _accounts_page(add_form: AddAccountForm | None = None) -> str:
     now = utcnow()
     month = datetime(now.year, now.month, 1, tzinfo=UTC)
     rows = []
@@ -171,9 +171,15 @@ def _accounts_page() -> str:
         rows.append((account, posts or 0, spend, waiting, form))
     log = list(db.session.scalars(select(MentionLog).order_by(MentionLog.id.desc()).limit(PAGE)))
     return render_template(
-        "social/accounts.html", rows=rows, log=log, worker=worker_status(now),
-        match_why=match_why, can_undo=can_undo, action_form=ActionForm(),
-    )  # fmt: skip
+        "social/accounts.html",
+        rows=rows,
+        log=log,
+        worker=worker_status(now),
+        add_form=add_form or AddAccountForm(prefix="new"),
+        match_why=match_why,
+        can_undo=can_undo,
+        action_form=ActionForm(),
+    )
 
 
 @bp.post("/accounts/<id:account_id>")
@@ -334,3 +340,6 @@ def webhook_rotate_secret(webhook_id: int) -> str:
     api_services.rotate_webhook_secret(current_user._get_current_object(), hook)
     db.session.commit()
     return _webhooks_page(rotated=hook)
+
+
+from . import account_views  # noqa: E402,F401 - registers the account admin routes on bp

@@ -10,13 +10,15 @@ from werkzeug.wrappers import Response
 
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import apply_domain_error
+from ..forms import FlaskForm, apply_domain_error
+from ..ideas import queries as idea_queries
 from ..ideas.forms import ActionForm
+from ..ideas.models import Category
 from ..inputs import parse_row_id
 from . import queries
 from . import workflow as workflow_rules
-from .forms import StageEditForm, TeamForm
-from .models import Stage, StageTransition
+from .forms import NamesForm, StageEditForm, TeamForm
+from .models import Stage, StageTransition, Team
 from .permissions import admin_required
 from .views import bp
 
@@ -26,20 +28,37 @@ def _stages() -> list[Stage]:
 
 
 def _page(
-    stage_form: StageEditForm | None = None, team_form: TeamForm | None = None, status: int = 200
+    stage_form: StageEditForm | None = None,
+    team_form: TeamForm | None = None,
+    status: int = 200,
+    failed: dict[str, FlaskForm] | None = None,
 ) -> tuple[str, int]:
+    """Render the workflow page; failed holds a refused edit form by its prefix (errors shown)."""
+    failed = failed or {}
     pairs = set(
         db.session.execute(select(StageTransition.from_stage_id, StageTransition.to_stage_id))
     )
+    teams = queries.teams()
+    categories = idea_queries.all_categories()
     html = render_template(
         "triage/workflow.html",
         stages=_stages(),
         pairs=pairs,
-        teams=queries.teams(),
+        teams=teams,
+        categories=categories,
         stage_form=stage_form or StageEditForm(prefix="new"),
         team_form=team_form or TeamForm(prefix="team"),
         action_form=ActionForm(),
-        edit_forms={s.id: StageEditForm(prefix=f"s{s.id}", obj=s) for s in _stages()},
+        edit_forms={
+            s.id: failed.get(f"s{s.id}") or StageEditForm(prefix=f"s{s.id}", obj=s)
+            for s in _stages()
+        },
+        team_forms={
+            t.id: failed.get(f"t{t.id}") or NamesForm(prefix=f"t{t.id}", obj=t) for t in teams
+        },
+        category_forms={
+            c.id: failed.get(f"c{c.id}") or NamesForm(prefix=f"c{c.id}", obj=c) for c in categories
+        },
     )
     return html, status
 
@@ -59,6 +78,7 @@ def _save(form: StageEditForm, stage: Stage | None) -> Response | tuple[str, int
                 stage=stage,
                 slug=form.slug.data or "",
                 name=form.name.data or "",
+                name_ko=form.name_ko.data or "",
                 color=form.color.data or "",
                 is_open=bool(form.is_open.data),
                 is_public=bool(form.is_public.data),
@@ -71,7 +91,9 @@ def _save(form: StageEditForm, stage: Stage | None) -> Response | tuple[str, int
         else:
             flash(_("The stage is saved."), "success")
             return redirect(url_for("triage.workflow"))
-    return _page(stage_form=form if stage is None else None, status=422)
+    if stage is None:
+        return _page(stage_form=form, status=422)
+    return _page(failed={f"s{stage.id}": form}, status=422)
 
 
 @bp.post("/workflow/stages")
@@ -117,7 +139,10 @@ def add_team() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             workflow_rules.add_team(
-                current_user._get_current_object(), form.slug.data or "", form.name.data or ""
+                current_user._get_current_object(),
+                form.slug.data or "",
+                form.name.data or "",
+                form.name_ko.data or "",
             )
             db.session.commit()
         except DomainError as error:
@@ -127,3 +152,43 @@ def add_team() -> Response | tuple[str, int]:
             flash(_("The team is added."), "success")
             return redirect(url_for("triage.workflow"))
     return _page(team_form=form, status=422)
+
+
+def _rename(named: Team | Category, prefix: str) -> Response | tuple[str, int]:
+    form = NamesForm(prefix=prefix)
+    if form.validate_on_submit():
+        try:
+            workflow_rules.rename(
+                current_user._get_current_object(),
+                named,
+                form.name.data or "",
+                form.name_ko.data or "",
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "name")
+        else:
+            flash(_("The names are saved."), "success")
+            return redirect(url_for("triage.workflow"))
+    return _page(failed={prefix: form}, status=422)
+
+
+@bp.post("/workflow/teams/<id:team_id>")
+@admin_required
+def rename_team(team_id: int) -> Response | tuple[str, int]:
+    """Change a team's English and Korean names."""
+    team = db.session.get(Team, team_id)
+    if team is None:
+        raise NotFound(_("There is no such team."))
+    return _rename(team, f"t{team.id}")
+
+
+@bp.post("/workflow/categories/<id:category_id>")
+@admin_required
+def rename_category(category_id: int) -> Response | tuple[str, int]:
+    """Change a category's English and Korean names."""
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound(_("There is no such category."))
+    return _rename(category, f"c{category.id}")

@@ -47,7 +47,9 @@ class BulkStageForm(FlaskForm):
 
 class StageEditForm(FlaskForm):
     slug = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    # Either name may be left empty (not both: the service says so); pages fall back to the other.
+    name = StringField(_l("English name"), validators=[Optional(), Length(max=60)])
+    name_ko = StringField(_l("Korean name"), validators=[Optional(), Length(max=60)])
     color = StringField(_l("Colour"), validators=[DataRequired(), Length(max=7)], default="#475569")
     position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=10_000)])
     is_open = BooleanField(_l("Open (voting allowed)"), default=True)
@@ -56,4 +58,12 @@ class StageEditForm(FlaskForm):
 
 class TeamForm(FlaskForm):
     slug = StringField(_l("Short name"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("English name"), validators=[Optional(), Length(max=60)])
+    name_ko = StringField(_l("Korean name"), validators=[Optional(), Length(max=60)])
+
+
+class NamesForm(FlaskForm):
+    """Rename a team or a category in both languages."""
+
+    name = StringField(_l("English name"), validators=[Optional(), Length(max=60)])
+    name_ko = StringField(_l("Korean name"), validators=[Optional(), Length(max=60)])

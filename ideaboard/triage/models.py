@@ -33,7 +33,9 @@ class Stage(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
+    # The English and the Korean name; either may be empty, not both (i18n.localized_name).
     name: Mapped[str] = mapped_column(String(60))
+    name_ko: Mapped[str] = mapped_column(String(60), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     color: Mapped[str] = mapped_column(String(7), default="#6b7280")
     is_open: Mapped[bool] = mapped_column(default=True)
@@ -110,7 +112,9 @@ class Team(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
+    # The English and the Korean name; either may be empty, not both (i18n.localized_name).
     name: Mapped[str] = mapped_column(String(60))
+    name_ko: Mapped[str] = mapped_column(String(60), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
 
 

@@ -20,6 +20,7 @@ from ..database import utcnow
 from ..errors import Conflict, PermissionDenied, ValidationFailed
 from ..events import IdeaHidden, IdeaRestored, IdeasMerged, StageChanged, publish
 from ..extensions import db
+from ..i18n import display_name, localized_name
 from ..ideas.models import Follow, Idea, NotificationKind, Vote
 from ..ideas.permissions import can_triage
 from ..ideas.ranking import hot_rank
@@ -106,14 +107,14 @@ def change_stage(
     note = clean_note(note)
     if stage.id == idea.stage_id:
         raise ValidationFailed(
-            _("The idea is already in the stage %(s)s.", s=_(stage.name)), field="stage"
+            _("The idea is already in the stage %(s)s.", s=display_name(stage)), field="stage"
         )
     if check_workflow and not is_transition_allowed(idea.stage_id, stage.id):
         raise Conflict(
             _(
                 "An idea cannot move from %(a)s to %(b)s.",
-                a=_(idea.stage.name),
-                b=_(stage.name),
+                a=display_name(idea.stage),
+                b=display_name(stage),
             ),
             field="stage",
         )
@@ -166,7 +167,14 @@ def bulk_change_stage(
     for idea in ideas:
         if idea.stage_id == stage.id or not is_transition_allowed(idea.stage_id, stage.id):
             refused.append(
-                (idea, _("cannot move from %(a)s to %(b)s", a=_(idea.stage.name), b=_(stage.name)))
+                (
+                    idea,
+                    _(
+                        "cannot move from %(a)s to %(b)s",
+                        a=display_name(idea.stage),
+                        b=display_name(stage),
+                    ),
+                )
             )
             continue
         changes.append(change_stage(idea, stage, note, by, batch_key=batch))
@@ -301,7 +309,11 @@ def assign_idea(idea: Idea, by: User, *, team: Team | None, assignee: User | Non
         raise ValidationFailed(_("Ideas can only be assigned to staff."), field="assignee")
     if (team.id if team else None) != idea.team_id:
         _log_edit(
-            idea, by, "team", idea.team.name if idea.team else None, team.name if team else None
+            idea,
+            by,
+            "team",
+            localized_name(idea.team, "en") if idea.team else None,
+            localized_name(team, "en") if team else None,
         )
         idea.team = team
     if (assignee.id if assignee else None) != idea.assignee_id:

@@ -16,6 +16,7 @@ from ..database import utcnow
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import SelectChoice, apply_domain_error
+from ..i18n import display_name
 from ..ideas import queries as idea_queries
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
@@ -43,7 +44,7 @@ def _idea(idea_id: int) -> Idea:
 
 
 def _stage_choices(stages: list[Stage]) -> list[SelectChoice]:
-    return [SelectChoice(s.slug, _(s.name)) for s in stages]
+    return [SelectChoice(s.slug, display_name(s)) for s in stages]
 
 
 def _all_stages() -> list[Stage]:
@@ -104,14 +105,14 @@ def _forms(idea: Idea) -> dict[str, Any]:
     stage_form.stage.choices = _stage_choices(services.allowed_next_stages(idea))
     assign_form = AssignForm(prefix="assign")
     assign_form.team.choices = [SelectChoice("", _("— No team —"))] + [
-        SelectChoice(t.slug, _(t.name)) for t in queries.teams()
+        SelectChoice(t.slug, display_name(t)) for t in queries.teams()
     ]
     assign_form.assignee.choices = [SelectChoice("", _("— Nobody —"))] + [
         SelectChoice(str(u.id), u.name) for u in queries.staff_members()
     ]
     edit_form = EditForm(prefix="edit")
     edit_form.category.choices = [SelectChoice("", _("— No category —"))] + [
-        SelectChoice(c.slug, _(c.name)) for c in idea_queries.all_categories()
+        SelectChoice(c.slug, display_name(c)) for c in idea_queries.all_categories()
     ]
     if request.method == "GET":
         assign_form.team.data = idea.team.slug if idea.team else ""

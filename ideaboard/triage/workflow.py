@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from ..accounts.models import User
 from ..errors import Conflict, PermissionDenied, ValidationFailed
 from ..extensions import db
+from ..ideas.models import Category
 from ..ideas.permissions import can_administer
 from ..text import check_length, clean_text
 from .models import Stage, StageTransition, Team
@@ -35,6 +36,20 @@ def _clean_color(raw: str) -> str:
     return color
 
 
+NAME_MAX = 60  # graphemes, as the columns (String(60)) allow
+
+
+def clean_names(name: str, name_ko: str) -> tuple[str, str]:
+    """Return the cleaned English and Korean names; at least one must be given."""
+    english = clean_text(name, field="name", label=_("English name"))
+    check_length(english, field="name", label=_("English name"), minimum=0, maximum=NAME_MAX)
+    korean = clean_text(name_ko, field="name_ko", label=_("Korean name"))
+    check_length(korean, field="name_ko", label=_("Korean name"), minimum=0, maximum=NAME_MAX)
+    if not english and not korean:
+        raise ValidationFailed(_("Give a name in English, in Korean or in both."), field="name")
+    return english, korean
+
+
 def save_stage(
     by: User,
     *,
@@ -45,11 +60,14 @@ def save_stage(
     is_open: bool,
     is_public: bool,
     position: int,
+    name_ko: str = "",
 ) -> Stage:
-    """Create a stage (stage=None) or change one; slugs of existing stages never change."""
+    """Create a stage (stage=None) or change one; slugs of existing stages never change.
+
+    name is the English name, name_ko the Korean one; either may be empty, not both.
+    """
     _require_admin(by)
-    name = clean_text(name, field="name", label=_("Name"))
-    check_length(name, field="name", label=_("Name"), minimum=1, maximum=60)
+    name, name_ko = clean_names(name, name_ko)
     color = _clean_color(color)
     if stage is None:
         slug = _clean_slug(slug)
@@ -58,6 +76,7 @@ def save_stage(
         stage = Stage(slug=slug)
         db.session.add(stage)
     stage.name = name
+    stage.name_ko = name_ko
     stage.color = color
     stage.is_open = is_open
     stage.is_public = is_public
@@ -78,16 +97,22 @@ def set_transitions(by: User, allowed: set[tuple[int, int]]) -> None:
     db.session.flush()
 
 
-def add_team(by: User, slug: str, name: str) -> Team:
-    """Create a team ideas can be routed to."""
+def add_team(by: User, slug: str, name: str, name_ko: str = "") -> Team:
+    """Create a team ideas can be routed to (English and/or Korean name)."""
     _require_admin(by)
     slug = _clean_slug(slug)
-    name = clean_text(name, field="name", label=_("Name"))
-    check_length(name, field="name", label=_("Name"), minimum=1, maximum=60)
+    name, name_ko = clean_names(name, name_ko)
     if db.session.scalar(select(Team).where(Team.slug == slug)) is not None:
         raise Conflict(_("A team with this short name exists."), field="slug")
     position = (db.session.scalar(select(func.max(Team.position))) or 0) + 10
-    team = Team(slug=slug, name=name, position=position)
+    team = Team(slug=slug, name=name, name_ko=name_ko, position=position)
     db.session.add(team)
     db.session.flush()
     return team
+
+
+def rename(by: User, named: Team | Category, name: str, name_ko: str) -> None:
+    """Change a team's or a category's English and Korean names."""
+    _require_admin(by)
+    named.name, named.name_ko = clean_names(name, name_ko)
+    db.session.flush()

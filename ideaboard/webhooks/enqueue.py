@@ -54,13 +54,13 @@ def event_payload(
     """Return the JSON body of an event: {event, occurred_at, data: {idea, …}}."""
     data: dict[str, Any] = dict(extra or {})
     if idea is not None:
-        data["idea"] = dump(idea_out(idea))
+        data["idea"] = dump(idea_out(idea, lang="en"))
     if change is not None:
         data["status_change"] = dump(status_change_out(change))
     if comment is not None:
         data["comment"] = dump(comment_out(comment))
     if target is not None:
-        data["target"] = dump(idea_out(target))
+        data["target"] = dump(idea_out(target, lang="en"))
     occurred = utcnow().isoformat().replace("+00:00", "Z")
     return {"event": event, "occurred_at": occurred, "data": data}
 

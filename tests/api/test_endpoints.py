@@ -17,7 +17,7 @@ from tests.api.helpers import ROLES, call
 from tests.helpers import PASSWORD
 
 IDEA_KEYS = {
-    "id", "title", "body", "stage", "stage_name", "category", "score", "up", "down",
+    "id", "title", "body", "stage", "stage_name", "stage_names", "category", "score", "up", "down",
     "comment_count", "source", "source_url", "author", "created_at", "updated_at", "url",
 }  # fmt: skip
 

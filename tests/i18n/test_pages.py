@@ -23,6 +23,8 @@ ALLOWED_ON_KOREAN_PAGES = {
     "example", "com", "KG", "AD", "Atom", "UTC", "API", "URL", "IP",
     "README", "IDEABOARD", "USER", "ID", "SANDBOX",  # env var names in a setup hint
     "USD", "idea",  # the currency of X's prices; the #idea tag the brand account listens for
+    "USERNAME", "CONSUMER", "KEY", "SECRET", "ACCESS", "TOKEN",  # per-account credential names
+    "help",  # the example username hanbit_help of the "Add account" form
 }  # fmt: skip
 
 
