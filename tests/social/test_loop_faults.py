@@ -68,6 +68,11 @@ def kind_of(error: SendError) -> str:
         return "timeout"
     if re.search(r"\b5\d\d\b", error.message):
         return "5xx"
+    if error.duplicate:
+        # X refused a copy: the attempt that timed out landed after the check for it (on a
+        # loaded machine the server may finish after the next round asked). The sender
+        # records the row as found, and the reply counts below prove nothing went out twice.
+        return "refused as duplicate"
     return "other: " + error.message[:80]
 
 
