@@ -10,7 +10,7 @@ import re
 
 from flask_babel import gettext as _
 
-from ..outbox.models import OutboxState
+from ..outbox.models import OutboxKind, OutboxState
 from .models import MentionOutcome
 
 
@@ -26,6 +26,17 @@ def outbox_state_label(state: str) -> str:
         OutboxState.PARKED.value: _("parked (spending cap)"),
     }
     return names.get(state, state)
+
+
+def outbox_kind_label(kind: str) -> str:
+    """Name an outbox kind ("x_reply", "email", …) for people."""
+    names: dict[str, str] = {
+        OutboxKind.X_REPLY.value: _("reply on X"),
+        OutboxKind.X_POST.value: _("post on X"),
+        OutboxKind.EMAIL.value: _("e-mail"),
+        OutboxKind.WEBHOOK.value: _("webhook"),
+    }
+    return names.get(kind, kind)
 
 
 def mention_outcome_label(outcome: str) -> str:

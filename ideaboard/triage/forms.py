@@ -57,3 +57,7 @@ class StageEditForm(FlaskForm):
 class TeamForm(FlaskForm):
     slug = StringField(_l("Short name"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+
+
+class TeamMemberForm(FlaskForm):
+    user = SelectField(_l("Staff member"), choices=[], validators=[DataRequired()])
