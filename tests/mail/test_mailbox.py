@@ -260,3 +260,36 @@ def test_staff_outbox_links_the_mailbox_in_mailbox_mode(
     login(client, make_user("staff"), PASSWORD)
     page = client.get("/staff/outbox").get_data(as_text=True)
     assert 'href="/dev/mailbox/"' in page
+
+
+def test_the_demo_board_leaves_staff_mail_to_look_at(
+    app: Flask, client: FlaskClient, box_dir: Path
+) -> None:
+    """`make run`: the demo loads, the worker's first round queues and sends the staff mail."""
+    from ideaboard.database import utcnow
+    from ideaboard.demo import load_demo
+    from ideaboard.mail.jobs import run_scheduled
+
+    load_demo()
+    db.session.commit()
+    assert run_scheduled(utcnow())["overdue_ideas"] >= 1
+    assert deliver().sent >= 1
+    page = client.get("/dev/mailbox/").get_data(as_text=True)
+    assert "admin@example.com" in page
+    assert "without a team wait" in page
+    key = keys_in(box_dir)[0]
+    message_page = client.get(f"/dev/mailbox/{key}").get_data(as_text=True)
+    assert "/staff/ideas/" in message_page
+
+
+def test_the_mailbox_speaks_korean(app: Flask, box_dir: Path) -> None:
+    send_test("a@example.com", "email:test:ko", lang="ko")
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ko"
+    page = client.get("/dev/mailbox/").get_data(as_text=True)
+    assert "개발용 메일함" in page
+    assert "메일 모두 삭제" in page
+    assert "Development mailbox" not in page
+    message_page = client.get(f"/dev/mailbox/{keys_in(box_dir)[0]}").get_data(as_text=True)
+    assert "일반 텍스트" in message_page
+    assert "SMTP 설정이 작동합니다" in message_page
