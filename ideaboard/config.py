@@ -108,6 +108,7 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_SMTP_TIMEOUT_SECONDS"),
         **_env_number("IDEABOARD_RESET_LINK_MINUTES"),
         **_env_number("IDEABOARD_VERIFY_LINK_DAYS"),
+        **_env_number("IDEABOARD_RESPONSE_TARGET_HOURS"),
         **(
             {"WTF_CSRF_TIME_LIMIT": float(os.environ["IDEABOARD_CSRF_TIME_LIMIT_SECONDS"])}
             if os.environ.get("IDEABOARD_CSRF_TIME_LIMIT_SECONDS")
@@ -189,7 +190,8 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_SMTP_TIMEOUT_SECONDS": 10.0,
     "IDEABOARD_RESET_LINK_MINUTES": 60,
     "IDEABOARD_VERIFY_LINK_DAYS": 7,
-    # Ideas without an answer after this many hours are marked overdue in the staff inbox.
+    # Ideas without an answer after this many hours are marked overdue in the staff inbox
+    # and listed in the teams' daily e-mail (mail/staff.py).
     "IDEABOARD_RESPONSE_TARGET_HOURS": 24,
     # Estimated X API prices (USD, 2026 pay-per-use) for the spend shown to staff and the cap.
     "IDEABOARD_X_COST_REPLY": 0.01,
