@@ -15,8 +15,7 @@ from flask import Flask
 from ideaboard.mail import message
 from ideaboard.mail.letters import Rendered
 from ideaboard.mail.settings import check_mail_from
-from tests.browser.helpers import LiveServer
-from tests.browser.test_accessibility import FAIL_ON, axe_violations
+from tests.browser.helpers import FAIL_ON, LiveServer, axe_violations
 
 
 @pytest.fixture
