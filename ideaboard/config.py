@@ -79,6 +79,20 @@ def _env_int(name: str) -> dict[str, int]:
     return {name: value}
 
 
+def _env_count(name: str) -> dict[str, int]:
+    """A whole number of things (0 or more) from the environment, if set."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise RuntimeError(f"{name} must be 0 or more, not {value}")
+    return {name: value}
+
+
 def _env_switch(name: str) -> bool:
     """On only for the exact value "1": "yes", "true" or a typo never switch a risky mode on."""
     return os.environ.get(name, "") == "1"
@@ -109,6 +123,7 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_RESET_LINK_MINUTES"),
         **_env_number("IDEABOARD_VERIFY_LINK_DAYS"),
         **_env_number("IDEABOARD_RESPONSE_TARGET_HOURS"),
+        **_env_count("IDEABOARD_ECHO_MAX_REPLIES"),
         **(
             {"WTF_CSRF_TIME_LIMIT": float(os.environ["IDEABOARD_CSRF_TIME_LIMIT_SECONDS"])}
             if os.environ.get("IDEABOARD_CSRF_TIME_LIMIT_SECONDS")
@@ -198,6 +213,9 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_X_COST_POST": 0.015,
     "IDEABOARD_X_COST_LINK": 0.05,
     "IDEABOARD_X_OVERLAP_MINUTES": 10,
+    # A stage change replies to every post that raised the idea; above this many replies the
+    # rows wait (state held) until staff confirm them, seeing the number and estimated cost.
+    "IDEABOARD_ECHO_MAX_REPLIES": 100,
     "IDEABOARD_WORKER_INTERVAL_SECONDS": 15,
     # A worker whose last heartbeat is older than this counts as stopped (/readyz, staff pages).
     "IDEABOARD_WORKER_STALE_SECONDS": 120,
@@ -217,6 +235,9 @@ DEFAULTS: dict[str, Any] = {
     # Rate limits for customer actions (flask-limiter syntax); tests switch limiting off.
     "IDEABOARD_LIMIT_LOGIN": "10 per minute",
     "IDEABOARD_LIMIT_REGISTER": "5 per minute",
+    # Password-reset requests and the other account e-mail forms (per client address; each
+    # address also gets at most a few e-mails an hour, mail/account.py).
+    "IDEABOARD_LIMIT_RESET": "5 per minute",
     "IDEABOARD_LIMIT_SUBMIT": "10 per minute",
     "IDEABOARD_LIMIT_COMMENT": "20 per minute",
     # API limits, per token (per address without one); tokens: per address, against guessing.

@@ -102,9 +102,14 @@ class AccountRegistered(Event):
 
 @dataclass(frozen=True)
 class RegistrationAttempted(Event):
-    """Someone tried to register an address that already has an account (tell its owner)."""
+    """Someone tried to take an address that already has an account (tell its owner).
+
+    `attempt` is "register" (sign-up with this address) or "change" (another account asked to
+    move to this address).
+    """
 
     user: User
+    attempt: str = "register"
 
 
 @dataclass(frozen=True)
@@ -129,8 +134,17 @@ class PasswordReset(Event):
 
 
 @dataclass(frozen=True)
+class EmailChangeRequested(Event):
+    """The user asked to move the account to new_address: it takes effect when the link
+    sent there is opened (so the new address is verified before anyone signs in with it)."""
+
+    user: User
+    new_address: str
+
+
+@dataclass(frozen=True)
 class EmailChanged(Event):
-    """The account's address changed: verify the new one, tell the old one."""
+    """The account's address changed (the new one proved by its link): tell the old one."""
 
     user: User
     old_address: str

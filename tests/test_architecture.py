@@ -2,8 +2,8 @@
 
 The modules of accounts, ideas and triage other than their views and forms (models, services,
 queries, permissions, ranking, search, notifications, …) announce what happened with
-`ideaboard.events.publish`; they never import the API, the social networks, the webhooks or the
-outbox — not at the top, not lazily inside a function.
+`ideaboard.events.publish`; they never import the API, the social networks, the webhooks, the
+outbox or e-mail — not at the top, not lazily inside a function.
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_PACKAGES = ("accounts", "ideas", "triage")
 EDGE_MODULES = {"views.py", "forms.py"}  # the web edge of a package may use any layer
-DELIVERY_LAYERS = ("ideaboard.api", "ideaboard.social", "ideaboard.webhooks", "ideaboard.outbox")
+DELIVERY_LAYERS = (
+    "ideaboard.api",
+    "ideaboard.social",
+    "ideaboard.webhooks",
+    "ideaboard.outbox",
+    "ideaboard.mail",
+)
 
 
 def domain_modules() -> list[Path]:

@@ -91,3 +91,40 @@ def test_upgrade_parks_rows_held_by_a_spending_cap(app):
     assert states["capped"] == "pending"
     runner.invoke(args=["db", "upgrade"])
     db.session.remove()
+
+
+def test_echo_migration_backfills_mention_authors_and_cancels_held_rows_on_downgrade(
+    app, make_user
+):
+    from ideaboard.outbox.models import OutboxMessage
+    from ideaboard.social.models import MentionLog, SocialAccount, SocialIdentity
+
+    account = SocialAccount(network="x", remote_user_id="100", username="hanbit")
+    db.session.add(account)
+    db.session.flush()
+    db.session.add_all(
+        [
+            SocialIdentity(handle="minji", remote_user_id="777", user_id=make_user().id),
+            MentionLog(account_id=account.id, post_id="1", author_handle="minji", outcome="voted"),
+            MentionLog(account_id=account.id, post_id="2", author_handle="nobody", outcome="voted"),
+            *(
+                OutboxMessage(kind="x_reply", dedupe_key=state, state=state)
+                for state in ("held", "superseded", "pending")
+            ),
+        ]
+    )
+    db.session.commit()
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", "9e1f4c2a7b30"])
+    assert down.exit_code == 0, down.output
+    db.session.remove()
+    states = dict(db.session.execute(text("SELECT dedupe_key, state FROM outbox")).all())
+    assert states == {"held": "cancelled", "superseded": "cancelled", "pending": "pending"}
+
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    db.session.remove()
+    authors = db.session.execute(
+        text("SELECT post_id, author_remote_id, lang FROM mention_log ORDER BY post_id")
+    ).all()
+    assert [tuple(row) for row in authors] == [("1", "777", None), ("2", None, None)]

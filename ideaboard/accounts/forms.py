@@ -59,3 +59,28 @@ class LocaleForm(FlaskForm):
     """The language of the site for this user; "" follows the browser."""
 
     locale = SelectField(_l("Language"), choices=[])
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a password-reset link: the account's address."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    """Set a new password through a reset link: the new one, twice."""
+
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=10, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    """Move the account to another address: the new address and the current password."""
+
+    email = EmailField(_l("New e-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])

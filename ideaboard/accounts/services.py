@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..database import utcnow
 from ..errors import EmailTaken, ValidationFailed
+from ..events import AccountRegistered, RegistrationAttempted, publish
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from ..text import check_length, clean_text
@@ -86,8 +88,13 @@ def register_user(
     role: Role = Role.CUSTOMER,
     initials: str = "",
     locale: str | None = None,
+    verified: bool = False,
 ) -> User:
-    """Create an account; raise EmailTaken if the address is in use, ValidationFailed if bad."""
+    """Create an account; raise EmailTaken if the address is in use, ValidationFailed if bad.
+
+    verified: the address counts as verified from the start (an operator creating the account
+    vouches for it); otherwise its owner proves it with the link sent after sign-up.
+    """
     email = _checked_email(email)
     name = clean_text(name, field="name", label=_("Display name"))
     check_length(name, field="name", label=_("Display name"), minimum=1, maximum=80, stored_max=320)
@@ -107,9 +114,29 @@ def register_user(
         password_hash=password_hash,
         role=Role(role).value,
         locale=locale,
+        email_verified_at=utcnow() if verified else None,
     )
     db.session.add(user)
     db.session.flush()
+    return user
+
+
+def sign_up(email: str, name: str, password: str) -> User | None:
+    """Register a customer from the sign-up form; return the new account, or None if taken.
+
+    A new account is announced (AccountRegistered: its address gets a verification link). A
+    taken address raises nothing: its owner is told instead (RegistrationAttempted), so the
+    caller answers the same either way. The work done is the same too (the password is
+    hashed in both cases, and each writes one row). ValidationFailed for bad input.
+    """
+    try:
+        user = register_user(email, name, password)
+    except EmailTaken:
+        owner = find_user_by_email(email)
+        if owner is not None and owner.active:
+            publish(RegistrationAttempted(owner))
+        return None
+    publish(AccountRegistered(user))
     return user
 
 

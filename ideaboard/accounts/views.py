@@ -8,6 +8,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,15 +23,24 @@ from werkzeug.wrappers import Response
 
 from ..api import services as api_services
 from ..api.forms import TokenForm
-from ..errors import DomainError, EmailTaken
+from ..errors import DomainError, EmailTaken, TooManyAttempts
 from ..extensions import db, limiter
 from ..forms import SelectChoice, apply_domain_error
 from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, SUPPORTED_LOCALES
 from ..ideas import queries
 from ..ideas.forms import ActionForm
 from ..redirects import referrer_target, safe_target
-from . import services, sessions
-from .forms import LocaleForm, LoginForm, LogoutForm, PasswordForm, RegisterForm
+from . import addresses, recovery, services, sessions, tokens
+from .forms import (
+    EmailChangeForm,
+    ForgotPasswordForm,
+    LocaleForm,
+    LoginForm,
+    LogoutForm,
+    PasswordForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from .guards import login_required
 from .models import User
 
@@ -49,17 +59,18 @@ def register() -> Response | str | tuple[str, int]:
 
     A taken address gets the very same answer as a new one (and the same work: the service
     hashes the password either way), so the form tells nobody which addresses have accounts.
+    A new address is sent a verification link; the owner of a taken one is told instead.
     """
     if current_user.is_authenticated:
         return redirect(url_for("ideas.index"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            services.register_user(form.email.data or "", form.name.data or "",
-                                   form.password.data or "")  # fmt: skip
+            services.sign_up(form.email.data or "", form.name.data or "",
+                             form.password.data or "")  # fmt: skip
             db.session.commit()
         except (EmailTaken, IntegrityError):
-            db.session.rollback()  # the owner already has an account: same answer
+            db.session.rollback()  # registered a moment ago by another request: same answer
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error, "email")
@@ -138,6 +149,7 @@ def _profile(
     new_token: str | None = None,
     locale_form: LocaleForm | None = None,
     password_form: PasswordForm | None = None,
+    email_form: EmailChangeForm | None = None,
 ) -> str:
     user = current_user._get_current_object()
     tab = request.args.get("tab", "ideas")
@@ -156,6 +168,7 @@ def _profile(
         action_form=ActionForm(),
         locale_form=locale_form or _locale_form(user),
         password_form=password_form or PasswordForm(formdata=None),
+        email_form=email_form or EmailChangeForm(formdata=None),
         sign_ins=sessions.live_sessions(user),
         this_sign_in=sessions.current(user),
         describe_agent=sessions.describe_agent,
@@ -318,3 +331,232 @@ def save_locale() -> Response | tuple[str, int]:
             flash(_("Your language setting is saved."), "success")
             return _remember_locale(redirect(url_for("accounts.profile")), code)
     return _profile(locale_form=form), 422
+
+
+# --- account e-mail: password reset, verification, address change ---------------------------
+
+
+def _reset_limit() -> str:
+    return str(current_app.config["IDEABOARD_LIMIT_RESET"])
+
+
+def _link_page(template: str, status: int = 200, **context: object) -> Response:
+    """A page reached through a link with a secret in its URL: the URL must not leak.
+
+    No Referer leaves it (a link on the page would carry the token to the next site), and
+    no cache keeps it.
+    """
+    response = make_response(render_template(template, **context), status)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _link_problem(kind: str, error: tokens.LinkError | DomainError) -> Response:
+    """The page for a link that does not work: why, and how to get a working one."""
+    db.session.rollback()
+    reason = error.reason if isinstance(error, tokens.LinkError) else "taken"
+    status = 400 if reason == "invalid" else 410 if reason in ("expired", "used") else 409
+    return _link_page("accounts/link_problem.html", status, kind=kind, reason=reason)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def forgot_password() -> Response | str | tuple[str, int]:
+    """Ask for a password-reset link by e-mail.
+
+    Every well-formed address gets the same answer and the same page, whether it has an
+    account or not; a link goes out only to an active account (at most a few an hour).
+    """
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            recovery.request_password_reset(form.email.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "email")
+            return render_template("accounts/forgot.html", form=form), error.status
+        db.session.commit()
+        return redirect(url_for("accounts.forgot_password_sent"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+@bp.get("/password/forgot/sent")
+def forgot_password_sent() -> str:
+    """What everyone who asked for a reset link reads (known address or not)."""
+    return render_template("accounts/forgot_sent.html", minutes=tokens.reset_minutes())
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token: str) -> Response:
+    """The link from the reset e-mail: choose a new password (once, while the link works).
+
+    Afterwards every device of the account is signed out, this one included, and the person
+    logs in with the new password (no sign-in straight from a link).
+    """
+    try:
+        tokens.check_reset_token(token)
+    except tokens.LinkError as error:
+        return _link_problem("reset", error)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            recovery.reset_password(token, form.password.data or "")
+        except tokens.LinkError as error:
+            return _link_problem("reset", error)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "password")
+            return _link_page("accounts/reset.html", error.status, form=form)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()  # whoever this browser was signed in as, its sign-in is over
+        _new_csrf_token()
+        flash(
+            _("Your new password is set and every device is signed out. Log in with it."),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    status = 422 if form.is_submitted() else 200
+    return _link_page("accounts/reset.html", status, form=form)
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str) -> Response:
+    """The link from the verification e-mail: the address is verified (opening it again is
+    fine). Works without signing in."""
+    try:
+        user, newly = addresses.verify_email(token)
+    except tokens.LinkError as error:
+        return _link_problem("verify", error)
+    db.session.commit()
+    return _link_page("accounts/verified.html", user=user, newly=newly)
+
+
+@bp.post("/me/email/verify")
+@login_required
+@limiter.limit(_reset_limit)
+def resend_verification() -> Response:
+    """Send the verification link again (at most one every few minutes goes out)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    address = user.email  # read before the commit expires it
+    if addresses.request_verification(user):
+        db.session.commit()
+        flash(
+            _(
+                "A new link is on its way to %(address)s. If you asked a moment ago, wait "
+                "for that one: we send one every few minutes at most.",
+                address=address,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Your address is verified already."), "info")
+    return redirect(url_for("accounts.profile", _anchor="email"))
+
+
+@bp.post("/me/email")
+@login_required
+@limiter.limit(_reset_limit)
+def change_email() -> Response | tuple[str, int]:
+    """Ask to move the account to another address (it changes when the link sent there is
+    opened). A taken address gets the same answer; its owner is told instead."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        current = user.email
+        try:
+            address = addresses.request_email_change(
+                user, form.email.data or "", form.password.data or ""
+            )
+        except DomainError as error:
+            # The only write before a refusal is the failed-attempt count of a wrong
+            # password, which must stay (as for the password change).
+            db.session.commit()
+            if isinstance(error, TooManyAttempts):  # the lock is about the password
+                error.field = "password"
+            apply_domain_error(form, error, "email")
+            return _profile(email_form=form), error.status
+        db.session.commit()
+        flash(
+            _(
+                "We sent a link to %(address)s. Your address changes when you open it; until "
+                "then you keep signing in with %(current)s.",
+                address=address,
+                current=current,
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.profile", _anchor="email"))
+    return _profile(email_form=form), 422
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def confirm_email(token: str) -> Response:
+    """The link sent to a new address: a button makes it the account's address (a button,
+    not the link itself, so a mail scanner that opens links changes nothing)."""
+    try:
+        change = tokens.check_change_token(token)
+    except tokens.LinkError as error:
+        return _link_problem("change", error)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            user, _old = addresses.confirm_email_change(token)
+            address = user.email
+            db.session.commit()
+        except (tokens.LinkError, EmailTaken) as error:
+            return _link_problem("change", error)
+        except IntegrityError:  # another account took it in the same instant
+            return _link_problem("change", EmailTaken(""))
+        return _link_page("accounts/email_changed.html", address=address)
+    return _link_page(
+        "accounts/confirm_email.html", form=form, user=change.user, address=change.new_address
+    )
+
+
+@bp.route("/email/undo/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def undo_email(token: str) -> Response:
+    """The link sent to the old address after a change: put it back, sign every device out,
+    then choose a new password (whoever made the change knew the old one)."""
+    try:
+        undo = tokens.check_undo_token(token)
+    except tokens.LinkError as error:
+        return _link_problem("undo", error)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            user = addresses.undo_email_change(token)
+            address, reset = user.email, tokens.reset_token(user)
+            db.session.commit()
+        except (tokens.LinkError, EmailTaken) as error:
+            return _link_problem("undo", error)
+        except IntegrityError:  # another account took it in the same instant
+            return _link_problem("undo", EmailTaken(""))
+        if current_user.is_authenticated:
+            logout_user()
+        _new_csrf_token()
+        flash(
+            _(
+                "%(address)s is your account's address again, and every device is signed "
+                "out. Now choose a new password: the old one may be known to whoever changed "
+                "your address.",
+                address=address,
+            ),
+            "success",
+        )
+        # The link came to this address, so its reader may set the password right away.
+        return redirect(url_for("accounts.reset_password", token=reset))
+    return _link_page(
+        "accounts/undo_email.html", form=form, user=undo.user, address=undo.old_address
+    )

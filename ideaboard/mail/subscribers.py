@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import checks, jobs, staff  # noqa: F401 - register their letters and scheduled jobs
+from . import account, checks, jobs, staff  # noqa: F401 - register their letters and scheduled jobs
 from .sender import register_senders
 from .settings import mode
 from .views import bp
@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     mailbox mode (development), the mailbox page at /dev/mailbox too."""
     register_senders(app)
     app.register_blueprint(bp)
+    account.register(app)
     if mode(app.config) == "mailbox":
         from .mailbox import bp as mailbox_bp
 

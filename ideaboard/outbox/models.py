@@ -4,6 +4,7 @@ A row is written in the same transaction as the change it reports, so if the cha
 the message will go out, and if it rolls back nothing does. The worker claims due rows,
 sends them and records the result (pending → sending → sent, or failed with a next attempt
 time, or dead after the last attempt; parked while its account's spending cap is reached;
+held until staff confirm a large fan-out; superseded by a newer stage reply to the same post;
 staff can retry or cancel).
 """
 
@@ -37,6 +38,12 @@ class OutboxState(enum.StrEnum):
     # Waiting because sending would pass its account's monthly spending cap: looked at again
     # hourly, and released (back to pending) when an admin raises or removes the cap.
     PARKED = "parked"
+    # A stage change's replies to more posts than IDEABOARD_ECHO_MAX_REPLIES: never sent
+    # until staff confirm them (→ pending) or cancel them (social/echo.py).
+    HELD = "held"
+    # A stage reply a newer stage change of the same post replaced before it was sent: never
+    # sent, never retried (shown to staff).
+    SUPERSEDED = "superseded"
 
 
 class OutboxMessage(Model):

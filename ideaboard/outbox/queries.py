@@ -10,10 +10,17 @@ from .models import OutboxMessage, OutboxState
 
 
 def sent_replies(idea: Idea) -> dict[int | None, str]:
-    """Return {status change id (None: the acknowledgement): URL of the reply sent on X}."""
+    """Return {status change id (None: the acknowledgement): URL of the reply sent on X}.
+
+    Only the replies to the idea's own post: a stage change also answers every post that
+    voted for it, and a matched vote's acknowledgement is filed under the idea it matched.
+    """
+    if not idea.source_post_id:
+        return {}
     rows = db.session.execute(
         select(OutboxMessage.status_change_id, OutboxMessage.remote_url).where(
             OutboxMessage.idea_id == idea.id,
+            OutboxMessage.target == idea.source_post_id,
             OutboxMessage.state == OutboxState.SENT.value,
             OutboxMessage.remote_url.is_not(None),
         )

@@ -208,6 +208,7 @@ def retry(row: OutboxMessage) -> None:
     """Send a failed, dead or cancelled row again as soon as possible (staff action)."""
     if row.state in (OutboxState.SENT.value, OutboxState.SENDING.value):
         raise Conflict(_("This message is sent or being sent."))
+    _refuse_held_or_superseded(row)
     row.state = OutboxState.PENDING.value
     row.attempts = 0
     row.next_attempt_at = utcnow()
@@ -218,5 +219,15 @@ def cancel(row: OutboxMessage) -> None:
     """Stop a row from being sent (staff action)."""
     if row.state in (OutboxState.SENT.value, OutboxState.SENDING.value):
         raise Conflict(_("This message is sent or being sent."))
+    if row.state == OutboxState.SUPERSEDED.value:
+        raise Conflict(_("A newer stage change replaced this reply; it is not sent."))
     row.state = OutboxState.CANCELLED.value
     db.session.flush()
+
+
+def _refuse_held_or_superseded(row: OutboxMessage) -> None:
+    """A replaced reply is never sent again; a held fan-out is confirmed as a whole."""
+    if row.state == OutboxState.SUPERSEDED.value:
+        raise Conflict(_("A newer stage change replaced this reply; it is not sent."))
+    if row.state == OutboxState.HELD.value:
+        raise Conflict(_("This reply waits for its stage change's replies to be confirmed."))

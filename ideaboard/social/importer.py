@@ -153,6 +153,8 @@ def _log(account: SocialAccount, mention: Mention, outcome: MentionOutcome, reas
             outcome=outcome.value,
             reason=reason[:200],
             idea_id=idea.id if idea else None,
+            author_remote_id=mention.author_id[:40] or None,
+            lang=(mention.lang or "")[:8] or None,
         )
     )
     db.session.flush()

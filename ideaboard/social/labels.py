@@ -24,6 +24,8 @@ def outbox_state_label(state: str) -> str:
         OutboxState.DEAD.value: _("gave up"),
         OutboxState.CANCELLED.value: _("cancelled"),
         OutboxState.PARKED.value: _("parked (spending cap)"),
+        OutboxState.HELD.value: _("waiting for confirmation"),
+        OutboxState.SUPERSEDED.value: _("replaced by a newer reply"),
     }
     return names.get(state, state)
 

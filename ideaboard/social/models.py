@@ -89,6 +89,8 @@ class MentionLog(Model):
     __table_args__ = (
         UniqueConstraint("account_id", "post_id", name="uq_mention_log_account_post"),
         Index("ix_mention_log_account_fetched", "account_id", "fetched_at"),
+        # The posts that raised an idea (its votes from X) are looked up by idea.
+        Index("ix_mention_log_idea_outcome", "idea_id", "outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +103,10 @@ class MentionLog(Model):
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(200), default="")
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    # Who posted it (the network's user id: one person however their handle changes) and in
+    # which language, so a stage change can answer every post that voted, once per person.
+    author_remote_id: Mapped[str | None] = mapped_column(String(40))
+    lang: Mapped[str | None] = mapped_column(String(8))
 
 
 class ReplyTemplate(Model):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -26,8 +27,10 @@ from ..outbox import rules as outbox
 from ..outbox.models import OutboxKind, OutboxMessage, OutboxState
 from ..redirects import safe_target
 from ..text import clean_text, is_invisible
+from ..triage.models import StatusChange
 from ..triage.permissions import staff_required
 from ..webhooks.models import Webhook
+from . import echo
 from .forms import AccountForm
 from .importer import approve_held_idea
 from .models import MentionLog, SocialAccount
@@ -73,6 +76,7 @@ def outbox_list() -> str:
         mailbox_on=mail_mode(current_app.config) == "mailbox",
         action_form=ActionForm(),
         worker=worker_status(),
+        held_echoes=echo.held_echoes(),
     )
 
 
@@ -109,6 +113,45 @@ def outbox_retry(row_id: int) -> Response:
 def outbox_cancel(row_id: int) -> Response:
     """Stop a message from being sent."""
     return _row_action(row_id, "cancel")
+
+
+def _held_action(change_id: int, action: str) -> Response:
+    """Confirm or cancel the held replies of one stage change (a POST with CSRF)."""
+    ActionForm().validate_on_submit()
+    change = db.session.get(StatusChange, change_id)
+    if change is None:
+        raise NotFound(_("There is no such stage change."))
+    back = safe_target(request.form.get("next"), url_for("triage.idea", idea_id=change.idea_id))
+    if action == "confirm":
+        count = echo.confirm_held(change.id, utcnow())
+        message = ngettext(
+            "%(num)d reply on X is queued.", "%(num)d replies on X are queued.", count
+        )
+    else:
+        count = echo.cancel_held(change.id)
+        message = ngettext(
+            "%(num)d reply on X is cancelled.", "%(num)d replies on X are cancelled.", count
+        )
+    db.session.commit()
+    if count:
+        flash(message, "success")
+    else:
+        flash(_("No replies of this stage change wait for a confirmation any more."), "error")
+    return redirect(back)
+
+
+@bp.post("/echo/<id:change_id>/confirm")
+@staff_required
+def echo_confirm(change_id: int) -> Response:
+    """Send the replies on X a stage change holds for confirmation."""
+    return _held_action(change_id, "confirm")
+
+
+@bp.post("/echo/<id:change_id>/cancel")
+@staff_required
+def echo_cancel(change_id: int) -> Response:
+    """Cancel the replies on X a stage change holds for confirmation."""
+    return _held_action(change_id, "cancel")
 
 
 @bp.get("/accounts")

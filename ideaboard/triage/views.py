@@ -20,6 +20,7 @@ from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
 from ..inputs import parse_row_id
 from ..redirects import safe_target
+from ..social.echo import held_echoes
 from . import queries, services
 from .forms import AssignForm, BulkStageForm, EditForm, HideForm, MergeForm, StageForm
 from .models import Stage, StageRole, Team, stage_with_role
@@ -128,6 +129,7 @@ def _forms(idea: Idea) -> dict[str, Any]:
 def _render_idea(idea: Idea, status: int = 200, **forms: Any) -> tuple[str, int]:
     context = _forms(idea)
     context.update(forms)
+    context["held_echoes"] = held_echoes(idea)  # replies on X waiting for a confirmation
     html = render_template("triage/idea.html", idea=idea, history=queries.history(idea), **context)
     return html, status
 

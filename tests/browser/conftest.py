@@ -134,13 +134,23 @@ def axe_source() -> str:
 
 
 @pytest.fixture
-def app(app_factory: Callable[..., Flask], tmp_path: Path) -> Iterator[Flask]:
+def app_config() -> dict[str, Any]:
+    """Extra settings for the live app; a test module overrides this fixture to add its own
+    (e.g. IDEABOARD_SMTP_URL of an SMTP server it runs)."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    app_factory: Callable[..., Flask], tmp_path: Path, app_config: dict[str, Any]
+) -> Iterator[Flask]:
     """The app the live server serves: sandbox X API mounted, CSRF on (context pushed)."""
     app = app_factory(
         WTF_CSRF_ENABLED=True,
         IDEABOARD_X_SANDBOX=True,
         IDEABOARD_X_SANDBOX_DB=str(tmp_path / "x_sandbox.sqlite"),
         IDEABOARD_X_TIMEOUT_SECONDS=5.0,
+        **app_config,
     )
     with app.app_context():
         yield app

@@ -95,6 +95,16 @@ PAGES = {
         data={"email": "minji@example.com", "password": "wrong password"},
         texts=[("The e-mail address or the password is wrong.",
                 "이메일 주소 또는 비밀번호가 올바르지 않습니다.")]),
+    "forgot password": dict(who=None, request=("GET", "/password/forgot"), status=200, texts=[
+        ("Send me a link", "링크 보내기"), ("Back to log in", "로그인으로 돌아가기")]),
+    "forgot password sent": dict(who=None, request=("GET", "/password/forgot/sent"),
+        status=200, texts=[("Check your inbox", "받은편지함을 확인하세요")]),
+    "broken reset link": dict(who=None, request=("GET", "/password/reset/broken"), status=400,
+        texts=[("This link does not work", "이 링크는 쓸 수 없습니다"),
+               ("Ask for a new link", "새 링크 요청하기")]),
+    "broken verification link": dict(who=None, request=("GET", "/verify/broken"), status=400,
+        texts=[("Log in, and ask for a new link on your profile.",
+                "로그인한 뒤 프로필에서 새 링크를 요청하세요.")]),
     "register": dict(who=None, request=("GET", "/register"), status=200, texts=[
         ("Create your account", "계정 만들기"), ("Repeat the password", "비밀번호 확인")]),
     "register with errors": dict(
@@ -107,6 +117,7 @@ PAGES = {
         ("Mark all as read", "모두 읽음으로 표시")]),
     "profile": dict(who="customer", request=("GET", "/me"), status=200, texts=[
         ("My ideas (2)", "내 아이디어 (2)"), ("Save language", "언어 저장"),
+        ("Change the address", "주소 바꾸기"),
         ("Same as my browser", "브라우저 설정에 따름")]),
     "profile votes": dict(who="customer", request=("GET", "/me?tab=votes"), status=200,
         texts=[("You have not voted yet.", "아직 투표한 아이디어가 없습니다.")]),

@@ -65,7 +65,13 @@ class Behaviour:
 
     refuse: dict[str, str] = field(default_factory=dict)  # address → "550 5.1.1 no such user"
     data_reply: str | None = None  # e.g. "451 4.3.0 try later" for every DATA
-    data_delay: float = 0.0  # seconds to wait before answering DATA
+    data_delay: float = 0.0  # seconds to wait before taking the message (after DATA ends)
+    # Seconds between taking the message and answering 250: a sender that dies then has
+    # handed the message over without knowing it.
+    reply_delay: float = 0.0
+    # Keep one copy per Message-ID, as receiving servers that recognise a resend do; every
+    # message offered is still counted in `offered`.
+    dedupe_message_ids: bool = False
 
 
 class _Handler:
@@ -88,17 +94,23 @@ class _Handler:
         if behaviour.data_reply:
             return behaviour.data_reply
         login = session.auth_data
+        data = bytes(envelope.original_content or envelope.content)
+        self.server.offered += 1
+        if behaviour.dedupe_message_ids and self.server.has_message_id(data):
+            return "250 2.0.0 OK: already have it"
         self.server.record(
             Received(
                 mail_from=envelope.mail_from,
                 rcpt_tos=list(envelope.rcpt_tos),
-                data=bytes(envelope.original_content or envelope.content),
+                data=data,
                 login=login.decode() if isinstance(login, bytes) else login,
                 # STARTTLS sets session.ssl; implicit TLS shows on the transport.
                 tls=session.ssl is not None
                 or server.transport.get_extra_info("ssl_object") is not None,
             )
         )
+        if behaviour.reply_delay:
+            await asyncio.sleep(behaviour.reply_delay)
         return "250 2.0.0 OK: queued"
 
 
@@ -117,6 +129,7 @@ class SmtpServer:
         self.port = free_port()
         self.behaviour = Behaviour()
         self.received: list[Received] = []
+        self.offered = 0  # messages handed over (DATA completed), duplicates included
         self.lock = threading.Lock()
         self.ca_file: str | None = None
         self.ssl_context: ssl.SSLContext | None = None
@@ -174,6 +187,11 @@ class SmtpServer:
     def record(self, received: Received) -> None:
         with self.lock:
             self.received.append(received)
+
+    def has_message_id(self, data: bytes) -> bool:
+        wanted = email.message_from_bytes(data, policy=email.policy.default)["Message-ID"]
+        with self.lock:
+            return any(m.message_id == str(wanted) for m in self.received)
 
     def messages(self) -> list[Received]:
         with self.lock:

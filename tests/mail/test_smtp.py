@@ -243,3 +243,28 @@ def test_no_email_is_queued_when_email_is_off(app_factory: Callable[..., Flask])
     with app_factory().app_context():
         assert not enqueue.enqueue(letter="test", to="a@example.com", dedupe_key="email:test:off")
         assert email_rows() == []
+
+
+def test_an_internationalised_address_is_sent_with_smtputf8(
+    app: Flask, smtp_server: SmtpServer
+) -> None:
+    queue_test("홍길동@example.com")
+    assert deliver().sent == 1, email_rows()[0].last_error
+    (received,) = smtp_server.wait_for(1)
+    assert received.rcpt_tos == ["홍길동@example.com"]
+    assert "홍길동@example.com" in str(received.message["To"])
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["two@at@example.com", "someone@example.com\r\nBcc: victim@example.com", "no-at-sign"],
+)
+def test_a_malformed_address_fails_clearly_and_sends_nothing(
+    address: str, app: Flask, smtp_server: SmtpServer
+) -> None:
+    queue_test(address)
+    assert deliver().dead == 1
+    (row,) = email_rows()
+    assert row.state == OutboxState.DEAD.value
+    assert "not a single e-mail address" in (row.last_error or "")
+    assert smtp_server.messages() == []

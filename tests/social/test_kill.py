@@ -129,18 +129,54 @@ def states() -> Counter[str]:
     return Counter(state for (state,) in read(select(OutboxMessage.state)))
 
 
+def fan_out_rows(
+    brand_account: SocialAccount, connector: Any, store: SandboxStore, staff: Any, rows: int
+) -> set[str]:
+    """One idea and rows - 1 voters who replied to its post; its stage change answers all."""
+    from ideaboard.social import jobs
+    from ideaboard.triage.services import change_stage, find_stage
+
+    brand_account.acknowledge = False
+    db.session.commit()
+    first = post_mention(store, username="origin", text="@hanbit #idea q0001a q0001b eSIM")
+    voters = [
+        post_mention(
+            store,
+            username=f"fan{n}",
+            text="@hanbit #아이디어 저도요",
+            in_reply_to_tweet_id=str(first["id"]),
+        )
+        for n in range(rows - 1)
+    ]
+    jobs.run_import(brand_account, connector, owner="kill-test")
+    idea = db.session.scalar(select(Idea).where(Idea.source_post_id == str(first["id"])))
+    assert idea is not None
+    change_stage(idea, find_stage("planned"), "On the plan", staff, check_workflow=False)
+    db.session.commit()
+    return {str(p["id"]) for p in (first, *voters)}
+
+
+@pytest.mark.parametrize("fan_out", [False, True], ids=["acknowledgements", "stage-fan-out"])
 def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
     cli: Any,
     import_posts: Callable[..., tuple[list[dict[str, Any]], list[Idea]]],
     sandbox_store: SandboxStore,
     brand_replies: Replies,
+    brand_account: SocialAccount,
+    x_connector: Any,
+    make_user: Callable[..., Any],
+    fan_out: bool,
 ) -> None:
     rows = 30
-    posts, _ideas = import_posts(
-        *((f"fan{n}", f"@hanbit #아이디어 q{n:04d}a q{n:04d}b 요금제") for n in range(rows))
-    )
-    db.session.commit()
-    targets = {str(p["id"]) for p in posts}
+    if fan_out:  # one stage change replying to the idea's post and 29 voters' posts
+        staff = make_user("staff", initials="KG")
+        targets = fan_out_rows(brand_account, x_connector, sandbox_store, staff, rows)
+    else:  # 30 acknowledgements, one per imported idea
+        posts, _ideas = import_posts(
+            *((f"fan{n}", f"@hanbit #아이디어 q{n:04d}a q{n:04d}b 요금제") for n in range(rows))
+        )
+        db.session.commit()
+        targets = {str(p["id"]) for p in posts}
     assert states() == {"pending": rows}
     set_faults(sandbox_store, latency_ms=200, endpoint="create_tweet")  # ~200 ms per send
 
@@ -177,7 +213,8 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
     replies = brand_replies()
     reply_count = sum(len(r) for r in replies.values())
     print(
-        f"\nkill worker: rows={rows} replies at kill={replies_at_kill} "
+        f"\nkill worker ({'fan-out' if fan_out else 'acks'}): rows={rows} "
+        f"replies at kill={replies_at_kill} "
         f"rows at kill={dict(at_kill)} "
         f"deliver runs={outputs} sent={states()['sent']} replies={reply_count} "
         f"duplicates={reply_count - len(replies)}"

@@ -3,7 +3,8 @@
 64 acknowledgement rows, each to its own imported post, are delivered while the sandbox answers
 30 % of requests with 500/503, throws bursts of 429 and lets some POSTs time out on the client
 while still creating the post (the ambiguous case). Time is moved forward between rounds with the
-jobs' clock, so backoff and rate-limit resets pass without sleeping.
+jobs' clock, so backoff and rate-limit resets pass without sleeping. A second soak does the same
+with one stage change fanned out to an idea's poster, its voters on X and a merged duplicate's.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from ideaboard.social import jobs
 from ideaboard.social.connectors import FetchError, Mention, Posted, SendError, XConnector
 from ideaboard.social.models import SocialAccount
 from ideaboard.social.senders import x_senders
-from sandboxes.x import SandboxStore, clear_faults, set_faults, set_rate_limits
+from ideaboard.triage.services import change_stage, find_stage, merge_ideas
+from sandboxes.x import SandboxStore, clear_faults, post_mention, set_faults, set_rate_limits
 from tests.helpers import Clock
 
 ROWS = 64
@@ -102,6 +104,39 @@ class CountingConnector:
         self.inner.close()
 
 
+def deliver_under_faults(
+    x_app: Any, sandbox_store: SandboxStore, clock: Clock, expected: int
+) -> tuple[Counter[str], Counter[str], Counter[str], int]:
+    """Deliver rounds against the flaky sandbox until `expected` rows are sent (or one is dead);
+    return what the network did, the delivery totals, the row states and the rounds run."""
+    x_app.config["IDEABOARD_X_TIMEOUT_SECONDS"] = CLIENT_TIMEOUT_S
+    set_rate_limits(sandbox_store, scale=3)  # injected 429s only; a real window lasts 15 min
+    network = FlakyNetwork(sandbox_store)
+    seen: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+
+    def factory(account: SocialAccount) -> CountingConnector:
+        return CountingConnector(jobs.connector_for(account), network, seen)
+
+    states: Counter[str] = Counter()
+    rounds = 0
+    try:
+        network.arm(burst=2)
+        while rounds < MAX_ROUNDS:
+            rounds += 1
+            result = deliver_due(worker="soak-worker", senders=x_senders(factory))
+            totals.update({k: v for k, v in vars(result).items() if v})
+            db.session.expire_all()
+            states = Counter(db.session.scalars(select(OutboxMessage.state)))
+            if states["sent"] == expected or states["dead"]:
+                break
+            clock.advance(hours=2)  # past any backoff (≤ 1.5 h) and any 429 reset
+    finally:
+        clear_faults(sandbox_store)
+
+    return seen, totals, states, rounds
+
+
 def test_outbox_under_faults_sends_every_reply_exactly_once(
     x_app: Any,
     brand_account: SocialAccount,
@@ -124,31 +159,7 @@ def test_outbox_under_faults_sends_every_reply_exactly_once(
     assert len(queued) == ROWS
     assert {r.target for r in queued} == targets
 
-    x_app.config["IDEABOARD_X_TIMEOUT_SECONDS"] = CLIENT_TIMEOUT_S
-    set_rate_limits(sandbox_store, scale=3)  # injected 429s only; a real window lasts 15 min
-    network = FlakyNetwork(sandbox_store)
-    seen: Counter[str] = Counter()
-    totals: Counter[str] = Counter()
-
-    def factory(account: SocialAccount) -> CountingConnector:
-        return CountingConnector(jobs.connector_for(account), network, seen)
-
-    states: Counter[str] = Counter()
-    rounds = 0
-    try:
-        network.arm(burst=2)
-        while rounds < MAX_ROUNDS:
-            rounds += 1
-            result = deliver_due(worker="soak-worker", senders=x_senders(factory))
-            totals.update({k: v for k, v in vars(result).items() if v})
-            db.session.expire_all()
-            states = Counter(db.session.scalars(select(OutboxMessage.state)))
-            if states["sent"] == ROWS or states["dead"]:
-                break
-            clock.advance(hours=2)  # past any backoff (≤ 1.5 h) and any 429 reset
-    finally:
-        clear_faults(sandbox_store)
-
+    seen, totals, states, rounds = deliver_under_faults(x_app, sandbox_store, clock, ROWS)
     failures = sum(v for k, v in seen.items() if k not in ("posts", "lookups"))
     replies = brand_replies()
     reply_count = sum(len(r) for r in replies.values())
@@ -174,3 +185,76 @@ def test_outbox_under_faults_sends_every_reply_exactly_once(
     assert all(r.attempts <= r.max_attempts for r in sent)
     # Timed-out POSTs that landed anyway were found by the lookup, not posted a second time.
     assert totals["found_existing"] >= 1
+
+
+VOTERS = 40
+MERGED_VOTERS = 7
+
+
+def test_stage_fan_out_to_voters_under_faults_reaches_each_post_exactly_once(
+    x_app: Any,
+    brand_account: SocialAccount,
+    sandbox_store: SandboxStore,
+    brand_replies: Callable[[], dict[str, list[dict[str, Any]]]],
+    make_user: Callable[..., Any],
+    clock: Clock,
+) -> None:
+    """One idea with 40 voters who replied on X, and a merged duplicate with 7 more: its
+    stage change answers all 49 posts once each through the same 30 % faults and 429s; the
+    duplicate's unsent merge replies are superseded by the stage change and never sent."""
+    brand_account.acknowledge = False
+    db.session.commit()
+    connector = jobs.connector_for(brand_account)
+    try:
+        idea_post = post_mention(
+            sandbox_store, username="origin", text="@hanbit #idea q9001a q9001b eSIM"
+        )
+        dup_post = post_mention(
+            sandbox_store, username="dup", text="@hanbit #아이디어 q9002a q9002b 이심"
+        )
+        voters = [
+            post_mention(
+                sandbox_store,
+                username=f"voter{n}",
+                text="@hanbit #아이디어 저도요" if n % 2 else "@hanbit #idea me too",
+                in_reply_to_tweet_id=str((idea_post if n < VOTERS else dup_post)["id"]),
+            )
+            for n in range(VOTERS + MERGED_VOTERS)
+        ]
+        result = jobs.run_import(brand_account, connector, owner="soak-importer")
+    finally:
+        connector.close()
+    assert result is not None
+    assert (result.imported, result.voted) == (2, VOTERS + MERGED_VOTERS)
+    idea, duplicate = (
+        db.session.scalar(select(Idea).where(Idea.source_post_id == str(p["id"])))
+        for p in (idea_post, dup_post)
+    )
+    assert idea is not None
+    assert duplicate is not None
+    staff = make_user("staff", initials="KG")
+    merge_ideas(duplicate, idea, staff)
+    db.session.commit()
+    assert len(list(db.session.scalars(select(OutboxMessage)))) == 1 + MERGED_VOTERS
+    change_stage(idea, find_stage("planned"), "On the plan", staff, check_workflow=False)
+    db.session.commit()
+    expected = 2 + VOTERS + MERGED_VOTERS
+    targets = {str(p["id"]) for p in (idea_post, dup_post, *voters)}
+
+    seen, totals, states, rounds = deliver_under_faults(x_app, sandbox_store, clock, expected)
+
+    replies = brand_replies()
+    reply_count = sum(len(r) for r in replies.values())
+    print(
+        f"\nfan-out fault soak: posts={expected} rounds={rounds} requests={seen['posts']} posts"
+        f" + {seen['lookups']} lookups (5xx={seen['5xx']}, 429={seen['429']}, "
+        f"timeouts={seen['timeout']}), states={dict(states)}, replies={reply_count}, "
+        f"duplicates={reply_count - len(replies)}"
+    )
+    assert not [k for k in seen if k.startswith("other")], seen
+    assert seen["5xx"] >= 5, seen
+    assert seen["429"] >= 2, seen
+    assert states == {"sent": expected, "superseded": 1 + MERGED_VOTERS}, states
+    assert set(replies) == targets
+    assert reply_count == expected  # one reply per post: no duplicates, no merge replies
+    assert all("[Planned]" in r[0]["text"] or "[계획됨]" in r[0]["text"] for r in replies.values())
