@@ -33,18 +33,24 @@ catalogs: install
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages \
 		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 
-# `make run` uses the built-in sandbox X API unless told otherwise (make run SANDBOX=0).
+# `make run` uses the built-in sandbox X API unless told otherwise (make run SANDBOX=0), and
+# keeps every e-mail in the development mailbox at /dev/mailbox unless IDEABOARD_SMTP_URL is
+# set (then e-mail goes to that server and the mailbox page does not exist).
 SANDBOX ?= 1
+RUN_ENV := IDEABOARD_X_SANDBOX=$(SANDBOX) IDEABOARD_MAILBOX=1
 
 ## Start the site on http://127.0.0.1:5000 and its worker, with demo data (SQLite in instance/).
 run: install translations
-	IDEABOARD_X_SANDBOX=$(SANDBOX) $(BIN)/flask db upgrade
-	IDEABOARD_X_SANDBOX=$(SANDBOX) $(BIN)/flask ideaboard demo --if-empty
+	$(RUN_ENV) $(BIN)/flask db upgrade
+	$(RUN_ENV) $(BIN)/flask ideaboard demo --if-empty
 	@echo "Site: http://127.0.0.1:5000  ·  sandbox X: http://127.0.0.1:5000/x-sandbox/sandbox/"
+	@if [ -z "$$IDEABOARD_SMTP_URL" ]; then \
+		echo "E-mail: every message is kept in the mailbox at http://127.0.0.1:5000/dev/mailbox/"; \
+	else echo "E-mail: sent through IDEABOARD_SMTP_URL"; fi
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	(sleep 2; IDEABOARD_X_SANDBOX=$(SANDBOX) exec $(BIN)/flask ideaboard worker --interval 5) & \
+	(sleep 2; $(RUN_ENV) exec $(BIN)/flask ideaboard worker --interval 5) & \
 	worker=$$!; \
-	IDEABOARD_X_SANDBOX=$(SANDBOX) $(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(RUN_ENV) $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # The browser tests (tests/browser) drive Debian's Chromium through Playwright (Playwright's
 # own browser download is not used), with Korean fonts for the screenshots, and check pages

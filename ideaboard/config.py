@@ -125,6 +125,7 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_X_COST_READ"),
         **_env_number("IDEABOARD_RESET_LINK_MINUTES"),
         **_env_number("IDEABOARD_VERIFY_LINK_DAYS"),
+        **_env_number("IDEABOARD_RESPONSE_TARGET_HOURS"),
         **_env_count("IDEABOARD_ECHO_MAX_REPLIES"),
         **(
             {"WTF_CSRF_TIME_LIMIT": float(os.environ["IDEABOARD_CSRF_TIME_LIMIT_SECONDS"])}
@@ -207,7 +208,8 @@ DEFAULTS: dict[str, Any] = {
     "IDEABOARD_SMTP_TIMEOUT_SECONDS": 10.0,
     "IDEABOARD_RESET_LINK_MINUTES": 60,
     "IDEABOARD_VERIFY_LINK_DAYS": 7,
-    # Ideas without an answer after this many hours are marked overdue in the staff inbox.
+    # Ideas without an answer after this many hours are marked overdue in the staff inbox
+    # and listed in the teams' daily e-mail (mail/staff.py).
     "IDEABOARD_RESPONSE_TARGET_HOURS": 24,
     # Estimated X API prices (USD, docs.x.com pay-per-use, 2026) for the spend shown to staff
     # and the monthly cap: creating a post (a reply is a post), creating a post with a URL

@@ -21,6 +21,7 @@ from .ideas.models import Category, Comment, Idea, Source
 from .ideas.ranking import hot_rank
 from .outbox.models import OutboxMessage, OutboxState
 from .text import render_markdown
+from .triage.models import Team, TeamMember
 from .triage.services import change_stage, find_stage
 
 DEMO_PASSWORD = "ideaboard-demo"  # noqa: S105 - printed for the demo on purpose
@@ -71,6 +72,24 @@ def _user(spec: dict[str, Any], password_hash: str, role: Role) -> User:
     return user
 
 
+# Demo staff on teams: they get the team's daily e-mail of overdue ideas (the admin gets the
+# ideas without a team), which `make run` keeps in the development mailbox.
+_DEMO_TEAMS = {"staff@example.com": ("support", "billing"), "sora.lee@example.com": ("product",)}
+
+
+def _staff_on_teams(staff: list[User], now: datetime) -> None:
+    """Put the demo staff on teams, their addresses confirmed (staff mail needs that)."""
+    teams = {team.slug: team for team in db.session.scalars(select(Team))}
+    for user in staff:
+        if user.email_verified_at is None:
+            user.email_verified_at = now
+        for slug in _DEMO_TEAMS.get(user.email, ()):
+            team = teams.get(slug)
+            if team is not None and db.session.get(TeamMember, (team.id, user.id)) is None:
+                db.session.add(TeamMember(team_id=team.id, user_id=user.id))
+    db.session.flush()
+
+
 def load_demo(*, seed: int = 7, progress: Progress | None = None) -> dict[str, Any]:
     """Create the demo users, ideas, votes, comments and stage changes; flush, do not commit."""
     rng = random.Random(seed)
@@ -99,6 +118,7 @@ def load_demo(*, seed: int = 7, progress: Progress | None = None) -> dict[str, A
         )
         staff = list(db.session.scalars(select(User).where(User.role != Role.CUSTOMER.value)))
     responder = staff[0]
+    _staff_on_teams(staff, now)
 
     counts = {"ideas": 0, "votes": 0, "comments": 0}
     items = demo_data.IDEAS

@@ -285,6 +285,7 @@ def _register_template_helpers(app: Flask) -> None:
         public_url_for=public_url_for,
         language_names=LANGUAGE_NAMES,
         outbox_state_label=social_labels.outbox_state_label,
+        outbox_kind_label=social_labels.outbox_kind_label,
         mention_outcome_label=social_labels.mention_outcome_label,
         mention_reason=social_labels.mention_reason,
         edit_field_label=triage_labels.edit_field_label,

@@ -13,10 +13,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from ..database import utcnow
 from ..extensions import db
 from . import enqueue
+from .models import JobMark
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +55,26 @@ def run_scheduled(now: datetime) -> dict[str, int]:
             logger.exception("scheduled e-mail job %s failed", name)
             queued[name] = 0
     return queued
+
+
+def job_mark(name: str) -> JobMark:
+    """Return the mark called name, made empty if it is new, locked for this transaction.
+
+    Two workers running the same job at once wait for each other here on PostgreSQL (FOR
+    UPDATE); on SQLite the worker's transactions write-lock the database from the start.
+    """
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    db.session.execute(
+        dialect_insert(JobMark)
+        .values(name=name, value="", updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    query = select(JobMark).where(JobMark.name == name)
+    if dialect == "postgresql":
+        query = query.with_for_update()
+    mark = db.session.scalars(query.execution_options(populate_existing=True)).one()
+    return mark

@@ -1,8 +1,11 @@
 """Build the MIME message of one e-mail: multipart text + HTML, safe headers, stable Message-ID.
 
 Header values never carry CR or LF (a display name or a title cannot inject a header): every
-value is folded to one line first, and Python's email package encodes non-ASCII text (a
-Korean subject or name) as RFC 2047 encoded-words.
+value is folded to one line first. Non-ASCII text (a Korean subject or display name) is sent
+as RFC 2047 encoded-words written by `encoded_words`, not by the email package's own folding:
+Python 3.11 folds a long value at a space and leaves that space between two encoded-words,
+where RFC 2047 says it is ignored ("넘긴 아이디어" arrived as "넘긴아이디어"). Encoded-words
+that carry their spaces inside the encoded text decode back exactly.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -26,6 +30,29 @@ def one_line(value: str, limit: int) -> str:
     """Collapse value to one line of at most limit characters (… when cut)."""
     text = " ".join(_UNSAFE.sub(" ", value).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def encoded_words(value: str, header_name: str) -> str:
+    """A one-line non-ASCII value as RFC 2047 encoded-words, folded (spaces kept inside)."""
+    return Header(value, "utf-8", header_name=header_name).encode()
+
+
+def _set_text(message: EmailMessage, name: str, value: str) -> None:
+    """Set an unstructured header (Subject): ASCII as it is, else as encoded-words."""
+    if value.isascii():
+        message[name] = value
+    else:  # stored as written: the email package keeps short lines as they are
+        message.set_raw(name, encoded_words(value, name))
+
+
+def _set_address(message: EmailMessage, name: str, address: Address) -> None:
+    """Set an address header (From, To); a non-ASCII display name as encoded-words, and the
+    address on a line of its own."""
+    if address.display_name.isascii():
+        message[name] = address
+    else:
+        phrase = encoded_words(address.display_name, name)
+        message.set_raw(name, f"{phrase}\n <{address.addr_spec}>")
 
 
 def message_id(dedupe_key: str, sender: Address) -> str:
@@ -52,9 +79,9 @@ def build(
 ) -> EmailMessage:
     """Return the message to send."""
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = one_line(rendered.subject, SUBJECT_MAX)
+    _set_address(message, "From", sender)
+    _set_address(message, "To", to)
+    _set_text(message, "Subject", one_line(rendered.subject, SUBJECT_MAX))
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(dedupe_key, sender)
     # Automatic mail: no out-of-office answers back (RFC 3834).

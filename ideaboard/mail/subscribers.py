@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import account, checks, digest, jobs, notifications  # noqa: F401 - their letters and jobs register
+from . import account, checks, digest, jobs, notifications, staff  # noqa: F401 - letters, jobs
 from .sender import register_senders
+from .settings import mode
 from .views import bp
 
 
 def register(app: Flask) -> None:
-    """Register the e-mail sender, the unsubscribe page and the event subscribers."""
+    """Register the e-mail sender, the unsubscribe page and the event subscribers; in
+    mailbox mode (development), the mailbox page at /dev/mailbox too."""
     register_senders(app)
     app.register_blueprint(bp)
     account.register(app)
     notifications.register(app)
+    if mode(app.config) == "mailbox":
+        from .mailbox import bp as mailbox_bp
+
+        app.register_blueprint(mailbox_bp)

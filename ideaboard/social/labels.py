@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..outbox.models import OutboxState
+from ..outbox.models import OutboxKind, OutboxState
 from .models import MentionOutcome
 
 
@@ -30,6 +30,17 @@ def outbox_state_label(state: str) -> str:
         OutboxState.WAITING.value: _("waiting for the post before it"),
     }
     return names.get(state, state)
+
+
+def outbox_kind_label(kind: str) -> str:
+    """Name an outbox kind ("x_reply", "email", …) for people."""
+    names: dict[str, str] = {
+        OutboxKind.X_REPLY.value: _("reply on X"),
+        OutboxKind.X_POST.value: _("post on X"),
+        OutboxKind.EMAIL.value: _("e-mail"),
+        OutboxKind.WEBHOOK.value: _("webhook"),
+    }
+    return names.get(kind, kind)
 
 
 def mention_outcome_label(outcome: str) -> str:

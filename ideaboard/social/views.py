@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from ..accounts.models import User
 from ..api import services as api_services
 from ..api.forms import WebhookForm
 from ..database import utcnow
@@ -21,8 +22,9 @@ from ..heartbeat import worker_status
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
 from ..ideas.permissions import can_administer
+from ..mail.settings import mode as mail_mode
 from ..outbox import rules as outbox
-from ..outbox.models import OutboxMessage, OutboxState
+from ..outbox.models import OutboxKind, OutboxMessage, OutboxState
 from ..redirects import safe_target
 from ..text import clean_text, is_invisible
 from ..triage.models import StatusChange
@@ -43,24 +45,38 @@ PAGE = 100
 @bp.get("/outbox")
 @staff_required
 def outbox_list() -> str:
-    """List outbox rows, newest first, filtered by state."""
+    """List outbox rows, newest first, filtered by state and kind; and bounced addresses."""
     state = request.args.get("state", "")
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE)
-    if state in {s.value for s in OutboxState}:
-        query = query.where(OutboxMessage.state == state)
-    else:
+    if state not in {s.value for s in OutboxState}:
         state = ""
-    counts = dict(
-        db.session.execute(
-            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
-        ).all()
+    kind = request.args.get("kind", "")
+    if kind not in {k.value for k in OutboxKind}:
+        kind = ""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE)
+    by_state = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    if state:
+        query = query.where(OutboxMessage.state == state)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+        by_state = by_state.where(OutboxMessage.kind == kind)
+    by_kind = select(OutboxMessage.kind, func.count()).group_by(OutboxMessage.kind)
+    undeliverable = (
+        select(User)
+        .where(User.email_undeliverable_at.is_not(None))
+        .order_by(User.email_undeliverable_at.desc(), User.id.desc())
+        .limit(PAGE)
     )
     return render_template(
         "social/outbox.html",
         rows=list(db.session.scalars(query)),
         state=state,
         states=[s.value for s in OutboxState],
-        counts=counts,
+        counts=dict(db.session.execute(by_state).all()),
+        kind=kind,
+        kinds=[k.value for k in OutboxKind],
+        kind_counts=dict(db.session.execute(by_kind).all()),
+        undeliverable=list(db.session.scalars(undeliverable)),
+        mailbox_on=mail_mode(current_app.config) == "mailbox",
         action_form=ActionForm(),
         worker=worker_status(),
         held_echoes=echo.held_echoes(),

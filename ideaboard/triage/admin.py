@@ -8,16 +8,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from ..accounts.models import User
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import FlaskForm, apply_domain_error
+from ..i18n import display_name
 from ..ideas import queries as idea_queries
 from ..ideas.forms import ActionForm
 from ..ideas.models import Category
 from ..inputs import parse_row_id
 from . import queries
 from . import workflow as workflow_rules
-from .forms import NamesForm, StageEditForm, TeamForm
+from .forms import NamesForm, StageEditForm, TeamForm, TeamMemberForm
 from .models import Stage, StageTransition, Team
 from .permissions import admin_required
 from .views import bp
@@ -27,9 +29,18 @@ def _stages() -> list[Stage]:
     return list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
 
 
+def _member_form(team: Team, members: list[User], staff: list[User]) -> TeamMemberForm:
+    """The "add a member" form of team: its choices are the staff not on it yet."""
+    form = TeamMemberForm(prefix=f"m{team.id}")
+    on_team = {user.id for user in members}
+    form.user.choices = [(str(u.id), u.name) for u in staff if u.id not in on_team]
+    return form
+
+
 def _page(
     stage_form: StageEditForm | None = None,
     team_form: TeamForm | None = None,
+    member_form: tuple[int, TeamMemberForm] | None = None,
     status: int = 200,
     failed: dict[str, FlaskForm] | None = None,
 ) -> tuple[str, int]:
@@ -40,12 +51,21 @@ def _page(
     )
     teams = queries.teams()
     categories = idea_queries.all_categories()
+    members = queries.team_members()
+    staff = queries.staff_members()
+    member_forms = {t.id: _member_form(t, members.get(t.id, []), staff) for t in teams}
+    if member_form is not None:  # the one that was sent, with its errors
+        team_id, form = member_form
+        form.user.choices = member_forms[team_id].user.choices
+        member_forms[team_id] = form
     html = render_template(
         "triage/workflow.html",
         stages=_stages(),
         pairs=pairs,
         teams=teams,
         categories=categories,
+        members=members,
+        member_forms=member_forms,
         stage_form=stage_form or StageEditForm(prefix="new"),
         team_form=team_form or TeamForm(prefix="team"),
         action_form=ActionForm(),
@@ -192,3 +212,54 @@ def rename_category(category_id: int) -> Response | tuple[str, int]:
     if category is None:
         raise NotFound(_("There is no such category."))
     return _rename(category, f"c{category.id}")
+
+
+def _team(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None:
+        raise NotFound(_("There is no such team."))
+    return team
+
+
+@bp.post("/workflow/teams/<id:team_id>/members")
+@admin_required
+def add_team_member(team_id: int) -> Response | tuple[str, int]:
+    """Put a staff member on a team."""
+    team = _team(team_id)
+    members = queries.team_members().get(team.id, [])
+    form = _member_form(team, members, queries.staff_members())
+    if form.validate_on_submit():
+        user_id = parse_row_id(form.user.data or "")
+        user = db.session.get(User, user_id) if user_id is not None else None
+        try:
+            if user is None:
+                raise ValidationFailed(_("There is no such staff member."), "user")
+            workflow_rules.add_team_member(current_user._get_current_object(), team, user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "user")
+        else:
+            flash(
+                _("%(name)s is on the team %(team)s now.", name=user.name, team=display_name(team)),
+                "success",
+            )
+            return redirect(url_for("triage.workflow", _anchor="teams-heading"))
+    return _page(member_form=(team.id, form), status=422)
+
+
+@bp.post("/workflow/teams/<id:team_id>/members/<id:user_id>/remove")
+@admin_required
+def remove_team_member(team_id: int, user_id: int) -> Response:
+    """Take a member off a team."""
+    ActionForm().validate_on_submit()
+    team = _team(team_id)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("There is no such staff member."))
+    workflow_rules.remove_team_member(current_user._get_current_object(), team, user)
+    db.session.commit()
+    flash(
+        _("%(name)s is off the team %(team)s.", name=user.name, team=display_name(team)), "success"
+    )
+    return redirect(url_for("triage.workflow", _anchor="teams-heading"))

@@ -67,3 +67,7 @@ class NamesForm(FlaskForm):
 
     name = StringField(_l("English name"), validators=[Optional(), Length(max=60)])
     name_ko = StringField(_l("Korean name"), validators=[Optional(), Length(max=60)])
+
+
+class TeamMemberForm(FlaskForm):
+    user = SelectField(_l("Staff member"), choices=[], validators=[DataRequired()])

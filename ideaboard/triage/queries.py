@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
 from ..accounts.models import Role, User
 from ..errors import ValidationFailed
@@ -14,7 +15,7 @@ from ..extensions import db
 from ..ideas.models import Category, Idea
 from ..ideas.search import match_all, terms_of
 from ..inputs import parse_row_id
-from .models import IdeaEdit, Stage, StatusChange, Team
+from .models import IdeaEdit, Stage, StatusChange, Team, TeamMember
 
 INBOX_LIMIT = 100
 
@@ -50,11 +51,37 @@ def _by_slug(model: type[Stage] | type[Category] | type[Team], slug: str, field:
     return int(found)
 
 
+def response_target() -> timedelta:
+    """How long an idea may wait for its first answer (IDEABOARD_RESPONSE_TARGET_HOURS)."""
+    return timedelta(hours=float(current_app.config["IDEABOARD_RESPONSE_TARGET_HOURS"]))
+
+
+def overdue(now: datetime, target: timedelta) -> ColumnElement[bool]:
+    """The one rule of "overdue": no first answer yet, and waiting longer than the target.
+
+    The inbox marks its rows with it; the staff e-mail of overdue ideas selects with it.
+    """
+    return and_(Idea.first_response_at.is_(None), Idea.created_at < now - target)
+
+
+def overdue_by_team(now: datetime, target: timedelta) -> dict[int | None, list[int]]:
+    """Return the ids of the visible overdue ideas per team (None: no team), oldest first."""
+    query = (
+        select(Idea.id, Idea.team_id)
+        .where(overdue(now, target), Idea.hidden_at.is_(None))
+        .order_by(Idea.created_at, Idea.id)
+    )
+    found: dict[int | None, list[int]] = {}
+    for idea_id, team_id in db.session.execute(query):
+        found.setdefault(team_id, []).append(idea_id)
+    return found
+
+
 def inbox(
     filters: InboxFilters, *, viewer: User, now: datetime, target: timedelta
 ) -> list[InboxRow]:
     """Return the ideas matching the filters, oldest first, marked when past the target."""
-    query = select(Idea)
+    query = select(Idea, overdue(now, target).label("overdue"))
     if filters.stage:
         query = query.where(Idea.stage_id == _by_slug(Stage, filters.stage, "stage"))
     if filters.category:
@@ -77,12 +104,10 @@ def inbox(
     if condition is not None:
         query = query.where(condition)
     query = query.order_by(Idea.created_at, Idea.id).limit(INBOX_LIMIT)
-    rows = []
-    for idea in db.session.scalars(query).unique():
-        age = now - idea.created_at
-        overdue = idea.first_response_at is None and age > target
-        rows.append(InboxRow(idea=idea, age=age, overdue=overdue))
-    return rows
+    return [
+        InboxRow(idea=idea, age=now - idea.created_at, overdue=bool(late))
+        for idea, late in db.session.execute(query).unique()
+    ]
 
 
 def staff_members() -> list[User]:
@@ -99,6 +124,31 @@ def staff_members() -> list[User]:
 def teams() -> list[Team]:
     """Return the teams in display order."""
     return list(db.session.scalars(select(Team).order_by(Team.position, Team.id)))
+
+
+def team_members() -> dict[int, list[User]]:
+    """Return each team's members by name ({team id: [users]}; teams without any left out)."""
+    query = (
+        select(TeamMember.team_id, User)
+        .join(User, User.id == TeamMember.user_id)
+        .order_by(User.name, User.id)
+    )
+    members: dict[int, list[User]] = {}
+    for team_id, user in db.session.execute(query):
+        members.setdefault(team_id, []).append(user)
+    return members
+
+
+def teams_of(user: User) -> list[Team]:
+    """Return the teams user is on, in display order."""
+    return list(
+        db.session.scalars(
+            select(Team)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(TeamMember.user_id == user.id)
+            .order_by(Team.position, Team.id)
+        )
+    )
 
 
 def history(idea: Idea) -> list[IdeaEdit | StatusChange]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, cast
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -76,10 +75,9 @@ def _filters() -> queries.InboxFilters:
 def inbox() -> str | tuple[str, int]:
     """List ideas waiting for an answer (New, oldest first) with filters and queues."""
     filters = _filters()
-    target = timedelta(hours=current_app.config["IDEABOARD_RESPONSE_TARGET_HOURS"])
     error = None
     try:
-        rows = queries.inbox(filters, viewer=_me(), now=utcnow(), target=target)
+        rows = queries.inbox(filters, viewer=_me(), now=utcnow(), target=queries.response_target())
     except DomainError as exc:
         rows, error = [], exc.message
     bulk = BulkStageForm()
@@ -96,6 +94,7 @@ def inbox() -> str | tuple[str, int]:
         staff=queries.staff_members(),
         bulk_form=bulk,
         target_hours=current_app.config["IDEABOARD_RESPONSE_TARGET_HOURS"],
+        my_teams=queries.teams_of(_me()),
     )
     return (html, 400) if error else html
 

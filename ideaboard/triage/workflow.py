@@ -11,7 +11,7 @@ from ..extensions import db
 from ..ideas.models import Category
 from ..ideas.permissions import can_administer
 from ..text import check_length, clean_text
-from .models import Stage, StageTransition, Team
+from .models import Stage, StageTransition, Team, TeamMember
 
 
 def _require_admin(user: User) -> None:
@@ -115,4 +115,24 @@ def rename(by: User, named: Team | Category, name: str, name_ko: str) -> None:
     """Change a team's or a category's English and Korean names."""
     _require_admin(by)
     named.name, named.name_ko = clean_names(name, name_ko)
+    db.session.flush()
+
+
+def add_team_member(by: User, team: Team, user: User) -> None:
+    """Put a staff member on a team (they get its daily e-mail of overdue ideas)."""
+    _require_admin(by)
+    if not user.is_staff or not user.active:
+        raise ValidationFailed(_("Only active staff members can be on a team."), field="user")
+    if db.session.get(TeamMember, (team.id, user.id)) is not None:
+        raise Conflict(_("%(name)s is on this team already.", name=user.name), field="user")
+    db.session.add(TeamMember(team_id=team.id, user_id=user.id))
+    db.session.flush()
+
+
+def remove_team_member(by: User, team: Team, user: User) -> None:
+    """Take a member off a team (nothing happens if they were not on it)."""
+    _require_admin(by)
+    db.session.execute(
+        delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user.id)
+    )
     db.session.flush()

@@ -1,8 +1,9 @@
-"""Browser test helpers: the window size, the wait limit, and the live server's address."""
+"""Browser test helpers: the window size, the wait limit, the live server's address, axe."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 
@@ -20,3 +21,22 @@ class LiveServer:
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
+
+
+# axe-core: the impacts that fail a test (moderate and minor ones are printed).
+FAIL_ON = ("serious", "critical")
+
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " — " + n.failureSummary),
+  }));
+}"""
+
+
+def axe_violations(page: Any, axe_source: str) -> list[dict[str, Any]]:
+    """Run axe on the page as it is now; inject it first (evaluated, so CSP does not block)."""
+    if page.evaluate("typeof window.axe") != "object":
+        page.evaluate(axe_source)
+    return list(page.evaluate(RUN_AXE))

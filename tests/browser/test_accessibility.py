@@ -18,24 +18,7 @@ from ideaboard.demo import DEMO_PASSWORD, load_demo
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea, Source
 from ideaboard.triage.models import Stage
-from tests.browser.helpers import DESKTOP, TIMEOUT_MS, LiveServer
-
-FAIL_ON = ("serious", "critical")
-
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " — " + n.failureSummary),
-  }));
-}"""
-
-
-def axe_violations(page: Any, axe_source: str) -> list[dict[str, Any]]:
-    """Run axe on the page as it is now; inject it first (evaluated, so CSP does not block)."""
-    if page.evaluate("typeof window.axe") != "object":
-        page.evaluate(axe_source)
-    return list(page.evaluate(RUN_AXE))
+from tests.browser.helpers import DESKTOP, FAIL_ON, TIMEOUT_MS, LiveServer, axe_violations
 
 
 def demo_board() -> dict[str, Any]:

@@ -144,14 +144,16 @@ PAGES = {
         who="admin", request=("GET", "/staff/ideas/{imported}"), status=200,
         texts=[("Hide from the public", "공개 목록에서 숨기기")]),
     "outbox": dict(who="admin", request=("GET", "/staff/outbox"), status=200, texts=[
-        ("Every reply and post IdeaBoard sends", "IdeaBoard가 보내는 모든 답글과 게시물"),
+        ("Every reply, post, e-mail and webhook", "IdeaBoard가 보내는 모든 답글, 게시물, 이메일"),
+        ("Undeliverable e-mail addresses", "전달할 수 없는 이메일 주소"),
         ("pending", "대기 중"),
         ("in reply to 1861000000000000001", "1861000000000000001에 단 답글")]),
     "social accounts": dict(who="admin", request=("GET", "/staff/accounts"), status=200,
         texts=[("Recent mentions", "최근 멘션"), ("counted as a vote", "투표로 반영"),
                ("matches idea #", "아이디어와 같은 내용")]),
     "workflow": dict(who="admin", request=("GET", "/staff/workflow"), status=200, texts=[
-        ("Allowed moves", "허용된 이동"), ("Open (voting allowed)", "열림(투표 가능)")]),
+        ("Allowed moves", "허용된 이동"), ("Open (voting allowed)", "열림(투표 가능)"),
+        ("No members yet.", "아직 팀원이 없습니다."), ("Add to the team", "팀에 추가")]),
     "reply templates": dict(who="admin", request=("GET", "/staff/reply-templates/"), status=200,
         texts=[("Acknowledgement: new idea", "접수 답글: 새 아이디어")]),
 }  # fmt: skip
