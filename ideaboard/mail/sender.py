@@ -21,6 +21,7 @@ import mailbox
 import smtplib
 import socket
 import ssl
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -54,8 +55,11 @@ def _code_text(code: int, response: bytes | str) -> str:
     return f"{code} {' '.join(text.split())}"[:300]
 
 
-class MailSender:
-    """What every e-mail sender shares: rendering the row, and marking bounced addresses."""
+class MailSender(ABC):
+    """What every e-mail sender shares: rendering the row, and marking bounced addresses.
+
+    Subclasses say where the message goes (send): an SMTP server, or the dev mailbox.
+    """
 
     def __init__(self) -> None:
         config = current_app.config
@@ -96,8 +100,9 @@ class MailSender:
             message_id=str(built["Message-ID"]),
         )
 
+    @abstractmethod
     def send(self, snapshot: MailSnapshot) -> Outcome:
-        raise NotImplementedError
+        """Hand the message over (no database access here)."""
 
     def settle(self, row: OutboxMessage, outcome: Outcome) -> None:
         """A permanent refusal of the recipient marks the address undeliverable."""
@@ -108,7 +113,7 @@ class MailSender:
                 .values(email_undeliverable_at=utcnow(), email_undeliverable_reason=outcome.message)
             )
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a default: only the SMTP sender holds a connection
         """Nothing held."""
 
 
