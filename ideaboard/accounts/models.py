@@ -56,6 +56,17 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask-login is untyped: U
     email_notifications: Mapped[str] = mapped_column(String(8), default=EmailChoice.EACH.value)
     # The daily digest covers the notifications after this moment (None: since sign-up).
     digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Blocked by staff (accounts.blocking): they still sign in and read, but cannot submit,
+    # vote, comment or follow. The reason is shown to them on every refusal.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_reason: Mapped[str | None] = mapped_column(String(300))
+    blocked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
 
     @property
     def can_receive_notifications(self) -> bool:

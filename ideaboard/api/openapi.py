@@ -35,7 +35,8 @@ ERRORS = {
     "lacks its CSRF token (`X-CSRFToken`).",
     401: "No valid credentials: the bearer token is malformed, unknown or revoked, the e-mail "
     "or password is wrong, or the operation needs a signed-in caller.",
-    403: "The caller's role may not do this (staff only).",
+    403: "The caller's role may not do this (staff only), or the account is blocked from "
+    "posting (`user_blocked`; the message gives the reason, and reading still works).",
     404: "There is no idea with this number, or it is hidden from the caller.",
     409: "The request conflicts with the current state: voting on the idea is closed, the "
     "workflow does not allow the move, or the account has too many tokens.",

@@ -88,8 +88,8 @@ class Operation:
             found.add(401)
             if self.method in UNSAFE:
                 found.add(400)  # a cookie request without its CSRF token
-        if self.access is Access.STAFF:
-            found.add(403)
+        if self.access is Access.STAFF or (self.access is Access.USER and self.method in UNSAFE):
+            found.add(403)  # staff only; or a blocked account (`user_blocked`) posting
         if self.body is not None:
             found.update((400, 422))
         if self.query is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import Integer, String, delete, insert, literal, select, update
 
+from ..accounts.blocking import ensure_may_contribute
 from ..accounts.models import User
 from ..database import UTCDateTime, rows_matched, utcnow
 from ..errors import NotFound, ValidationFailed, VotingClosed
@@ -85,7 +86,11 @@ def get_idea(idea_id: int, viewer: User | None = None) -> Idea:
 
 
 def follow_idea(user: User, idea: Idea) -> bool:
-    """Make the user follow the idea; return True if they did not follow it before."""
+    """Make the user follow the idea; return True if they did not follow it before.
+
+    A blocked user may not (accounts.blocking); stopping to follow is always allowed.
+    """
+    ensure_may_contribute(user)
     exists = db.session.get(Follow, (user.id, idea.id))
     if exists is not None:
         return False
@@ -125,6 +130,7 @@ def submit_idea(
     category_slug: str | None = None,
 ) -> Idea:
     """Create an idea by a site user in the first stage; the author follows it."""
+    ensure_may_contribute(author)
     title = clean_title(title)
     body = clean_body(body)
     category = find_category(category_slug)
@@ -165,6 +171,8 @@ def cast_vote(user: User, idea: Idea, value: int, *, imported: bool = False) -> 
     The idea row is locked first, so the stored counts move with the vote rows under any
     concurrency.
     """
+    if not imported:
+        ensure_may_contribute(user)
     if type(value) is not int or value not in VOTE_VALUES:
         raise ValidationFailed(_("A vote is 1 (up), -1 (down) or 0 (withdraw)."), field="value")
     # An imported vote comes from a social author's shadow user, who never signs in.
@@ -237,6 +245,7 @@ def notify_followers(
 
 def add_comment(author: User, idea: Idea, body: str) -> Comment:
     """Add a comment (official when by staff); official comments notify the followers."""
+    ensure_may_contribute(author)
     if not can_comment(author, idea):
         raise NotFound(_("There is no idea with this number."))
     body = clean_text(body, field="body", label=_("Comment"), multiline=True)

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..accounts.blocking import UserBlocked, refusal_message
 from ..accounts.guards import login_required
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
@@ -93,6 +94,7 @@ def submit() -> Response | str | tuple[str, int]:
     """Submit a new idea."""
     form = IdeaForm()
     form.category.choices = _category_choices()
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             idea = services.submit_idea(
@@ -105,10 +107,13 @@ def submit() -> Response | str | tuple[str, int]:
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error, "title")
+            status = 403 if isinstance(error, UserBlocked) else status  # the form keeps the text
         else:
             flash(_("Thank you! Your idea is on the board."), "success")
             return redirect(url_for("ideas.show", idea_id=idea.id))
-    status = 422 if form.is_submitted() else 200
+    elif current_user.is_blocked:  # say so before they type (the service refuses anyway)
+        form.form_errors.append(refusal_message(current_user))
+        status = 403 if form.is_submitted() else 200
     return render_template("ideas/submit.html", form=form), status
 
 
@@ -177,6 +182,7 @@ def comment(idea_id: int) -> Response | tuple[str, int]:
     viewer = current_user._get_current_object()
     idea = services.get_idea(idea_id, viewer)
     form = CommentForm()
+    status = 422
     if form.validate_on_submit():
         try:
             added = services.add_comment(viewer, idea, form.body.data or "")
@@ -184,6 +190,7 @@ def comment(idea_id: int) -> Response | tuple[str, int]:
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error, "body")
+            status = 403 if isinstance(error, UserBlocked) else 422
         else:
             flash(_("Your comment is posted."), "success")
             return redirect(url_for("ideas.show", idea_id=idea.id, _anchor=f"comment-{added.id}"))
@@ -197,7 +204,7 @@ def comment(idea_id: int) -> Response | tuple[str, int]:
         comment_form=form,
         action_form=ActionForm(),
     )
-    return html, 422
+    return html, status
 
 
 def _follow_action(idea_id: int, follow: bool) -> Response:
