@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from .cli import bp as cli_bp
     from .ideas.views import bp as ideas_bp
     from .insights.views import bp as insights_bp
+    from .moderation.views import bp as moderation_bp
     from .social.reply_templates import bp as reply_templates_bp
     from .social.views import bp as social_bp
     from .triage.views import bp as triage_bp
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ideas_bp)
     app.register_blueprint(insights_bp)
     app.register_blueprint(triage_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(reply_templates_bp)
     app.register_blueprint(api_bp)

@@ -38,10 +38,12 @@ class UserBlocked(PermissionDenied):
 def refusal_message(user: User) -> str:
     """What a blocked person is told when they try to post."""
     reason = user.blocked_reason or ""
-    return _(
-        "Your account is blocked from posting, voting, commenting and following. "
-        "Reason: %(reason)s",
-        reason=reason,
+    return str(
+        _(
+            "Your account is blocked from posting, voting, commenting and following. "
+            "Reason: %(reason)s",
+            reason=reason,
+        )
     )
 
 

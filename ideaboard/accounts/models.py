@@ -60,9 +60,7 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask-login is untyped: U
     # vote, comment or follow. The reason is shown to them on every refusal.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     blocked_reason: Mapped[str | None] = mapped_column(String(300))
-    blocked_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     @property
     def is_blocked(self) -> bool:

@@ -1,0 +1,1 @@
+"""Staff moderation and oversight: people and blocking, CSV export, the staff dashboard."""
