@@ -158,12 +158,12 @@ def _first_responders(idea_ids: list[int], now: datetime) -> dict[int, int | Non
                 .join(Stage, Stage.id == StatusChange.to_stage_id)
                 .where(StatusChange.idea_id.in_(ids), Stage.is_public)
                 .where(StatusChange.created_at <= now)
-            ).tuples(),
+            ),
             *db.session.execute(
                 select(Comment.idea_id, Comment.created_at, Comment.id, Comment.author_id).where(
                     Comment.idea_id.in_(ids), Comment.is_official, Comment.created_at <= now
                 )
-            ).tuples(),
+            ),
         ]
         for idea_id, at, row_id, by in events:
             key = (at, row_id, by)
@@ -270,9 +270,7 @@ def overdue_now(now: datetime, target: timedelta) -> list[OverdueRow]:
             select(Idea.team_id, func.count(Idea.id))
             .where(overdue(now, target), Idea.hidden_at.is_(None))
             .group_by(Idea.team_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     teams = db.session.scalars(select(Team).order_by(Team.position, Team.id))
     rows = [OverdueRow(team=t, count=int(counted[t.id])) for t in teams if counted.get(t.id)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from flask import (
@@ -15,6 +15,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -48,6 +49,25 @@ def _person(user_id: int) -> User:
     if person is None or not person.active:
         raise NotFound(_("There is no such person."))
     return person
+
+
+@bp.app_template_filter("duration")
+def duration(value: timedelta) -> str:
+    """A duration in two units at most, in the page's language: "1 day 6 hours", "1일 6시간"."""
+    seconds = max(0, int(value.total_seconds()))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    units = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    first = next((i for i, (amount, _unit) in enumerate(units) if amount), None)
+    if first is None:
+        return str(format_timedelta(timedelta(seconds=seconds), threshold=1))
+    parts = [
+        str(format_timedelta(timedelta(**{unit + "s": amount}), threshold=1, granularity=unit))
+        for amount, unit in units[first : first + 2]
+        if amount
+    ]
+    return " ".join(parts)
 
 
 @bp.app_template_global()

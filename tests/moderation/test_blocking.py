@@ -110,7 +110,8 @@ def test_every_service_write_refuses_a_blocked_user_with_the_reason(blocked, mak
     for attempt in attempts:
         with pytest.raises(blocking.UserBlocked) as raised:
             attempt()
-        assert raised.value.status == 403 and raised.value.code == "user_blocked"
+        assert raised.value.status == 403
+        assert raised.value.code == "user_blocked"
         assert REASON in raised.value.message
         db.session.rollback()
     assert (_count(Idea), _count(Vote), _count(Comment), _count(Follow)) == before
@@ -141,9 +142,7 @@ def test_unblocked_users_post_again(blocked, staff, make_idea):
 # --- the pages ------------------------------------------------------------------------------
 
 
-def test_submit_page_says_why_before_typing_and_refuses_with_403_keeping_the_text(
-    client, blocked
-):
+def test_submit_page_says_why_before_typing_and_refuses_with_403_keeping_the_text(client, blocked):
     login(client, blocked)
     page = client.get("/ideas/new")
     assert page.status_code == 200
@@ -151,7 +150,8 @@ def test_submit_page_says_why_before_typing_and_refuses_with_403_keeping_the_tex
     response = post(client, "/ideas/new", {"title": "Typed with care", "body": "Long text"})
     html = response.get_data(as_text=True)
     assert response.status_code == 403
-    assert REASON in html and 'value="Typed with care"' in html
+    assert REASON in html
+    assert 'value="Typed with care"' in html
     assert _count(Idea) == 0
 
 
@@ -162,13 +162,12 @@ def test_an_invalid_form_from_a_blocked_user_is_403_with_the_reason(client, bloc
     assert REASON in response.get_data(as_text=True)
 
 
-def test_vote_comment_and_follow_pages_refuse_with_403_and_the_reason(
-    client, blocked, make_idea
-):
+def test_vote_comment_and_follow_pages_refuse_with_403_and_the_reason(client, blocked, make_idea):
     idea = make_idea()
     login(client, blocked)
     vote = post(client, f"/ideas/{idea.id}/vote", {"value": "1"})
-    assert vote.status_code == 403 and REASON in vote.get_data(as_text=True)
+    assert vote.status_code == 403
+    assert REASON in vote.get_data(as_text=True)
     scripted = post(
         client, f"/ideas/{idea.id}/vote", {"value": "1"}, headers={"X-Requested-With": "fetch"}
     )
@@ -177,9 +176,12 @@ def test_vote_comment_and_follow_pages_refuse_with_403_and_the_reason(
     assert REASON in scripted.get_json()["error"]["message"]
     comment = post(client, f"/ideas/{idea.id}/comments", {"body": "Let me in"})
     html = comment.get_data(as_text=True)
-    assert comment.status_code == 403 and REASON in html and "Let me in" in html
+    assert comment.status_code == 403
+    assert REASON in html
+    assert "Let me in" in html
     follow = post(client, f"/ideas/{idea.id}/follow")
-    assert follow.status_code == 403 and REASON in follow.get_data(as_text=True)
+    assert follow.status_code == 403
+    assert REASON in follow.get_data(as_text=True)
     assert (_count(Vote), _count(Comment)) == (0, 0)
     assert _count(Follow) == 1  # the author's own follow only
     assert client.get(f"/ideas/{idea.id}").status_code == 200  # reading still works
@@ -203,7 +205,8 @@ def test_a_blocked_users_api_token_keeps_read_access_only(client, blocked, make_
         response = client.open(path, method=method, json=body, headers=auth)
         assert response.status_code == 403, (path, response.get_data(as_text=True))
         error = response.get_json()["error"]
-        assert error["code"] == "user_blocked" and REASON in error["message"]
+        assert error["code"] == "user_blocked"
+        assert REASON in error["message"]
     assert (_count(Idea), _count(Vote), _count(Comment)) == (1, 0, 0)
     assert client.get("/api/v1/ideas", headers=auth).status_code == 200
     assert client.get(f"/api/v1/ideas/{idea.id}/comments", headers=auth).status_code == 200
