@@ -106,8 +106,9 @@ def submit() -> Response | str | tuple[str, int]:
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            apply_domain_error(form, error, "title")
-            status = 403 if isinstance(error, UserBlocked) else status  # the form keeps the text
+            blocked = isinstance(error, UserBlocked)  # above the form, which keeps the text
+            apply_domain_error(form, error, None if blocked else "title")
+            status = 403 if blocked else status
         else:
             flash(_("Thank you! Your idea is on the board."), "success")
             return redirect(url_for("ideas.show", idea_id=idea.id))
