@@ -195,6 +195,9 @@ def comment(idea_id: int) -> Response | tuple[str, int]:
         else:
             flash(_("Your comment is posted."), "success")
             return redirect(url_for("ideas.show", idea_id=idea.id, _anchor=f"comment-{added.id}"))
+    elif viewer.is_blocked:  # an empty comment from a blocked user: the reason, not "required"
+        form.form_errors.append(refusal_message(viewer))
+        status = 403
     html = render_template(
         "ideas/show.html",
         idea=idea,

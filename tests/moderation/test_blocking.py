@@ -155,11 +155,15 @@ def test_submit_page_says_why_before_typing_and_refuses_with_403_keeping_the_tex
     assert _count(Idea) == 0
 
 
-def test_an_invalid_form_from_a_blocked_user_is_403_with_the_reason(client, blocked):
+def test_an_invalid_form_from_a_blocked_user_is_403_with_the_reason(client, blocked, make_idea):
+    idea = make_idea()
     login(client, blocked)
     response = post(client, "/ideas/new", {"title": ""})
     assert response.status_code == 403
     assert REASON in response.get_data(as_text=True)
+    empty_comment = post(client, f"/ideas/{idea.id}/comments", {"body": ""})
+    assert empty_comment.status_code == 403
+    assert REASON in empty_comment.get_data(as_text=True)
 
 
 def test_vote_comment_and_follow_pages_refuse_with_403_and_the_reason(client, blocked, make_idea):
