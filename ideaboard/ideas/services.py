@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -18,6 +19,9 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..database import UTCDateTime, rows_matched, utcnow
@@ -32,7 +36,7 @@ from ..events import (
 )
 from ..extensions import db
 from ..text import check_length, clean_text, render_markdown
-from ..triage.models import Stage, StageRole, StatusChange, stage_with_role
+from ..triage.models import IdeaEdit, Stage, StageRole, StatusChange, stage_with_role
 from .models import (
     Category,
     Comment,
@@ -599,3 +603,58 @@ def restore_comment(staff: User, comment: Comment) -> None:
     _recount_comments(comment.idea_id)
     db.session.refresh(comment.idea, ["comment_count"])
     publish(CommentChanged(comment.idea, comment, change="restored"))
+
+
+def _record_staff_edits(session: Session, _context: Any, _instances: Any) -> None:
+    """Staff edits of a title or category (triage.edit_idea) land in idea_revisions too.
+
+    triage.edit_idea logs each changed field as an IdeaEdit by the staff member; when such a
+    row is about to be written and no revision was added for that idea in this flush
+    (revise_idea adds its own), the versions before and after are recorded here, with the
+    staff member as editor.
+    """
+    revised = {obj.idea_id for obj in session.new if isinstance(obj, IdeaRevision)}
+    editors = {
+        obj.idea_id: obj.by_id
+        for obj in session.new
+        if isinstance(obj, IdeaEdit) and obj.field in ("title", "category")
+    }
+    for idea in [obj for obj in session.dirty if isinstance(obj, Idea)]:
+        if idea.id in revised or idea.id not in editors:
+            continue
+        state = sa_inspect(idea)
+        title, category = state.attrs.title.history, state.attrs.category.history
+        if not (title.has_changes() or category.has_changes()):
+            continue
+        old_title = title.deleted[0] if title.deleted else idea.title
+        old_category = (
+            (category.deleted[0] if category.deleted else None)
+            if (category.has_changes())
+            else idea.category
+        )
+        with session.no_autoflush:
+            has_history = session.scalar(select(exists().where(IdeaRevision.idea_id == idea.id)))
+        if not has_history:
+            session.add(
+                IdeaRevision(
+                    idea_id=idea.id,
+                    editor_id=idea.author_id,
+                    title=old_title,
+                    body=idea.body,
+                    category_id=old_category.id if old_category is not None else None,
+                    created_at=idea.created_at,
+                )
+            )
+        session.add(
+            IdeaRevision(
+                idea_id=idea.id,
+                editor_id=editors[idea.id],
+                title=idea.title,
+                body=idea.body,
+                category_id=idea.category.id if idea.category is not None else None,
+                created_at=utcnow(),
+            )
+        )
+
+
+sa_event.listen(Session, "before_flush", _record_staff_edits)

@@ -119,6 +119,21 @@ def test_any_stage_change_closes_editing_even_into_an_internal_stage(
     assert "no longer be edited" in (services.edit_refusal(author, idea) or "")
 
 
+def test_staff_edits_land_in_the_same_revisions(make_user, make_idea, staff) -> None:
+    author = make_user()
+    idea = make_idea(author, title="Roaming too pricey", category="product")
+    triage.edit_idea(idea, staff, title="Cheaper roaming abroad", category_slug="billing")
+    db.session.commit()
+    versions = services.revisions_of(idea)
+    assert [(v.title, v.category.slug, v.editor_id) for v in versions] == [
+        ("Cheaper roaming abroad", "billing", staff.id),
+        ("Roaming too pricey", "product", author.id),
+    ]
+    triage.assign_idea(idea, staff, team=None, assignee=staff)  # not a text change
+    db.session.commit()
+    assert len(services.revisions_of(idea)) == 2
+
+
 def test_only_the_author_edits_and_bad_input_changes_nothing(client, make_user, make_idea) -> None:
     author, stranger = make_user(), make_user()
     idea = make_idea(author, title="Cheaper roaming")
