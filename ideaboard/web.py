@@ -297,9 +297,13 @@ def _rate_limited_form_page(seconds: int) -> Response:
         )
     )
     renderer = RATE_LIMITED_FORMS.get(str(request.endpoint))
+    html = None
     if renderer is not None:
-        html = renderer(message)
-    else:
+        try:
+            html = renderer(message)
+        except DomainError:  # e.g. the idea is gone meanwhile: the generic page keeps the text
+            db.session.rollback()
+    if html is None:
         html = _kept_fields_page(
             heading=_("Please wait a moment — your text is kept"), lead=message, status=429
         )[0]

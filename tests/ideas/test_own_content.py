@@ -413,6 +413,7 @@ def limited_client(app: Flask, app_factory) -> Any:
         RATELIMIT_ENABLED=True,
         IDEABOARD_LIMIT_SUBMIT="1 per minute",
         IDEABOARD_LIMIT_COMMENT="1 per minute",
+        IDEABOARD_LIMIT_REGISTER="1 per minute",
     )
     with app.app_context():
         yield app.test_client()
@@ -451,6 +452,20 @@ def test_a_rate_limited_comment_keeps_its_text(limited_client, make_user, make_i
     assert response.status_code == 429
     assert response.headers["Retry-After"]
     assert "Kept comment text</textarea>" in page_text(response)
+
+
+def test_any_other_rate_limited_form_gets_a_page_that_keeps_its_text(limited_client) -> None:
+    form = {"email": "a@example.com", "name": "Typed Name", "password": "p" * 12, "confirm": "x"}
+    post(limited_client, "/register", form)
+    again = {**form, "email": "b@example.com", "name": "Second Typed Name"}
+    response = post(limited_client, "/register", again, headers=SITE)
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1
+    page = page_text(response)
+    assert "Please wait a moment — your text is kept" in page
+    assert '<input type="hidden" name="name" value="Second Typed Name">' in page
+    assert "p" * 12 not in page  # passwords are never kept
+    assert 'action="/register"' in page
 
 
 @pytest.mark.parametrize("form", ["submit", "comment", "edit", "edit_comment"])
