@@ -90,6 +90,36 @@ class IdeaRestored(Event):
     by: User
 
 
+@dataclass(frozen=True)
+class IdeaEdited(Event):
+    """The idea's author changed its title, body or category (before staff answered it)."""
+
+    idea: Idea
+    by: User
+
+
+@dataclass(frozen=True)
+class IdeaDeleted(Event):
+    """The idea's author deleted it; published just before its row is deleted."""
+
+    idea_id: int
+    title: str
+    by: User
+
+
+@dataclass(frozen=True)
+class CommentChanged(Event):
+    """A comment was "edited" or "deleted" by its author, or "hidden"/"restored" by staff.
+
+    Channels that queued its text earlier (webhook deliveries not sent yet) must not send the
+    old text after "edited", "deleted" or "hidden".
+    """
+
+    idea: Idea
+    comment: Comment
+    change: str
+
+
 # --- account events: the mail package turns them into e-mails ------------------------------
 
 

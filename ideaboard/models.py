@@ -3,7 +3,7 @@
 from .accounts.models import Role, SignInFailures, User, UserSession
 from .api.models import ApiToken
 from .heartbeat import WorkerHeartbeat
-from .ideas.models import Category, Comment, Follow, Idea, Notification, Vote
+from .ideas.models import Category, Comment, Follow, Idea, IdeaRevision, Notification, Vote
 from .mail.models import JobMark
 from .outbox.models import OutboxMessage
 from .social.models import MentionLog, ReplyTemplate, SocialAccount, SocialIdentity
@@ -19,6 +19,7 @@ __all__ = [
     "Idea",
     "MentionLog",
     "IdeaEdit",
+    "IdeaRevision",
     "JobMark",
     "Notification",
     "OutboxMessage",

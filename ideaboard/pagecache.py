@@ -112,3 +112,9 @@ def cache_for_visitors(view: F) -> F:
         return _fill_in(result)
 
     return cast(F, wrapper)
+
+
+def forget_pages() -> None:
+    """Drop every kept page: call after a change anonymous visitors must see at once (an idea
+    or comment edited, deleted or hidden), after the change is committed."""
+    cache.clear()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
-from datetime import datetime
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -235,7 +238,12 @@ def _sent_from_this_site() -> bool:
 
 
 def _form_expired_page() -> tuple[str, int]:
-    """The "this form expired, your text is kept" page: one click sends it again.
+    """The "this form expired, your text is kept" page: one click sends it again."""
+    return _kept_fields_page(heading=None, lead=None, status=400)
+
+
+def _kept_fields_page(heading: str | None, lead: str | None, status: int) -> tuple[str, int]:
+    """A page that keeps a refused form's text: one click sends it again.
 
     The submitted text fields (never password fields or the old token) are put into a fresh
     form with a new CSRF token, posting to the same address on this site.
@@ -251,9 +259,57 @@ def _form_expired_page() -> tuple[str, int]:
         action += "?" + request.query_string.decode("latin-1")
     texts = [value for _name, value in kept if "\n" in value or len(value) > 40]
     return (
-        render_template("errors/form_expired.html", action=action, fields=kept, texts=texts),
-        400,
+        render_template(
+            "errors/form_expired.html",
+            action=action,
+            fields=kept,
+            texts=texts,
+            heading=heading,
+            lead=lead,
+        ),
+        status,
     )
+
+
+# Views whose form page can be shown again on a 429 with the typed text in it: endpoint →
+# a function that renders that page (status 200) with the given message above the form.
+# Other form POSTs get the generic "your text is kept" page.
+RATE_LIMITED_FORMS: dict[str, Callable[[str], str]] = {}
+
+
+def _retry_after_seconds() -> int:
+    """Seconds until the limit this request broke lets the client in again (at least 1)."""
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def _rate_limited_form_page(seconds: int) -> Response:
+    """A form POST that hit a rate limit: its page again, the text kept, and when to retry."""
+    when = format_timedelta(timedelta(seconds=seconds), add_direction=True, threshold=1.1)
+    message = str(
+        _(
+            "You are sending this too often. Your text is kept: please send it again %(when)s.",
+            when=when,
+        )
+    )
+    renderer = RATE_LIMITED_FORMS.get(str(request.endpoint))
+    html = None
+    if renderer is not None:
+        try:
+            html = renderer(message)
+        except DomainError:  # e.g. the idea is gone meanwhile: the generic page keeps the text
+            db.session.rollback()
+    if html is None:
+        html = _kept_fields_page(
+            heading=_("Please wait a moment — your text is kept"), lead=message, status=429
+        )[0]
+    response = make_response(html, 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def init_web(app: Flask) -> None:
@@ -264,6 +320,7 @@ def init_web(app: Flask) -> None:
     _register_template_helpers(app)
     _register_error_handlers(app)
     app.after_request(_security_headers)
+    app.after_request(_cache_headers)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -346,6 +403,15 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
         # A Host outside TRUSTED_HOSTS: no URLs can be built for it, so no page either.
         return Response(_("The request could not be understood."), 400, mimetype="text/plain")
     status = error.code or 500
+    if (
+        status == 429
+        and request.method == "POST"
+        and request.endpoint
+        and not wants_json()
+        and not request.is_json
+        and _sent_from_this_site()
+    ):
+        return _rate_limited_form_page(_retry_after_seconds())
     messages = {
         400: _("The request could not be understood."),
         401: _("Please log in first."),
@@ -365,6 +431,21 @@ def _unexpected(error: Exception) -> ResponseReturnValue:
     db.session.rollback()
     logger.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal_error", _("Something went wrong on our side."))
+
+
+def _cache_headers(response: Response) -> Response:
+    """Pages with personal state are never reused: `no-store` for signed-in people.
+
+    So the back button (the browser's back/forward cache) and HTTP caches never show a vote,
+    a follow or a form as it was before the last change; the browser asks for a fresh page.
+    Anonymous pages are left alone (they are the same for everyone, and pagecache.py keeps
+    them on the server); static files too.
+    """
+    if request.endpoint == "static" or "Cache-Control" in response.headers:
+        return response
+    if current_user.is_authenticated or request.method not in ("GET", "HEAD"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _security_headers(response: Response) -> Response:

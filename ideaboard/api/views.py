@@ -199,9 +199,9 @@ def list_status_changes(user: User | None, idea_id: int) -> list[StatusChangeOut
     access=Access.OPTIONAL, response=CommentOut, many=True,
 )  # fmt: skip
 def list_comments(user: User | None, idea_id: int) -> list[CommentOut]:
-    """The idea's comments, oldest first."""
+    """The idea's comments, oldest first (deleted and hidden ones are left out)."""
     idea = ideas.get_idea(idea_id, user)
-    return [comment_out(comment) for comment in ideas.comments_of(idea)]
+    return [comment_out(comment) for comment in ideas.comments_of(idea) if comment.is_public]
 
 
 @operation(

@@ -33,3 +33,16 @@ class CommentForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """Only the CSRF token, for buttons that change state (follow, mark read)."""
+
+
+class CommentEditForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=20_000)])
+
+
+class HideCommentForm(FlaskForm):
+    reason = StringField(
+        _l("Reason"),
+        # A shape guard: the service's 200 counts after NFC normalisation.
+        validators=[DataRequired(), Length(max=400)],
+        description=_l("Shown to the comment's author, not to others."),
+    )

@@ -177,9 +177,52 @@ class Comment(Model):
     body_html: Mapped[str] = mapped_column(Text)
     is_official: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its author changed it ("edited" mark).
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its author deleted it: the row stays as a placeholder, its text is emptied.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff hid it: the public sees a placeholder; its author and staff see the text.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    author: Mapped[User | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
     idea: Mapped[Idea] = relationship()
+
+    @property
+    def is_public(self) -> bool:
+        """Whether everyone may read its text (neither deleted nor hidden)."""
+        return self.deleted_at is None and self.hidden_at is None
+
+    def text_visible_to(self, viewer: Any) -> bool:
+        """Whether viewer may read its text: public, or hidden and viewer is its author or staff."""
+        if self.deleted_at is not None:
+            return False
+        if self.hidden_at is None:
+            return True
+        if viewer is None or not viewer.is_authenticated:
+            return False
+        return bool(viewer.is_staff) or viewer.id == self.author_id
+
+
+class IdeaRevision(Model):
+    """One version of an idea's title, body and category (the first row is the original)."""
+
+    __tablename__ = "idea_revisions"
+    __table_args__ = (Index("ix_idea_revisions_idea_id", "idea_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(560))
+    body: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    editor: Mapped[User | None] = relationship(lazy="joined")
+    category: Mapped[Category | None] = relationship(lazy="joined")
 
 
 class Follow(Model):

@@ -3,20 +3,53 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, delete, insert, literal, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
 
 from ..accounts.blocking import ensure_may_contribute
 from ..accounts.models import User
 from ..database import UTCDateTime, rows_matched, utcnow
-from ..errors import NotFound, ValidationFailed, VotingClosed
-from ..events import CommentAdded, IdeaSubmitted, publish
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed, VotingClosed
+from ..events import (
+    CommentAdded,
+    CommentChanged,
+    IdeaDeleted,
+    IdeaEdited,
+    IdeaSubmitted,
+    publish,
+)
 from ..extensions import db
 from ..text import check_length, clean_text, render_markdown
-from ..triage.models import Stage, StageRole, stage_with_role
-from .models import Category, Comment, Follow, Idea, Notification, NotificationKind, Source, Vote
-from .permissions import can_comment, can_see, can_vote
+from ..triage.models import IdeaEdit, Stage, StageRole, StatusChange, stage_with_role
+from .models import (
+    Category,
+    Comment,
+    Follow,
+    Idea,
+    IdeaRevision,
+    Notification,
+    NotificationKind,
+    Source,
+    Vote,
+)
+from .permissions import can_comment, can_see, can_triage, can_vote
 from .ranking import hot_rank
 
 TITLE_MIN, TITLE_MAX = 5, 140
@@ -283,3 +316,356 @@ def comments_of(idea: Idea) -> list[Comment]:
             .order_by(Comment.created_at, Comment.id)
         ).unique()
     )
+
+
+# --- customers manage their own ideas and comments ------------------------------------------
+#
+# "Answered" is defined once, here: staff have answered an idea when its first response is
+# recorded (a public stage change or an official comment sets Idea.first_response_at), or it
+# has any stage change at all (internal ones too), or an official comment, or it was merged.
+# Until then its author may edit it; after that the public conversation is about this text.
+
+HIDE_REASON_MAX = 200
+
+
+def is_answered(idea: Idea) -> bool:
+    """Whether staff have answered the idea (see above): its author can no longer edit it."""
+    if idea.first_response_at is not None or idea.merged_into_id is not None:
+        return True
+    changed = exists().where(StatusChange.idea_id == idea.id)
+    official = exists().where(Comment.idea_id == idea.id, Comment.is_official)
+    return bool(db.session.scalar(select(or_(changed, official))))
+
+
+def is_author(user: User | None, idea_or_comment: Idea | Comment) -> bool:
+    """Whether user (signed in) wrote the idea or comment."""
+    return (
+        user is not None
+        and bool(user.is_authenticated)
+        and idea_or_comment.author_id is not None
+        and idea_or_comment.author_id == user.id
+    )
+
+
+def get_idea_for_page(idea_id: int, viewer: User | None) -> Idea:
+    """The idea for its page: what get_idea allows, and a hidden idea to its own author
+    (the page tells them why it is hidden); others get NotFound."""
+    idea = db.session.get(Idea, idea_id)
+    if idea is None or not (can_see(viewer, idea) or is_author(viewer, idea)):
+        raise NotFound(_("There is no idea with this number."))
+    return idea
+
+
+def was_edited(idea: Idea) -> bool:
+    """Whether the idea has earlier versions (its author or staff changed it)."""
+    return bool(db.session.scalar(select(exists().where(IdeaRevision.idea_id == idea.id))))
+
+
+def edit_refusal(user: User | None, idea: Idea) -> str | None:
+    """Why user may not edit the idea (None: they may). Only its author, until answered."""
+    if not is_author(user, idea):
+        return str(_("Only the person who suggested an idea can edit it."))
+    if idea.source != Source.WEB.value:
+        return str(_("Ideas imported from another site cannot be edited here."))
+    if idea.hidden_at is not None:
+        return str(_("The moderators hid this idea, so it cannot be edited."))
+    if is_answered(idea):
+        return str(
+            _(
+                "Our team has answered this idea, so it can no longer be edited: the answer is "
+                "about the text as it was. Add a comment to say more."
+            )
+        )
+    return None
+
+
+def _votes_by_others(idea: Idea) -> bool:
+    others = Vote.user_id != idea.author_id if idea.author_id is not None else true()
+    return bool(db.session.scalar(select(exists().where(Vote.idea_id == idea.id, others))))
+
+
+def _comments_by_others(idea: Idea) -> bool:
+    others = Comment.author_id != idea.author_id if idea.author_id is not None else true()
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Comment.idea_id == idea.id,
+                    Comment.deleted_at.is_(None),
+                    or_(others, Comment.author_id.is_(None)),
+                )
+            )
+        )
+    )
+
+
+def delete_refusal(user: User | None, idea: Idea) -> str | None:
+    """Why user may not delete the idea (None: they may).
+
+    Its author may, while nobody else has a stake in it: no votes or comments from others,
+    no staff answer, not merged (either way), not imported from a social post.
+    """
+    if not is_author(user, idea):
+        return str(_("Only the person who suggested an idea can delete it."))
+    if idea.source != Source.WEB.value:
+        return str(_("Ideas imported from another site cannot be deleted here."))
+    if idea.hidden_at is not None:
+        return str(_("The moderators hid this idea, so it cannot be deleted."))
+    merged_here = db.session.scalar(select(exists().where(Idea.merged_into_id == idea.id)))
+    if is_answered(idea) or merged_here:
+        return str(_("Our team has answered this idea, so it stays on the board."))
+    if _votes_by_others(idea):
+        return str(_("Others have voted for this idea, so it stays on the board for them."))
+    if _comments_by_others(idea):
+        return str(_("Others have commented on this idea, so it stays on the board for them."))
+    return None
+
+
+def revise_idea(
+    idea: Idea, editor: User, *, title: str, body: str, category: Category | None
+) -> bool:
+    """Change the idea's title, body and category, keeping every version in idea_revisions.
+
+    The first revision written for an idea is its original (by its author, at its creation);
+    each change adds the new version. Staff edits may call this as well. Returns whether
+    anything changed.
+    """
+    new_category_id = category.id if category else None
+    if (title, body, new_category_id) == (idea.title, idea.body, idea.category_id):
+        return False
+    has_history = db.session.scalar(select(exists().where(IdeaRevision.idea_id == idea.id)))
+    if not has_history:
+        db.session.add(
+            IdeaRevision(
+                idea_id=idea.id,
+                editor_id=idea.author_id,
+                title=idea.title,
+                body=idea.body,
+                category_id=idea.category_id,
+                created_at=idea.created_at,
+            )
+        )
+    now = utcnow()
+    idea.title = title
+    if body != idea.body:
+        idea.body = body
+        idea.body_html = render_markdown(body)
+    idea.category = category
+    idea.updated_at = now
+    db.session.add(
+        IdeaRevision(
+            idea_id=idea.id,
+            editor_id=editor.id,
+            title=title,
+            body=body,
+            category_id=new_category_id,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return True
+
+
+def edit_own_idea(
+    user: User, idea: Idea, *, title: str, body: str, category_slug: str | None
+) -> bool:
+    """The author edits their idea while it is unanswered; return whether anything changed."""
+    refusal = edit_refusal(user, idea)
+    if refusal:
+        raise PermissionDenied(refusal)
+    ensure_may_contribute(user)  # a blocked author may delete their idea, not rewrite it
+    changed = revise_idea(
+        idea,
+        user,
+        title=clean_title(title),
+        body=clean_body(body),
+        category=find_category(category_slug),
+    )
+    if changed:
+        publish(IdeaEdited(idea, user))
+    return changed
+
+
+def revisions_of(idea: Idea) -> list[IdeaRevision]:
+    """Every version of the idea, newest first (empty if it was never edited)."""
+    return list(
+        db.session.scalars(
+            select(IdeaRevision)
+            .where(IdeaRevision.idea_id == idea.id)
+            .order_by(IdeaRevision.id.desc())
+        ).unique()
+    )
+
+
+def delete_own_idea(user: User, idea: Idea) -> None:
+    """The author deletes their idea (hard delete: see docs/own-content.md)."""
+    refusal = delete_refusal(user, idea)
+    if refusal:
+        raise PermissionDenied(refusal)
+    # Announced first, while the row still exists (webhook consumers saw idea.created).
+    publish(IdeaDeleted(idea_id=idea.id, title=idea.title, by=user))
+    # Explicit deletes: the foreign keys cascade too, but not every connection enforces them.
+    for model in (Notification, Follow, Vote, Comment, IdeaRevision):
+        db.session.execute(delete(model).where(model.idea_id == idea.id))
+    db.session.execute(delete(Idea).where(Idea.id == idea.id))
+    db.session.expunge(idea)
+    db.session.flush()
+
+
+def comment_edit_refusal(user: User | None, comment: Comment) -> str | None:
+    """Why user may not edit or delete the comment (None: they may): only its author."""
+    if not is_author(user, comment):
+        return str(_("Only its author can change a comment."))
+    if comment.deleted_at is not None:
+        return str(_("This comment was deleted."))
+    if comment.hidden_at is not None:
+        return str(_("The moderators hid this comment, so it cannot be changed."))
+    return None
+
+
+def get_comment(idea: Idea, comment_id: int) -> Comment:
+    """Return the idea's comment, or raise NotFound."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.idea_id != idea.id:
+        raise NotFound(_("There is no such comment."))
+    return comment
+
+
+def clean_comment(raw: str | None) -> str:
+    body = clean_text(raw, field="body", label=_("Comment"), multiline=True)
+    check_length(
+        body, field="body", label=_("Comment"), minimum=1, maximum=COMMENT_MAX, stored_max=None
+    )
+    return body
+
+
+def edit_comment(user: User, comment: Comment, body: str) -> bool:
+    """The author changes their comment (marked edited); return whether anything changed."""
+    refusal = comment_edit_refusal(user, comment)
+    if refusal:
+        raise PermissionDenied(refusal)
+    ensure_may_contribute(user)  # a blocked author may delete their comment, not rewrite it
+    body = clean_comment(body)
+    if body == comment.body:
+        return False
+    comment.body = body
+    comment.body_html = render_markdown(body)
+    comment.edited_at = utcnow()
+    db.session.flush()
+    publish(CommentChanged(comment.idea, comment, change="edited"))
+    return True
+
+
+def _recount_comments(idea_id: int) -> None:
+    """comment_count counts the comments everyone can read (neither deleted nor hidden)."""
+    shown = (
+        select(func.count())
+        .where(
+            Comment.idea_id == idea_id, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None)
+        )
+        .scalar_subquery()
+    )
+    db.session.execute(update(Idea).where(Idea.id == idea_id).values(comment_count=shown))
+
+
+def delete_comment(user: User, comment: Comment) -> None:
+    """The author deletes their comment: its text goes, a placeholder stays in the thread."""
+    refusal = comment_edit_refusal(user, comment)
+    if refusal:
+        raise PermissionDenied(refusal)
+    comment.deleted_at = utcnow()
+    comment.body = ""
+    comment.body_html = ""
+    db.session.flush()
+    _recount_comments(comment.idea_id)
+    db.session.refresh(comment.idea, ["comment_count"])
+    publish(CommentChanged(comment.idea, comment, change="deleted"))
+
+
+def hide_comment(staff: User, comment: Comment, reason: str) -> None:
+    """Staff hide a comment with a reason; its author still sees it, and why."""
+    if not can_triage(staff):
+        raise PermissionDenied(_("Only staff can do this."))
+    reason = clean_text(reason, field="reason", label=_("Reason"))
+    check_length(reason, field="reason", label=_("Reason"), minimum=1, maximum=HIDE_REASON_MAX)
+    if comment.deleted_at is not None:
+        raise Conflict(_("This comment was deleted."))
+    if comment.hidden_at is not None:
+        raise Conflict(_("This comment is hidden already."))
+    comment.hidden_at = utcnow()
+    comment.hidden_reason = reason
+    comment.hidden_by_id = staff.id
+    db.session.flush()
+    _recount_comments(comment.idea_id)
+    db.session.refresh(comment.idea, ["comment_count"])
+    publish(CommentChanged(comment.idea, comment, change="hidden"))
+
+
+def restore_comment(staff: User, comment: Comment) -> None:
+    """Staff show a hidden comment again."""
+    if not can_triage(staff):
+        raise PermissionDenied(_("Only staff can do this."))
+    if comment.hidden_at is None:
+        raise Conflict(_("This comment is not hidden."))
+    comment.hidden_at = None
+    comment.hidden_reason = None
+    comment.hidden_by_id = None
+    db.session.flush()
+    _recount_comments(comment.idea_id)
+    db.session.refresh(comment.idea, ["comment_count"])
+    publish(CommentChanged(comment.idea, comment, change="restored"))
+
+
+def _record_staff_edits(session: Session, _context: Any, _instances: Any) -> None:
+    """Staff edits of a title or category (triage.edit_idea) land in idea_revisions too.
+
+    triage.edit_idea logs each changed field as an IdeaEdit by the staff member; when such a
+    row is about to be written and no revision was added for that idea in this flush
+    (revise_idea adds its own), the versions before and after are recorded here, with the
+    staff member as editor.
+    """
+    revised = {obj.idea_id for obj in session.new if isinstance(obj, IdeaRevision)}
+    editors = {
+        obj.idea_id: obj.by_id
+        for obj in session.new
+        if isinstance(obj, IdeaEdit) and obj.field in ("title", "category")
+    }
+    for idea in [obj for obj in session.dirty if isinstance(obj, Idea)]:
+        if idea.id in revised or idea.id not in editors:
+            continue
+        state = sa_inspect(idea)
+        title, category = state.attrs.title.history, state.attrs.category.history
+        if not (title.has_changes() or category.has_changes()):
+            continue
+        old_title = title.deleted[0] if title.deleted else idea.title
+        old_category = (
+            (category.deleted[0] if category.deleted else None)
+            if (category.has_changes())
+            else idea.category
+        )
+        with session.no_autoflush:
+            has_history = session.scalar(select(exists().where(IdeaRevision.idea_id == idea.id)))
+        if not has_history:
+            session.add(
+                IdeaRevision(
+                    idea_id=idea.id,
+                    editor_id=idea.author_id,
+                    title=old_title,
+                    body=idea.body,
+                    category_id=old_category.id if old_category is not None else None,
+                    created_at=idea.created_at,
+                )
+            )
+        session.add(
+            IdeaRevision(
+                idea_id=idea.id,
+                editor_id=editors[idea.id],
+                title=idea.title,
+                body=idea.body,
+                category_id=idea.category.id if idea.category is not None else None,
+                created_at=utcnow(),
+            )
+        )
+
+
+sa_event.listen(Session, "before_flush", _record_staff_edits)

@@ -26,13 +26,15 @@ from ..extensions import db, limiter
 from ..forms import SelectChoice, apply_domain_error
 from ..i18n import display_name
 from ..outbox.queries import sent_replies
-from ..pagecache import cache_for_visitors
+from ..pagecache import cache_for_visitors, forget_pages
 from ..redirects import safe_target
-from ..web import wants_json
+from ..text import render_markdown
+from ..web import RATE_LIMITED_FORMS, wants_json
 from . import notifications as notes
 from . import queries, services
-from .forms import ActionForm, CommentForm, IdeaForm
-from .models import Idea
+from .forms import ActionForm, CommentEditForm, CommentForm, HideCommentForm, IdeaForm
+from .models import Comment, Idea
+from .permissions import can_triage
 
 bp = Blueprint("ideas", __name__)
 
@@ -138,23 +140,40 @@ def similar() -> Response:
     )
 
 
-@bp.get("/ideas/<id:idea_id>")
-@cache_for_visitors
-def show(idea_id: int) -> str:
-    """Show an idea with its timeline and comments."""
-    viewer = _viewer()
-    idea = services.get_idea(idea_id, viewer)
-    comments = services.comments_of(idea)
+def _show_page(
+    idea: Idea,
+    viewer: Any,
+    *,
+    comment_form: CommentForm | None = None,
+    rate_limited: str | None = None,
+) -> str:
+    """The idea page as viewer sees it (also re-rendered with a refused comment form)."""
+    is_author = services.is_author(viewer, idea)
     return render_template(
         "ideas/show.html",
         idea=idea,
-        comments=comments,
+        comments=services.comments_of(idea),
         replies=sent_replies(idea),
         my_vote=services.my_vote(viewer, idea),
         following=services.is_following(viewer, idea),
-        comment_form=CommentForm(),
+        comment_form=comment_form or CommentForm(),
         action_form=ActionForm(),
+        edited=services.was_edited(idea),
+        # For its author: None when they may edit, else why not (shown on the page).
+        edit_refusal=services.edit_refusal(viewer, idea) if is_author else None,
+        can_delete=is_author and services.delete_refusal(viewer, idea) is None,
+        is_author=is_author,
+        rate_limited=rate_limited,
     )
+
+
+@bp.get("/ideas/<id:idea_id>")
+@cache_for_visitors
+def show(idea_id: int) -> str:
+    """Show an idea with its timeline and comments (a hidden one to its author, with why)."""
+    viewer = _viewer()
+    idea = services.get_idea_for_page(idea_id, viewer)
+    return _show_page(idea, viewer)
 
 
 @bp.post("/ideas/<id:idea_id>/vote")
@@ -198,17 +217,7 @@ def comment(idea_id: int) -> Response | tuple[str, int]:
     elif viewer.is_blocked:  # an empty comment from a blocked user: the reason, not "required"
         form.form_errors.append(refusal_message(viewer))
         status = 403
-    html = render_template(
-        "ideas/show.html",
-        idea=idea,
-        comments=services.comments_of(idea),
-        replies=sent_replies(idea),
-        my_vote=services.my_vote(viewer, idea),
-        following=services.is_following(viewer, idea),
-        comment_form=form,
-        action_form=ActionForm(),
-    )
-    return html, status
+    return _show_page(idea, viewer, comment_form=form), status
 
 
 def _follow_action(idea_id: int, follow: bool) -> Response:
@@ -264,3 +273,232 @@ def mark_notifications_read() -> Response:
     notes.mark_all_read(current_user._get_current_object())
     db.session.commit()
     return redirect(url_for("ideas.notifications"))
+
+
+# --- customers manage their own ideas and comments; staff hide comments ---------------------
+
+
+def _changed() -> None:
+    """After a committed edit, deletion or hiding: anonymous visitors see it at once."""
+    forget_pages()
+
+
+def _idea_form_for(idea: Idea) -> IdeaForm:
+    form = IdeaForm(
+        data={
+            "title": idea.title,
+            "body": idea.body,
+            "category": idea.category.slug if idea.category else "",
+        }
+    )
+    form.category.choices = _category_choices()
+    return form
+
+
+@bp.route("/ideas/<id:idea_id>/edit", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["IDEABOARD_LIMIT_SUBMIT"], methods=["POST"])
+def edit(idea_id: int) -> Response | str | tuple[str, int]:
+    """The author edits their idea until staff answer it; after that, a page saying why not."""
+    viewer = current_user._get_current_object()
+    idea = services.get_idea_for_page(idea_id, viewer)
+    refusal = services.edit_refusal(viewer, idea)
+    if refusal:
+        return render_template("ideas/edit_closed.html", idea=idea, message=refusal), 403
+    form = _idea_form_for(idea)
+    if form.validate_on_submit():
+        try:
+            changed = services.edit_own_idea(
+                viewer,
+                idea,
+                title=form.title.data or "",
+                body=form.body.data or "",
+                category_slug=form.category.data or None,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "title")
+        else:
+            _changed()
+            flash(_("Your idea is updated.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for("ideas.show", idea_id=idea.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("ideas/edit.html", idea=idea, form=form), status
+
+
+@bp.get("/ideas/<id:idea_id>/history")
+@cache_for_visitors
+def history(idea_id: int) -> str:
+    """Every version of an idea's title, description and category, newest first."""
+    viewer = _viewer()
+    idea = services.get_idea_for_page(idea_id, viewer)
+    revisions = services.revisions_of(idea)
+    return render_template(
+        "ideas/history.html",
+        idea=idea,
+        revisions=[(revision, render_markdown(revision.body)) for revision in revisions],
+    )
+
+
+@bp.route("/ideas/<id:idea_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(idea_id: int) -> Response | str | tuple[str, int]:
+    """Ask, then delete the author's idea while nobody else has a stake in it."""
+    viewer = current_user._get_current_object()
+    idea = services.get_idea_for_page(idea_id, viewer)
+    refusal = services.delete_refusal(viewer, idea)
+    form = ActionForm()
+    if refusal:
+        return render_template("ideas/delete.html", idea=idea, form=form, refusal=refusal), 403
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        services.delete_own_idea(viewer, idea)
+        db.session.commit()
+        _changed()
+        flash(_("Your idea is deleted."), "success")
+        return redirect(url_for("ideas.index"))
+    return render_template("ideas/delete.html", idea=idea, form=form, refusal=None)
+
+
+def _own_comment(idea_id: int, comment_id: int) -> tuple[Any, Idea, Comment]:
+    viewer = current_user._get_current_object()
+    idea = services.get_idea_for_page(idea_id, viewer)
+    return viewer, idea, services.get_comment(idea, comment_id)
+
+
+@bp.route("/ideas/<id:idea_id>/comments/<id:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["IDEABOARD_LIMIT_COMMENT"], methods=["POST"])
+def edit_comment(idea_id: int, comment_id: int) -> Response | str | tuple[str, int]:
+    """The author changes their comment (it is marked edited)."""
+    viewer, idea, comment = _own_comment(idea_id, comment_id)
+    refusal = services.comment_edit_refusal(viewer, comment)
+    if refusal:
+        return render_template("ideas/edit_closed.html", idea=idea, message=refusal), 403
+    form = CommentEditForm(data={"body": comment.body})
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(viewer, comment, form.body.data or "")
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "body")
+        else:
+            _changed()
+            flash(_("Your comment is updated."), "success")
+            return redirect(url_for("ideas.show", idea_id=idea.id, _anchor=f"comment-{comment.id}"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("ideas/comment_edit.html", idea=idea, comment=comment, form=form), status
+
+
+@bp.route("/ideas/<id:idea_id>/comments/<id:comment_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_comment(idea_id: int, comment_id: int) -> Response | str | tuple[str, int]:
+    """Ask, then delete the author's comment (a placeholder stays in the thread)."""
+    viewer, idea, comment = _own_comment(idea_id, comment_id)
+    refusal = services.comment_edit_refusal(viewer, comment)
+    if refusal:
+        return render_template("ideas/edit_closed.html", idea=idea, message=refusal), 403
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        services.delete_comment(viewer, comment)
+        db.session.commit()
+        _changed()
+        flash(_("Your comment is deleted."), "success")
+        return redirect(url_for("ideas.show", idea_id=idea.id, _anchor=f"comment-{comment.id}"))
+    return render_template("ideas/comment_delete.html", idea=idea, comment=comment, form=form)
+
+
+def _require_staff() -> Any:
+    viewer = current_user._get_current_object()
+    if not can_triage(viewer):
+        abort(403)
+    return viewer
+
+
+@bp.route("/ideas/<id:idea_id>/comments/<id:comment_id>/hide", methods=["GET", "POST"])
+@login_required
+def hide_comment(idea_id: int, comment_id: int) -> Response | str | tuple[str, int]:
+    """Staff hide a comment with a reason its author sees."""
+    viewer = _require_staff()
+    idea = services.get_idea(idea_id, viewer)
+    comment = services.get_comment(idea, comment_id)
+    form = HideCommentForm()
+    if form.validate_on_submit():
+        try:
+            services.hide_comment(viewer, comment, form.reason.data or "")
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "reason")
+        else:
+            _changed()
+            flash(_("The comment is hidden."), "success")
+            return redirect(url_for("ideas.show", idea_id=idea.id, _anchor=f"comment-{comment.id}"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("ideas/comment_hide.html", idea=idea, comment=comment, form=form), status
+
+
+@bp.post("/ideas/<id:idea_id>/comments/<id:comment_id>/restore")
+@login_required
+def restore_comment(idea_id: int, comment_id: int) -> Response:
+    """Staff show a hidden comment again."""
+    viewer = _require_staff()
+    idea = services.get_idea(idea_id, viewer)
+    comment = services.get_comment(idea, comment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.restore_comment(viewer, comment)
+    db.session.commit()
+    _changed()
+    flash(_("The comment is shown again."), "success")
+    return redirect(url_for("ideas.show", idea_id=idea.id, _anchor=f"comment-{comment.id}"))
+
+
+# --- a 429 on these forms shows the same page again, the typed text kept (web.py) -----------
+
+
+def _submit_limited(message: str) -> str:
+    form = IdeaForm()  # filled from the POST that was refused
+    form.category.choices = _category_choices()
+    return render_template("ideas/submit.html", form=form, rate_limited=message)
+
+
+def _comment_limited(message: str) -> str:
+    viewer = current_user._get_current_object()
+    idea = services.get_idea(int((request.view_args or {})["idea_id"]), viewer)
+    return _show_page(idea, viewer, comment_form=CommentForm(), rate_limited=message)
+
+
+def _edit_limited(message: str) -> str:
+    viewer = current_user._get_current_object()
+    idea = services.get_idea_for_page(int((request.view_args or {})["idea_id"]), viewer)
+    form = IdeaForm()
+    form.category.choices = _category_choices()
+    return render_template("ideas/edit.html", idea=idea, form=form, rate_limited=message)
+
+
+def _edit_comment_limited(message: str) -> str:
+    args = request.view_args or {}
+    _viewer_, idea, comment = _own_comment(int(args["idea_id"]), int(args["comment_id"]))
+    return render_template(
+        "ideas/comment_edit.html",
+        idea=idea,
+        comment=comment,
+        form=CommentEditForm(),
+        rate_limited=message,
+    )
+
+
+RATE_LIMITED_FORMS.update(
+    {
+        "ideas.submit": _submit_limited,
+        "ideas.comment": _comment_limited,
+        "ideas.edit": _edit_limited,
+        "ideas.edit_comment": _edit_comment_limited,
+    }
+)

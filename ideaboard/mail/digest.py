@@ -158,7 +158,11 @@ def _item(notification: Notification) -> Item | None:
         what = _("New status: %(stage)s", stage=display_name(change.to_stage))
         link = f"{idea_url(idea)}#status-{change.id}"
         text, by = change.note, change.by
-    elif notification.kind == NotificationKind.OFFICIAL_COMMENT.value and comment is not None:
+    elif (
+        notification.kind == NotificationKind.OFFICIAL_COMMENT.value
+        and comment is not None
+        and comment.is_public  # a deleted or hidden answer is not sent
+    ):
         what = _("Official answer")
         link = f"{idea_url(idea)}#comment-{comment.id}"
         text, by = comment.body, comment.author

@@ -253,6 +253,8 @@ def official_answer_letter(params: Mapping[str, Any], user: User | None) -> Draf
     comment: Comment | None = _get(Comment, params.get("comment_id"))
     if comment is None or not comment.is_official:
         return "the official answer no longer exists"
+    if not comment.is_public:  # deleted by its author or hidden by staff after it was queued
+        return "the official answer was deleted or hidden"
     reason = refusal(user, EmailChoice.EACH)
     if reason:
         return reason

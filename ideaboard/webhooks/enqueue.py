@@ -17,7 +17,7 @@ from ..api.serialize import comment_out, idea_out, status_change_out
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Comment, Idea
-from ..outbox.models import OutboxKind, OutboxMessage
+from ..outbox.models import OutboxKind, OutboxMessage, OutboxState
 from ..triage.models import StatusChange
 from .models import Webhook
 
@@ -25,8 +25,9 @@ IDEA_CREATED = "idea.created"
 STATUS_CHANGED = "status.changed"
 COMMENT_ADDED = "comment.added"
 IDEA_MERGED = "idea.merged"
+IDEA_DELETED = "idea.deleted"
 TEST = "webhook.test"
-EVENTS = (IDEA_CREATED, STATUS_CHANGED, COMMENT_ADDED, IDEA_MERGED)
+EVENTS = (IDEA_CREATED, STATUS_CHANGED, COMMENT_ADDED, IDEA_MERGED, IDEA_DELETED)
 
 
 def _event_key(
@@ -111,6 +112,83 @@ def enqueue_event(
     added = sum(_add_row(hook, event, key, payload, **links) for hook in hooks)
     db.session.flush()
     return added
+
+
+def enqueue_idea_deleted(idea_id: int) -> int:
+    """Queue idea.deleted ({"data": {"idea": {"id": …}}}) for the webhooks that want it.
+
+    Only the id: the author deleted the idea, so its text is not sent anywhere again.
+    """
+    hooks = [
+        hook
+        for hook in db.session.scalars(select(Webhook).where(Webhook.active).order_by(Webhook.id))
+        if hook.subscribes(IDEA_DELETED)
+    ]
+    payload = event_payload(IDEA_DELETED, extra={"idea": {"id": idea_id}})
+    added = sum(
+        _add_row(hook, IDEA_DELETED, f"{IDEA_DELETED}:idea:{idea_id}", payload) for hook in hooks
+    )
+    db.session.flush()
+    return added
+
+
+# Rows not handed to the network yet: their payload can still be changed or stopped.
+_UNSENT = (
+    OutboxState.PENDING.value,
+    OutboxState.FAILED.value,
+    OutboxState.PARKED.value,
+    OutboxState.HELD.value,
+    OutboxState.WAITING.value,
+)
+
+
+def _unsent_rows_for(key: str) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == OutboxKind.WEBHOOK.value,
+                OutboxMessage.dedupe_key.like(f"webhook:%:{key}"),
+                OutboxMessage.state.in_(_UNSENT),
+            )
+        )
+    )
+
+
+def forget_unsent_comment(comment: Comment, *, removed: bool) -> int:
+    """Keep a changed comment's old text out of comment.added deliveries not sent yet.
+
+    Removed (deleted by its author, hidden by staff): the deliveries are cancelled. Edited:
+    they carry the new text. Returns how many rows changed.
+    """
+    rows = _unsent_rows_for(f"{COMMENT_ADDED}:comment:{comment.id}")
+    for row in rows:
+        if removed:
+            row.state = OutboxState.CANCELLED.value
+            row.last_error = "the comment was deleted or hidden before it was sent"
+            row.payload = {**row.payload, "data": {**row.payload.get("data", {}), "comment": None}}
+        else:
+            data = {**row.payload.get("data", {}), "comment": dump(comment_out(comment))}
+            row.payload = {**row.payload, "data": data}
+    db.session.flush()
+    return len(rows)
+
+
+def forget_unsent_idea(idea_id: int) -> int:
+    """Cancel every webhook delivery about a deleted idea that was not sent yet."""
+    rows = list(
+        db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == OutboxKind.WEBHOOK.value,
+                OutboxMessage.idea_id == idea_id,
+                OutboxMessage.state.in_(_UNSENT),
+            )
+        )
+    )
+    for row in rows:
+        row.state = OutboxState.CANCELLED.value
+        row.last_error = "the idea was deleted by its author before it was sent"
+    db.session.flush()
+    return len(rows)
 
 
 def enqueue_test(hook: Webhook, by: User) -> OutboxMessage:

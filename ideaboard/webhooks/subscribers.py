@@ -6,13 +6,24 @@ from flask import Flask
 
 from ..events import (
     CommentAdded,
+    CommentChanged,
     IdeaApproved,
+    IdeaDeleted,
     IdeasMerged,
     IdeaSubmitted,
     StageChanged,
     subscribe,
 )
-from .enqueue import COMMENT_ADDED, IDEA_CREATED, IDEA_MERGED, STATUS_CHANGED, enqueue_event
+from .enqueue import (
+    COMMENT_ADDED,
+    IDEA_CREATED,
+    IDEA_MERGED,
+    STATUS_CHANGED,
+    enqueue_event,
+    enqueue_idea_deleted,
+    forget_unsent_comment,
+    forget_unsent_idea,
+)
 from .sender import register_webhook_sender
 
 
@@ -38,6 +49,18 @@ def on_comment_added(event: CommentAdded) -> None:
     enqueue_event(COMMENT_ADDED, idea=event.idea, comment=event.comment)
 
 
+def on_comment_changed(event: CommentChanged) -> None:
+    """Deliveries not sent yet never carry a comment's old, deleted or hidden text."""
+    if event.change in ("edited", "deleted", "hidden"):
+        forget_unsent_comment(event.comment, removed=event.change != "edited")
+
+
+def on_idea_deleted(event: IdeaDeleted) -> None:
+    """Consumers saw idea.created: tell them it is gone, and send nothing more about it."""
+    forget_unsent_idea(event.idea_id)
+    enqueue_idea_deleted(event.idea_id)
+
+
 def register(app: Flask) -> None:
     """Subscribe the webhooks to the domain events and register their sender."""
     subscribe(app, IdeaSubmitted, on_idea_submitted)
@@ -45,4 +68,6 @@ def register(app: Flask) -> None:
     subscribe(app, StageChanged, on_stage_changed)
     subscribe(app, IdeasMerged, on_ideas_merged)
     subscribe(app, CommentAdded, on_comment_added)
+    subscribe(app, CommentChanged, on_comment_changed)
+    subscribe(app, IdeaDeleted, on_idea_deleted)
     register_webhook_sender(app)

@@ -96,3 +96,13 @@ function setupSimilarIdeas() {
 
 setupVoting();
 setupSimilarIdeas();
+
+/* --- owncontent: the back button never shows a stale vote --- */
+// Signed-in pages are sent with Cache-Control: no-store, so browsers do not keep them in the
+// back/forward cache; should one still restore such a page (a browser that caches no-store
+// pages), load it afresh: its votes and follows may have changed since.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && document.querySelector("form[action$='/logout']")) {
+    window.location.reload();
+  }
+});

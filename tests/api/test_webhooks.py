@@ -259,7 +259,7 @@ def test_test_event_goes_to_one_webhook(
         ("http://", ["idea.created"], "url"),
         ("http://user:pw@127.0.0.1/hook", ["idea.created"], "url"),
         ("http://127.0.0.1/hook", [], "events"),
-        ("http://127.0.0.1/hook", ["idea.deleted"], "events"),
+        ("http://127.0.0.1/hook", ["idea.exploded"], "events"),
     ],
 )
 def test_webhook_settings_are_checked(admin: User, url: str, events: list[str], field: str) -> None:
