@@ -225,3 +225,30 @@ def test_the_api_documents_403_on_every_write_a_customer_can_make(client):
     ]:
         responses = document["paths"][path.removeprefix("/api/v1")][method]["responses"]
         assert "403" in responses, (path, sorted(responses))
+
+
+def test_a_blocked_author_may_delete_but_not_rewrite_their_idea_and_comment(
+    make_user, staff, make_idea
+):
+    """Editing one's idea or comment posts new text, so a block stops it; deleting what one
+    wrote stays possible (their data, their choice)."""
+    person = make_user()
+    idea = make_idea(person, title="Written before the block")
+    comment = services.add_comment(person, idea, "My earlier comment")
+    db.session.commit()
+    blocking.block_user(person, staff, REASON)
+    db.session.commit()
+    with pytest.raises(blocking.UserBlocked):
+        services.edit_own_idea(
+            person, idea, title="Rewritten after the block", body="", category_slug=None
+        )
+    db.session.rollback()
+    with pytest.raises(blocking.UserBlocked):
+        services.edit_comment(person, comment, "Rewritten after the block")
+    db.session.rollback()
+    assert db.session.get(Idea, idea.id).title == "Written before the block"
+    assert db.session.get(Comment, comment.id).body == "My earlier comment"
+    services.delete_comment(person, comment)
+    services.delete_own_idea(person, idea)
+    db.session.commit()
+    assert db.session.get(Idea, idea.id) is None
