@@ -13,8 +13,7 @@ from flask import Response, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..database import utcnow
-from ..errors import ValidationFailed
+from ..database import utcnow, write_intent
 from ..extensions import db
 from ..i18n import display_name
 from ..ideas import queries as idea_queries
@@ -52,7 +51,7 @@ def roadmap() -> str | tuple[str, int]:
     try:
         category = rules.parse_category(request.args.get("category"))
         board = rules.roadmap(category)
-    except ValidationFailed as exc:
+    except rules.BadFilter as exc:
         error = exc.message
         category = None
     html = render_template(
@@ -77,7 +76,7 @@ def changelog() -> str | tuple[str, int]:
     try:
         category = rules.parse_category(request.args.get("category"))
         page = rules.changelog(category, rules.parse_page(request.args.get("page")))
-    except ValidationFailed as exc:
+    except rules.BadFilter as exc:
         error = exc.message
         category = None
     voted: set[int] = set()
@@ -86,8 +85,12 @@ def changelog() -> str | tuple[str, int]:
         voted = rules.voted_for(viewer, [item.idea for item in page.items])
         since = rules.last_visit(viewer)
         if page.page == 1 and category is None:
-            rules.mark_changelog_seen(viewer)
+            # A GET reads in a deferred transaction; end it, so that the write begins as a
+            # writer (BEGIN IMMEDIATE on SQLite) and cannot fail on a stale snapshot.
             db.session.commit()
+            with write_intent():
+                rules.mark_changelog_seen(viewer)
+                db.session.commit()
     html = render_template(
         "insights/changelog.html",
         page=page,

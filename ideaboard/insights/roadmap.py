@@ -10,8 +10,8 @@ note: the public note of its latest stage change into the launched stage. A sign
 also sees which of them they voted for, and which launched since their last visit
 (`User.changelog_seen_at`, set when they open the unfiltered first page).
 
-Read-only, except `mark_changelog_seen`. The marks are per user: they are never part of a page
-the anonymous page cache keeps.
+Read-only, except `mark_changelog_seen`. The marks are per user:
+they are never part of a page the anonymous page cache keeps.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from ..accounts.models import User
 from ..database import utcnow
-from ..errors import ValidationFailed
+from ..errors import DomainError
 from ..extensions import db
 from ..ideas.models import Category, Idea, Vote
 from ..triage.models import RoadmapColumn, Stage, StageRole, StatusChange
@@ -39,6 +39,13 @@ LAUNCHED_LIMIT = 12  # recent launches shown in the Launched column
 CHANGELOG_PAGE_SIZE = 20
 MAX_PAGE = 500  # 10,000 launches back; further is not a page anyone reads
 MAX_SLUG = 40  # Category.slug is String(40)
+
+
+class BadFilter(DomainError):
+    """A filter or page number in the address that names nothing: a 400 with the message."""
+
+    code = "bad_request"
+    status = 400
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,7 @@ class ChangelogPage:
 def parse_category(raw: str | None) -> Category | None:
     """Return the category named by the slug raw ("" or None: every category).
 
-    Raises ValidationFailed (a 400 on the pages) for a slug no category has.
+    Raises BadFilter (a 400) for a slug no category has.
     """
     if not raw:
         return None
@@ -87,18 +94,18 @@ def parse_category(raw: str | None) -> Category | None:
     if len(raw) <= MAX_SLUG:
         category = db.session.scalar(select(Category).where(Category.slug == raw))
     if category is None:
-        raise ValidationFailed(
+        raise BadFilter(
             _("There is no category called %(c)s.", c=raw[:MAX_SLUG]), field="category"
         )
     return category
 
 
 def parse_page(raw: str | None) -> int:
-    """Return the 1-based page number raw names (default 1), or raise ValidationFailed."""
+    """Return the 1-based page number raw names (default 1), or raise BadFilter."""
     if not raw:
         return 1
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and 1 <= int(raw) <= MAX_PAGE):
-        raise ValidationFailed(_("Give a page number from 1 to %(n)d.", n=MAX_PAGE), field="page")
+        raise BadFilter(_("Give a page number from 1 to %(n)d.", n=MAX_PAGE), field="page")
     return int(raw)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ideaboard.pagecache import cache
-
-PUBLIC_URL = "https://ideas.example.com"
+from tests.roadmap.helpers import PUBLIC_URL
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from ideaboard.ideas.services import cast_vote
 from ideaboard.triage.models import Stage, StatusChange
 from ideaboard.triage.services import change_stage, find_stage, hide_idea, merge_ideas
 
+PUBLIC_URL = "https://ideas.example.com"
 H = timedelta(hours=1)
 D = timedelta(days=1)
 KOREAN_TITLE = "데이터 이월 서비스 & <더 많은> 혜택"

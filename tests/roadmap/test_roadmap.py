@@ -13,7 +13,7 @@ from ideaboard.triage import workflow
 from ideaboard.triage.models import Stage
 from ideaboard.triage.services import find_stage
 from tests.helpers import login, post
-from tests.roadmap.helpers import D, H, KOREAN_TITLE, build_board
+from tests.roadmap.helpers import KOREAN_TITLE, D, H, build_board
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
@@ -97,9 +97,7 @@ def test_the_launched_stage_cannot_take_another_column(app, make_user):
     assert caught.value.field == "roadmap_column"
 
 
-def test_the_workflow_page_sets_the_column_and_keeps_it_through_an_error(
-    app, client, make_user
-):
+def test_the_workflow_page_sets_the_column_and_keeps_it_through_an_error(app, client, make_user):
     admin = make_user("admin")
     login(client, admin)
     stage = find_stage("under-review")
@@ -115,7 +113,9 @@ def test_the_workflow_page_sets_the_column_and_keeps_it_through_an_error(
     html = refused.get_data(as_text=True)
     select = re.search(rf'<select[^>]*name="{prefix}-roadmap_column".*?</select>', html, re.S)
     assert select is not None
-    assert re.search(r'<option selected value="in_progress">|value="in_progress" selected', select[0])
+    assert re.search(
+        r'<option selected value="in_progress">|value="in_progress" selected', select[0]
+    )
     db.session.expire_all()
     assert find_stage("under-review").roadmap_column is None  # a refused save changes nothing
 
@@ -134,9 +134,7 @@ def test_the_workflow_page_sets_the_column_and_keeps_it_through_an_error(
 
 
 def _column_titles(html: str, key: str) -> list[str]:
-    section = re.search(
-        rf'<section class="roadmap-column roadmap-{key}".*?</section>', html, re.S
-    )
+    section = re.search(rf'<section class="roadmap-column roadmap-{key}".*?</section>', html, re.S)
     assert section is not None, key
     return re.findall(r'<h3 class="idea-title"><a href="[^"]+">([^<]+)</a>', section[0])
 
