@@ -59,7 +59,7 @@ class StageEditForm(FlaskForm):
         choices=[
             SelectChoice("", _l("Not on the roadmap")),
             SelectChoice("planned", _l("Planned")),
-            SelectChoice("in_progress", _l("In progress")),
+            SelectChoice("in_progress", _l("In Progress")),
         ],
         validators=[Optional()],
         description=_l("Where this stage's public ideas appear on the roadmap page."),
