@@ -94,9 +94,7 @@ def parse_category(raw: str | None) -> Category | None:
     if len(raw) <= MAX_SLUG:
         category = db.session.scalar(select(Category).where(Category.slug == raw))
     if category is None:
-        raise BadFilter(
-            _("There is no category called %(c)s.", c=raw[:MAX_SLUG]), field="category"
-        )
+        raise BadFilter(_("There is no category called %(c)s.", c=raw[:MAX_SLUG]), field="category")
     return category
 
 
