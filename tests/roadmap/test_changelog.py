@@ -7,10 +7,13 @@ import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own feed in tests
 from datetime import UTC, datetime
 
 import pytest
+from babel.messages.pofile import read_po
 
+from ideaboard import i18n
 from ideaboard.extensions import db
 from ideaboard.insights import roadmap as rules
 from tests.helpers import login
+from tests.i18n.pages import readable_text
 from tests.roadmap.helpers import KOREAN_TITLE, PUBLIC_URL, D, H, build_board
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -265,3 +268,31 @@ def test_an_empty_changelog_feed_is_still_valid(client):
     root = _feed(client.get("/changelog.atom"))
     assert root.findall(f"{ATOM}entry") == []
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", _text(root, "updated"))
+
+
+# --- Korean ------------------------------------------------------------------------------------
+
+
+def _english_ui() -> list[str]:
+    """Our English UI texts of two words or more (as tests/i18n/test_pages.py checks)."""
+    path = i18n.TRANSLATIONS_DIR / "en" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as source:
+        catalog = read_po(source)
+    texts = [t for m in catalog for t in ([m.id] if isinstance(m.id, str) else list(m.id))]
+    return [t for t in texts if t and "%(" not in t and "<" not in t and len(t.split()) >= 2]
+
+
+@pytest.mark.parametrize("path", ["/roadmap", "/roadmap?category=app", "/changelog"])
+def test_korean_readers_get_the_pages_in_korean(app, board, path):
+    voter = _signed_in(app, board.voter)  # so the marks and the badge are on the page too
+    voter.get("/stats")  # shows (and so ends) the English "You are logged in."
+    html = voter.get(path, headers={"Accept-Language": "ko-KR,ko;q=0.9"}).get_data(as_text=True)
+    text = readable_text(html)
+    leftovers = [phrase for phrase in _english_ui() if phrase in text]
+    assert not leftovers
+    if path == "/changelog":
+        for korean in ("업데이트 내역", "내가 투표한 아이디어", "지난 방문 이후 새로 출시", "출시"):
+            assert korean in text
+    else:
+        for korean in ("로드맵", "계획됨", "진행 중", "출시됨", "이 단계에서"):
+            assert korean in text
