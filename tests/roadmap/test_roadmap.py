@@ -174,3 +174,16 @@ def test_roadmap_page_in_korean(client, board):
     client.set_cookie("ideaboard_locale", "ko")
     html = client.get("/roadmap", headers={"Accept-Language": "ko"}).get_data(as_text=True)
     assert "로드맵" in html
+
+
+def test_columns_are_bounded_and_say_so(client, board, monkeypatch):
+    monkeypatch.setattr(rules, "COLUMN_LIMIT", 1)
+    monkeypatch.setattr(rules, "LAUNCHED_LIMIT", 1)
+    planned, _in_progress, launched = rules.roadmap().columns
+    assert (len(planned.cards), planned.total) == (1, 2)
+    assert (len(launched.cards), launched.total) == (1, 2)
+    assert _keys(board, launched) == ["L1"]  # the latest launch
+    html = client.get("/roadmap").get_data(as_text=True)
+    assert "The 1 most voted of 2." in html
+    assert "The 1 latest of 2." in html
+    assert '<a href="/changelog">See every launch in the changelog</a>' in html
