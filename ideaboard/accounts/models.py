@@ -56,6 +56,8 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask-login is untyped: U
     email_notifications: Mapped[str] = mapped_column(String(8), default=EmailChoice.EACH.value)
     # The daily digest covers the notifications after this moment (None: since sign-up).
     digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the user last opened the changelog (None: never): "new since your last visit".
+    changelog_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Blocked by staff (accounts.blocking): they still sign in and read, but cannot submit,
     # vote, comment or follow. The reason is shown to them on every refusal.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

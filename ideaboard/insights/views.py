@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML here, never parse input
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -199,6 +200,7 @@ def _feed(
     alternate: str,
     changes: list[StatusChange],
     empty: datetime,
+    entry: Callable[[ET.Element, StatusChange, str], None] = _entry,
 ) -> Response:
     # A default namespace attribute instead of ET.register_namespace: no global state.
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
@@ -210,7 +212,7 @@ def _feed(
     _sub(_sub(feed, "author"), "name", _("The IdeaBoard team"))
     authority = _tag_authority()
     for change in changes:
-        _entry(feed, change, authority)
+        entry(feed, change, authority)
     body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return Response(body, content_type=ATOM_TYPE)
 
@@ -240,3 +242,7 @@ def idea_status_feed(idea_id: int) -> Response:
         changes=services.recent_status_changes(FEED_LIMIT, idea=idea),
         empty=idea.created_at,
     )
+
+
+# The roadmap and the changelog (insights.public) are views of this blueprint too.
+from . import public as _public  # noqa: E402, F401

@@ -103,6 +103,7 @@ def _save(form: StageEditForm, stage: Stage | None) -> Response | tuple[str, int
                 is_open=bool(form.is_open.data),
                 is_public=bool(form.is_public.data),
                 position=form.position.data if form.position.data is not None else 100,
+                roadmap_column=form.roadmap_column.data or None,
             )
             db.session.commit()
         except DomainError as error:

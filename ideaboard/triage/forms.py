@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import FlaskForm
+from ..forms import FlaskForm, SelectChoice
 
 
 class StageForm(FlaskForm):
@@ -54,6 +54,16 @@ class StageEditForm(FlaskForm):
     position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=10_000)])
     is_open = BooleanField(_l("Open (voting allowed)"), default=True)
     is_public = BooleanField(_l("Public"), default=True)
+    roadmap_column = SelectField(
+        _l("Roadmap column"),
+        choices=[
+            SelectChoice("", _l("Not on the roadmap")),
+            SelectChoice("planned", _l("Planned")),
+            SelectChoice("in_progress", _l("In Progress")),
+        ],
+        validators=[Optional()],
+        description=_l("Where this stage's public ideas appear on the roadmap page."),
+    )
 
 
 class TeamForm(FlaskForm):

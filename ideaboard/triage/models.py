@@ -26,6 +26,16 @@ class StageRole(enum.StrEnum):
     DUPLICATE = "duplicate"  # where a merge puts the merged idea
 
 
+class RoadmapColumn(enum.StrEnum):
+    """The public roadmap's columns an admin can put a stage in (insights.roadmap).
+
+    The third column, Launched, is always the stage with the LAUNCHED role.
+    """
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+
+
 class Stage(Model):
     """A review stage. Closed stages (Launched, Declined, Duplicate) close voting."""
 
@@ -42,6 +52,8 @@ class Stage(Model):
     is_public: Mapped[bool] = mapped_column(default=True)
     # A StageRole value, or None for an ordinary stage; the code asks for roles, never slugs.
     role: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # A RoadmapColumn value: the public roadmap column of this stage's ideas (None: not shown).
+    roadmap_column: Mapped[str | None] = mapped_column(String(16))
 
     def has_role(self, role: StageRole) -> bool:
         return self.role == role.value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import EllipsisType
+
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
@@ -11,7 +13,7 @@ from ..extensions import db
 from ..ideas.models import Category
 from ..ideas.permissions import can_administer
 from ..text import check_length, clean_text
-from .models import Stage, StageTransition, Team, TeamMember
+from .models import RoadmapColumn, Stage, StageRole, StageTransition, Team, TeamMember
 
 
 def _require_admin(user: User) -> None:
@@ -61,14 +63,22 @@ def save_stage(
     is_public: bool,
     position: int,
     name_ko: str = "",
+    roadmap_column: str | None | EllipsisType = ...,
 ) -> Stage:
     """Create a stage (stage=None) or change one; slugs of existing stages never change.
 
     name is the English name, name_ko the Korean one; either may be empty, not both.
+    roadmap_column is a RoadmapColumn value, or "" / None for "not on the roadmap"; left out
+    (...), it stays as it is.
     """
     _require_admin(by)
     name, name_ko = clean_names(name, name_ko)
     color = _clean_color(color)
+    column = (
+        _clean_roadmap_column(roadmap_column, stage)
+        if not isinstance(roadmap_column, EllipsisType)
+        else ...
+    )
     if stage is None:
         slug = _clean_slug(slug)
         if db.session.scalar(select(Stage).where(Stage.slug == slug)) is not None:
@@ -81,8 +91,27 @@ def save_stage(
     stage.is_open = is_open
     stage.is_public = is_public
     stage.position = position
+    if not isinstance(column, EllipsisType):
+        stage.roadmap_column = column
     db.session.flush()
     return stage
+
+
+def _clean_roadmap_column(raw: str | None, stage: Stage | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        column = RoadmapColumn(raw)
+    except ValueError:
+        raise ValidationFailed(
+            _("Choose a roadmap column from the list."), field="roadmap_column"
+        ) from None
+    if stage is not None and stage.has_role(StageRole.LAUNCHED):
+        raise ValidationFailed(
+            _("The launched stage is always the roadmap's Launched column."),
+            field="roadmap_column",
+        )
+    return column.value
 
 
 def set_transitions(by: User, allowed: set[tuple[int, int]]) -> None:

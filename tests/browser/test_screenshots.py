@@ -88,3 +88,23 @@ def test_readme_screenshots(browser: Any, live_server: LiveServer, shots_dir: Pa
         ctx.close()
     for name in ("board", "idea", "staff-inbox", "stats"):
         assert (shots_dir / f"{name}.png").stat().st_size > 10_000
+
+
+def test_readme_screenshot_of_the_roadmap(
+    browser: Any, live_server: LiveServer, shots_dir: Path
+) -> None:
+    load_demo()
+    db.session.commit()
+    ctx = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, locale="en-US", device_scale_factor=1
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    page = ctx.new_page()
+    try:
+        page.goto("/roadmap")
+        for key in ("planned", "in_progress", "launched"):
+            assert page.locator(f".roadmap-{key} .roadmap-card").count() >= 1, key
+        shoot(page, shots_dir / "roadmap.png")
+    finally:
+        ctx.close()
+    assert (shots_dir / "roadmap.png").stat().st_size > 10_000
