@@ -154,7 +154,7 @@ CARDS: dict[str, tuple[type[Any], str]] = {
     "edit_form": (EditForm, "edit"),
     "merge_form": (MergeForm, "merge"),
     "hide_form": (HideForm, "hide"),
-    "restore_form": (ActionForm, "restore"),
+    "restore_form": (ActionForm, ""),
 }
 # Where a saved reply can be inserted (?reply=<id>&into=<box>): the box's form and field.
 INSERT_INTO = {"answer": "answer_form", "stage": "stage_form", "note": "note_form"}
