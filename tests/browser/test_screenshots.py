@@ -1,8 +1,8 @@
 """The README's screenshots, taken from the current UI on the demo board.
 
 Only when asked: `IDEABOARD_SCREENSHOTS=1 pytest tests/browser/test_screenshots.py` writes
-docs/screenshots/{board,idea,staff-inbox,stats,staff-activity}.png (1200 px wide, English UI). The normal run
-skips it, so it costs nothing there.
+docs/screenshots/{board,idea,staff-inbox,stats,staff-activity}.png (1200 px wide, English
+UI). The normal run skips it, so it costs nothing there.
 """
 
 from __future__ import annotations
