@@ -212,3 +212,36 @@ def test_a_failure_inside_an_action_rolls_back_what_it_wrote(client, routed, mon
     assert response.status_code == 422
     assert "refused late" in response.get_data(as_text=True)
     assert snapshot(idea.id) == before
+
+
+NEW_ROUTES = [
+    ("POST", "/staff/ideas/{id}/answer", {"answer-body": "Official"}),
+    ("POST", "/staff/ideas/{id}/notes", {"note-body": "Internal"}),
+    ("GET", "/staff/ideas/{id}/merge-candidates?q=idea", None),
+    ("GET", "/staff/saved-replies", None),
+    ("POST", "/staff/saved-replies", {"title": "T", "lang": "en", "body": "B"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "data"), NEW_ROUTES)
+def test_anonymous_visitors_are_sent_to_log_in_and_nothing_is_written(
+    client, make_idea, method, path, data
+):
+    idea = make_idea()
+    before = snapshot(idea.id)
+    path = path.format(id=idea.id)
+    response = client.get(path) if method == "GET" else post(client, path, data)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+    assert snapshot(idea.id) == before
+
+
+def test_hiding_an_idea_hidden_meanwhile_shows_why(client, routed):
+    idea, staff = routed
+    services.hide_idea(idea, staff, "spam")  # another tab hid it first
+    db.session.commit()
+    response = post(client, f"/staff/ideas/{idea.id}/hide", {"hide-reason": "abuse"})
+    assert response.status_code == 422
+    assert "This idea is hidden already." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Idea, idea.id).hidden_reason == "spam"
