@@ -1,4 +1,4 @@
-"""What the staff workspace reads: the inbox and its queues, an idea's history."""
+"""What the staff workspace reads: the inbox and its queues, an idea's activity feed."""
 
 from __future__ import annotations
 
@@ -159,15 +159,6 @@ def teams_of(user: User) -> list[Team]:
             .order_by(Team.position, Team.id)
         )
     )
-
-
-def history(idea: Idea) -> list[IdeaEdit | StatusChange]:
-    """Return the idea's edits and status changes, oldest first."""
-    edits: list[IdeaEdit | StatusChange] = list(
-        db.session.scalars(select(IdeaEdit).where(IdeaEdit.idea_id == idea.id))
-    )
-    edits.extend(db.session.scalars(select(StatusChange).where(StatusChange.idea_id == idea.id)))
-    return sorted(edits, key=lambda item: (item.created_at, item.id))
 
 
 class FeedKind(enum.StrEnum):
