@@ -7,7 +7,16 @@ from .ideas.models import Category, Comment, Follow, Idea, IdeaRevision, Notific
 from .mail.models import JobMark
 from .outbox.models import OutboxMessage
 from .social.models import MentionLog, ReplyTemplate, SocialAccount, SocialIdentity
-from .triage.models import IdeaEdit, Stage, StageTransition, StatusChange, Team, TeamMember
+from .triage.models import (
+    IdeaEdit,
+    IdeaNote,
+    SavedReply,
+    Stage,
+    StageTransition,
+    StatusChange,
+    Team,
+    TeamMember,
+)
 from .webhooks.models import Webhook
 
 __all__ = [
@@ -20,11 +29,13 @@ __all__ = [
     "MentionLog",
     "IdeaEdit",
     "IdeaRevision",
+    "IdeaNote",
     "JobMark",
     "Notification",
     "OutboxMessage",
     "ReplyTemplate",
     "Role",
+    "SavedReply",
     "SocialAccount",
     "SocialIdentity",
     "Stage",

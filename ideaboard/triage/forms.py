@@ -7,6 +7,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import FlaskForm, SelectChoice
+from ..i18n import LANGUAGE_NAMES
 
 
 class StageForm(FlaskForm):
@@ -38,6 +39,32 @@ class MergeForm(FlaskForm):
         validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)],
     )
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=20_000)])
+
+
+class AnswerForm(FlaskForm):
+    body = TextAreaField(
+        _l("Official answer"),
+        validators=[DataRequired(), Length(max=20_000)],
+        description=_l("Public: shown as an official comment and e-mailed to followers."),
+    )
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        _l("Internal note"),
+        validators=[DataRequired(), Length(max=20_000)],
+        description=_l("Staff only: never shown to customers, sent or published."),
+    )
+
+
+class SavedReplyForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=600)])
+    lang = SelectField(
+        _l("Language"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        validators=[DataRequired()],
+    )
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20_000)])
 
 
 class BulkStageForm(FlaskForm):

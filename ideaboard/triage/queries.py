@@ -1,21 +1,31 @@
-"""What the staff workspace reads: the inbox and its queues, an idea's history."""
+"""What the staff workspace reads: the inbox and its queues, an idea's activity feed."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from ..accounts.models import Role, User
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..ideas.models import Category, Idea
+from ..ideas.models import Category, Comment, Idea
 from ..ideas.search import match_all, terms_of
 from ..inputs import parse_row_id
-from .models import IdeaEdit, Stage, StatusChange, Team, TeamMember
+from .models import (
+    IdeaEdit,
+    IdeaNote,
+    SavedReply,
+    Stage,
+    StageRole,
+    StatusChange,
+    Team,
+    TeamMember,
+)
 
 INBOX_LIMIT = 100
 
@@ -151,10 +161,84 @@ def teams_of(user: User) -> list[Team]:
     )
 
 
-def history(idea: Idea) -> list[IdeaEdit | StatusChange]:
-    """Return the idea's edits and status changes, oldest first."""
-    edits: list[IdeaEdit | StatusChange] = list(
-        db.session.scalars(select(IdeaEdit).where(IdeaEdit.idea_id == idea.id))
+class FeedKind(enum.StrEnum):
+    STAGE = "stage"  # a stage change with its public note
+    ANSWER = "answer"  # an official answer (a comment by staff)
+    NOTE = "note"  # an internal note: staff only
+    EDIT = "edit"  # title, category, routing, hide/restore, merged into another idea
+    MERGED_IN = "merged_in"  # another idea was merged into this one
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One line of the staff activity feed."""
+
+    kind: FeedKind
+    created_at: datetime
+    by: User | None
+    item: StatusChange | Comment | IdeaNote | IdeaEdit
+
+
+FEED_LIMIT = 500  # the newest entries shown; older ones are summarised by count
+
+
+def activity(idea: Idea, limit: int = FEED_LIMIT) -> tuple[list[FeedEntry], int]:
+    """Return the idea's staff activity feed, newest first, and how many older entries were
+    left out: stage changes, official answers, internal notes, edits, routing, hide/restore,
+    merges (this idea into another, and others into this one)."""
+    entries: list[FeedEntry] = []
+    changes = select(StatusChange).where(StatusChange.idea_id == idea.id)
+    for change in db.session.scalars(changes):
+        entries.append(FeedEntry(FeedKind.STAGE, change.created_at, change.by, change))
+    # An answer its author deleted is an empty placeholder: nothing for the feed to show.
+    answers = select(Comment).where(
+        Comment.idea_id == idea.id, Comment.is_official, Comment.deleted_at.is_(None)
     )
-    edits.extend(db.session.scalars(select(StatusChange).where(StatusChange.idea_id == idea.id)))
-    return sorted(edits, key=lambda item: (item.created_at, item.id))
+    for comment in db.session.scalars(answers).unique():
+        entries.append(FeedEntry(FeedKind.ANSWER, comment.created_at, comment.author, comment))
+    for note in db.session.scalars(select(IdeaNote).where(IdeaNote.idea_id == idea.id)):
+        entries.append(FeedEntry(FeedKind.NOTE, note.created_at, note.author, note))
+    for edit in db.session.scalars(select(IdeaEdit).where(IdeaEdit.idea_id == idea.id)):
+        entries.append(FeedEntry(FeedKind.EDIT, edit.created_at, edit.by, edit))
+    merged_in = select(IdeaEdit).where(
+        IdeaEdit.field == "merged_into", IdeaEdit.new_value == str(idea.id)
+    )
+    for edit in db.session.scalars(merged_in):
+        entries.append(FeedEntry(FeedKind.MERGED_IN, edit.created_at, edit.by, edit))
+    order = list(FeedKind)
+    entries.sort(key=lambda e: (e.created_at, order.index(e.kind), e.item.id), reverse=True)
+    return entries[:limit], max(0, len(entries) - limit)
+
+
+def saved_replies(first_lang: str | None = None) -> list[SavedReply]:
+    """Return the saved replies by title, those in first_lang (the idea's language) first."""
+    replies = list(db.session.scalars(select(SavedReply).order_by(SavedReply.title, SavedReply.id)))
+    return sorted(replies, key=lambda r: r.lang != first_lang)
+
+
+MERGE_CANDIDATES = 10
+
+
+def merge_candidates(idea: Idea, q: str, limit: int = MERGE_CANDIDATES) -> list[Idea]:
+    """Ideas this one could be merged into whose title or text has every word of q (or whose
+    number is q): never the idea itself, hidden, held, merged or duplicate ideas; most
+    votes first."""
+    query = (
+        select(Idea)
+        .join(Stage, Stage.id == Idea.stage_id)
+        .where(
+            Idea.id != idea.id,
+            Idea.hidden_at.is_(None),
+            Idea.held.is_(False),
+            Idea.merged_into_id.is_(None),
+            or_(Stage.role.is_(None), Stage.role != StageRole.DUPLICATE.value),
+        )
+    )
+    number = parse_row_id(q.strip().lstrip("#"))
+    condition = match_all(terms_of(q))
+    if number is not None:
+        condition = Idea.id == number if condition is None else or_(Idea.id == number, condition)
+    if condition is None:
+        return []
+    query = query.where(condition).order_by(Idea.score.desc(), Idea.id.desc()).limit(limit)
+    return list(db.session.scalars(query).unique())

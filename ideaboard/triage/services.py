@@ -29,6 +29,8 @@ from ..text import check_length, clean_text, render_markdown
 from ..urls import idea_path
 from .models import (
     IdeaEdit,
+    IdeaNote,
+    SavedReply,
     Stage,
     StageRole,
     StageTransition,
@@ -39,6 +41,8 @@ from .models import (
 
 NOTE_MAX = 5_000
 BULK_MAX = 200
+REPLY_TITLE_MAX = 120
+REPLY_LANGUAGES = ("ko", "en")
 
 
 def _require_staff(user: User) -> None:
@@ -343,4 +347,76 @@ def edit_idea(idea: Idea, by: User, *, title: str, category_slug: str | None) ->
         )  # fmt: skip
         idea.category = category
     idea.updated_at = utcnow()
+    db.session.flush()
+
+
+def add_note(idea: Idea, by: User, body: str) -> IdeaNote:
+    """Add a staff-only note to the idea. It publishes no event: nothing outside the staff
+    activity feed (no page, API, feed, e-mail, notification, webhook or reply) carries it."""
+    _require_staff(by)
+    body = clean_text(body, field="body", label=_("Internal note"), multiline=True)
+    check_length(
+        body, field="body", label=_("Internal note"), minimum=1, maximum=NOTE_MAX, stored_max=None
+    )
+    note = IdeaNote(
+        idea_id=idea.id,
+        author_id=by.id,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=utcnow(),
+    )
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def _clean_saved_reply(title: str, body: str, lang: str) -> tuple[str, str, str]:
+    title = clean_text(title, field="title", label=_("Title"))
+    check_length(title, field="title", label=_("Title"), minimum=1, maximum=REPLY_TITLE_MAX)
+    body = clean_text(body, field="body", label=_("Text"), multiline=True)
+    check_length(body, field="body", label=_("Text"), minimum=1, maximum=NOTE_MAX, stored_max=None)
+    if lang not in REPLY_LANGUAGES:
+        raise ValidationFailed(_("Choose Korean or English."), field="lang")
+    return title, body, lang
+
+
+def _check_title_free(title: str, lang: str, reply_id: int | None) -> None:
+    query = select(SavedReply.id).where(
+        func.lower(SavedReply.title) == title.lower(), SavedReply.lang == lang
+    )
+    if reply_id is not None:
+        query = query.where(SavedReply.id != reply_id)
+    if db.session.scalar(query.limit(1)) is not None:
+        raise Conflict(_("A saved reply in this language already has this title."), field="title")
+
+
+def add_saved_reply(by: User, *, title: str, body: str, lang: str) -> SavedReply:
+    """Add a saved reply (title unique per language, case aside)."""
+    _require_staff(by)
+    title, body, lang = _clean_saved_reply(title, body, lang)
+    _check_title_free(title, lang, None)
+    now = utcnow()
+    reply = SavedReply(
+        title=title, body=body, lang=lang, updated_by_id=by.id, created_at=now, updated_at=now
+    )
+    db.session.add(reply)
+    db.session.flush()
+    return reply
+
+
+def update_saved_reply(reply: SavedReply, by: User, *, title: str, body: str, lang: str) -> None:
+    """Change a saved reply's title, text or language."""
+    _require_staff(by)
+    title, body, lang = _clean_saved_reply(title, body, lang)
+    _check_title_free(title, lang, reply.id)
+    reply.title, reply.body, reply.lang = title, body, lang
+    reply.updated_by_id = by.id
+    reply.updated_at = utcnow()
+    db.session.flush()
+
+
+def delete_saved_reply(reply: SavedReply, by: User) -> None:
+    """Delete a saved reply (answers it was inserted into keep their text)."""
+    _require_staff(by)
+    db.session.delete(reply)
     db.session.flush()

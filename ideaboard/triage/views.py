@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,16 +24,26 @@ from ..database import utcnow
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import SelectChoice, apply_domain_error
-from ..i18n import display_name
+from ..i18n import SUPPORTED_LOCALES, current_language, display_name
 from ..ideas import queries as idea_queries
+from ..ideas import services as idea_services
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
 from ..inputs import parse_row_id
 from ..redirects import safe_target
 from ..social.echo import held_echoes
 from . import queries, services
-from .forms import AssignForm, BulkStageForm, EditForm, HideForm, MergeForm, StageForm
-from .models import Stage, StageRole, Team, stage_with_role
+from .forms import (
+    AnswerForm,
+    AssignForm,
+    BulkStageForm,
+    EditForm,
+    HideForm,
+    MergeForm,
+    NoteForm,
+    StageForm,
+)
+from .models import SavedReply, Stage, StageRole, Team, stage_with_role
 from .permissions import staff_required
 
 bp = Blueprint("triage", __name__, url_prefix="/staff")
@@ -99,39 +118,123 @@ def inbox() -> str | tuple[str, int]:
     return (html, 400) if error else html
 
 
-def _forms(idea: Idea) -> dict[str, Any]:
-    stage_form = StageForm(prefix="stage")
-    stage_form.stage.choices = _stage_choices(services.allowed_next_stages(idea))
-    assign_form = AssignForm(prefix="assign")
-    assign_form.team.choices = [SelectChoice("", _("— No team —"))] + [
-        SelectChoice(t.slug, display_name(t)) for t in queries.teams()
-    ]
-    assign_form.assignee.choices = [SelectChoice("", _("— Nobody —"))] + [
-        SelectChoice(str(u.id), u.name) for u in queries.staff_members()
-    ]
-    edit_form = EditForm(prefix="edit")
-    edit_form.category.choices = [SelectChoice("", _("— No category —"))] + [
-        SelectChoice(c.slug, display_name(c)) for c in idea_queries.all_categories()
-    ]
-    if request.method == "GET":
-        assign_form.team.data = idea.team.slug if idea.team else ""
-        assign_form.assignee.data = str(idea.assignee_id or "")
-        edit_form.title.data = idea.title
-        edit_form.category.data = idea.category.slug if idea.category else ""
+def idea_language(idea: Idea) -> str:
+    """The language the idea is written in: its post's, else its author's, else the reader's."""
+    if idea.source_lang in SUPPORTED_LOCALES:
+        return str(idea.source_lang)
+    if idea.author is not None and idea.author.locale in SUPPORTED_LOCALES:
+        return str(idea.author.locale)
+    return current_language()
+
+
+def _with_choices(name: str, form: Any, idea: Idea) -> Any:
+    """Give a card's form its choices (they depend on the idea and the board)."""
+    if name == "stage_form":
+        form.stage.choices = _stage_choices(services.allowed_next_stages(idea))
+    elif name == "assign_form":
+        form.team.choices = [SelectChoice("", _("— No team —"))] + [
+            SelectChoice(t.slug, display_name(t)) for t in queries.teams()
+        ]
+        form.assignee.choices = [SelectChoice("", _("— Nobody —"))] + [
+            SelectChoice(str(u.id), u.name) for u in queries.staff_members()
+        ]
+    elif name == "edit_form":
+        form.category.choices = [SelectChoice("", _("— No category —"))] + [
+            SelectChoice(c.slug, display_name(c)) for c in idea_queries.all_categories()
+        ]
+    return form
+
+
+# Each card of the page: its form's name in the template, class and field prefix.
+CARDS: dict[str, tuple[type[Any], str]] = {
+    "stage_form": (StageForm, "stage"),
+    "answer_form": (AnswerForm, "answer"),
+    "note_form": (NoteForm, "note"),
+    "assign_form": (AssignForm, "assign"),
+    "edit_form": (EditForm, "edit"),
+    "merge_form": (MergeForm, "merge"),
+    "hide_form": (HideForm, "hide"),
+    "restore_form": (ActionForm, ""),
+}
+# Where a saved reply can be inserted (?reply=<id>&into=<box>): the box's form and field.
+INSERT_INTO = {"answer": "answer_form", "stage": "stage_form", "note": "note_form"}
+
+
+def _current_values(name: str, idea: Idea) -> dict[str, Any]:
+    """What a card shows when it was not the one sent: the idea as it is now."""
+    if name == "assign_form":
+        return {
+            "team": idea.team.slug if idea.team else "",
+            "assignee": str(idea.assignee_id or ""),
+        }
+    if name == "edit_form":
+        return {"title": idea.title, "category": idea.category.slug if idea.category else ""}
+    return {}
+
+
+def _form(name: str, idea: Idea, *, submitted: bool) -> Any:
+    """The card's form: as sent (submitted) or filled from the idea, never from the request
+    (so a refused form elsewhere on the page never blanks this one)."""
+    cls, prefix = CARDS[name]
+    if submitted:
+        return _with_choices(name, cls(prefix=prefix), idea)
+    return _with_choices(
+        name, cls(formdata=None, prefix=prefix, data=_current_values(name, idea)), idea
+    )
+
+
+def _forms(idea: Idea, sent: dict[str, Any]) -> dict[str, Any]:
+    return {name: sent.get(name) or _form(name, idea, submitted=False) for name in CARDS}
+
+
+def _prefill(idea: Idea, forms: dict[str, Any]) -> None:
+    """Without JS, ?reply=<id>&into=answer|stage|note puts a saved reply into that box."""
+    reply_id = parse_row_id(request.args.get("reply"))
+    box = INSERT_INTO.get(request.args.get("into", ""))
+    if reply_id is None or box is None:
+        return
+    reply = db.session.get(SavedReply, reply_id)
+    if reply is None:
+        return
+    field = forms[box].note if box == "stage_form" else forms[box].body
+    field.data = reply.body
+
+
+def _reply_groups(first_lang: str) -> list[tuple[str, list[SavedReply]]]:
+    """The saved replies by language, the idea's language first, each by title."""
+    groups: dict[str, list[SavedReply]] = {}
+    for reply in queries.saved_replies(first_lang):
+        groups.setdefault(reply.lang, []).append(reply)
+    return list(groups.items())
+
+
+def _feed_labels() -> dict[str, str]:
     return {
-        "stage_form": stage_form,
-        "assign_form": assign_form,
-        "edit_form": edit_form,
-        "hide_form": HideForm(prefix="hide"),
-        "merge_form": MergeForm(prefix="merge"),
+        queries.FeedKind.STAGE: _("Stage change"),
+        queries.FeedKind.ANSWER: _("Official answer"),
+        queries.FeedKind.NOTE: _("Internal note"),
+        queries.FeedKind.MERGED_IN: _("Merge"),
     }
 
 
-def _render_idea(idea: Idea, status: int = 200, **forms: Any) -> tuple[str, int]:
-    context = _forms(idea)
-    context.update(forms)
-    context["held_echoes"] = held_echoes(idea)  # replies on X waiting for a confirmation
-    html = render_template("triage/idea.html", idea=idea, history=queries.history(idea), **context)
+def _render_idea(idea: Idea, status: int = 200, **sent: Any) -> tuple[str, int]:
+    context = _forms(idea, sent)
+    if not sent:
+        _prefill(idea, context)
+    merge_q = request.args.get("merge_q", "")[:200].strip()
+    feed, older = queries.activity(idea)
+    html = render_template(
+        "triage/idea.html",
+        idea=idea,
+        feed=feed,
+        older_entries=older,
+        held_echoes=held_echoes(idea),  # replies on X waiting for a confirmation
+        saved_reply_groups=_reply_groups(idea_language(idea)),
+        feed_labels=_feed_labels(),
+        merge_q=merge_q,
+        merge_candidates=queries.merge_candidates(idea, merge_q) if merge_q else None,
+        **context,
+    )
     return html, status
 
 
@@ -142,19 +245,29 @@ def idea(idea_id: int) -> tuple[str, int]:
     return _render_idea(_idea(idea_id))
 
 
-def _act(idea: Idea, form: Any, name: str, action: Any, success: str) -> Response | tuple[str, int]:
-    """Validate form, run action, commit; on a domain error show it on the form (422)."""
+def _act(idea: Idea, name: str, action: Any, success: str) -> Response | tuple[str, int]:
+    """Validate the card's form, run action, commit; on any refusal roll everything back and
+    show the page again: this form as typed with its error, every other card as the idea is."""
+    form = _form(name, idea, submitted=True)
     if form.validate_on_submit():
         try:
-            action()
+            action(form)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            apply_domain_error(form, error, next(iter(form)).short_name)
+            first = next(iter(form)).short_name
+            apply_domain_error(form, error, None if first == "csrf_token" else first)
         else:
             flash(success, "success")
             return redirect(url_for("triage.idea", idea_id=idea.id))
+    else:
+        db.session.rollback()
     return _render_idea(_idea(idea.id), 422, **{name: form})
+
+
+def _sent(form: Any, field: str) -> bool:
+    """Whether the request carried the field (a field the form did not show is left alone)."""
+    return bool(form[field].name in request.form)
 
 
 @bp.post("/ideas/<id:idea_id>/stage")
@@ -162,51 +275,74 @@ def _act(idea: Idea, form: Any, name: str, action: Any, success: str) -> Respons
 def change_stage(idea_id: int) -> Response | tuple[str, int]:
     """Move the idea to another stage with a public note."""
     target = _idea(idea_id)
-    form = StageForm(prefix="stage")
-    form.stage.choices = _stage_choices(services.allowed_next_stages(target))
     return _act(
         target,
-        form,
         "stage_form",
-        lambda: services.change_stage(
+        lambda form: services.change_stage(
             target, services.find_stage(form.stage.data or ""), form.note.data or "", _me()
         ),
         _("The stage is changed and the update is public."),
     )
 
 
+@bp.post("/ideas/<id:idea_id>/answer")
+@staff_required
+def answer(idea_id: int) -> Response | tuple[str, int]:
+    """Post an official answer: a comment by staff, public and sent to the followers."""
+    target = _idea(idea_id)
+    return _act(
+        target,
+        "answer_form",
+        lambda form: idea_services.add_comment(_me(), target, form.body.data or ""),
+        _("The official answer is posted."),
+    )
+
+
+@bp.post("/ideas/<id:idea_id>/notes")
+@staff_required
+def add_note(idea_id: int) -> Response | tuple[str, int]:
+    """Add an internal note (staff only: never shown to customers or sent anywhere)."""
+    target = _idea(idea_id)
+    return _act(
+        target,
+        "note_form",
+        lambda form: services.add_note(target, _me(), form.body.data or ""),
+        _("The internal note is saved."),
+    )
+
+
 @bp.post("/ideas/<id:idea_id>/assign")
 @staff_required
 def assign(idea_id: int) -> Response | tuple[str, int]:
-    """Route the idea to a team and a staff member."""
+    """Route the idea to a team and a staff member (a field not sent is left as it is)."""
     target = _idea(idea_id)
-    form = _forms(target)["assign_form"]
 
-    def run() -> None:
-        team = None
-        if form.team.data:
-            team = db.session.scalar(select(Team).where(Team.slug == form.team.data))
-        assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+    def run(form: Any) -> None:
+        team, assignee = target.team, target.assignee
+        if _sent(form, "team"):
+            team = None
+            if form.team.data:
+                team = db.session.scalar(select(Team).where(Team.slug == form.team.data))
+        if _sent(form, "assignee"):
+            assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
         services.assign_idea(target, _me(), team=team, assignee=assignee)
 
-    return _act(target, form, "assign_form", run, _("Routing saved."))
+    return _act(target, "assign_form", run, _("Routing saved."))
 
 
 @bp.post("/ideas/<id:idea_id>/edit")
 @staff_required
 def edit(idea_id: int) -> Response | tuple[str, int]:
-    """Change the title and category, keeping the history."""
+    """Change the title and category, keeping the history (a field not sent is kept)."""
     target = _idea(idea_id)
-    form = _forms(target)["edit_form"]
-    return _act(
-        target,
-        form,
-        "edit_form",
-        lambda: services.edit_idea(
-            target, _me(), title=form.title.data or "", category_slug=form.category.data or None
-        ),
-        _("The idea is updated."),
-    )
+
+    def run(form: Any) -> None:
+        category = target.category.slug if target.category else None
+        if _sent(form, "category"):
+            category = form.category.data or None
+        services.edit_idea(target, _me(), title=form.title.data or "", category_slug=category)
+
+    return _act(target, "edit_form", run, _("The idea is updated."))
 
 
 @bp.post("/ideas/<id:idea_id>/hide")
@@ -214,12 +350,10 @@ def edit(idea_id: int) -> Response | tuple[str, int]:
 def hide(idea_id: int) -> Response | tuple[str, int]:
     """Hide the idea from the public (spam, abuse)."""
     target = _idea(idea_id)
-    form = HideForm(prefix="hide")
     return _act(
         target,
-        form,
         "hide_form",
-        lambda: services.hide_idea(target, _me(), form.reason.data or ""),
+        lambda form: services.hide_idea(target, _me(), form.reason.data or ""),
         _("The idea is hidden from the public."),
     )
 
@@ -229,12 +363,10 @@ def hide(idea_id: int) -> Response | tuple[str, int]:
 def restore(idea_id: int) -> Response | tuple[str, int]:
     """Show a hidden idea again."""
     target = _idea(idea_id)
-    form = ActionForm()
     return _act(
         target,
-        form,
-        "hide_form",
-        lambda: services.restore_idea(target, _me()),
+        "restore_form",
+        lambda form: services.restore_idea(target, _me()),
         _("The idea is public again."),
     )
 
@@ -244,15 +376,35 @@ def restore(idea_id: int) -> Response | tuple[str, int]:
 def merge(idea_id: int) -> Response | tuple[str, int]:
     """Merge this idea into another one."""
     duplicate = _idea(idea_id)
-    form = MergeForm(prefix="merge")
 
-    def run() -> None:
+    def run(form: Any) -> None:
         into = db.session.get(Idea, form.target.data or 0)
         if into is None:
             raise NotFound(_("There is no idea with this number."), "target")
         services.merge_ideas(duplicate, into, _me(), form.note.data or "")
 
-    return _act(duplicate, form, "merge_form", run, _("The ideas are merged."))
+    return _act(duplicate, "merge_form", run, _("The ideas are merged."))
+
+
+@bp.get("/ideas/<id:idea_id>/merge-candidates")
+@staff_required
+def merge_candidates(idea_id: int) -> Response:
+    """Ideas this one could be merged into, by title words or number (JSON for the search)."""
+    target = _idea(idea_id)
+    q = request.args.get("q", "")[:200]
+    found = queries.merge_candidates(target, q) if q.strip() else []
+    return jsonify(
+        items=[
+            {
+                "id": idea.id,
+                "title": idea.title,
+                "stage": display_name(idea.stage),
+                "votes": idea.score,
+                "url": url_for("triage.idea", idea_id=idea.id),
+            }
+            for idea in found
+        ]
+    )
 
 
 @bp.post("/bulk-stage")
@@ -286,4 +438,4 @@ def bulk_stage() -> Response:
     return redirect(back)
 
 
-from . import admin  # noqa: E402,F401 - registers the admin routes on bp
+from . import admin, replies  # noqa: E402,F401 - register the admin and saved-reply routes on bp

@@ -106,3 +106,121 @@ window.addEventListener("pageshow", (event) => {
     window.location.reload();
   }
 });
+/* --- staffpage: saved-reply picker and merge search on the staff idea page --- */
+// Both work without JS (a GET form that re-renders the page); with JS they act in place.
+
+function insertIntoBox(box, text) {
+  const start = box.selectionStart ?? box.value.length;
+  const end = box.selectionEnd ?? box.value.length;
+  const before = box.value.slice(0, start);
+  const after = box.value.slice(end);
+  const gap = before && !before.endsWith("\n") ? "\n\n" : "";
+  box.value = before + gap + text + after;
+  const caret = (before + gap + text).length;
+  box.focus();
+  box.setSelectionRange(caret, caret);
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+function setupSavedReplyPicker() {
+  const form = document.querySelector("form[data-saved-reply-picker]");
+  if (!form) return;
+  const boxes = { answer: "answer-body", stage: "stage-note", note: "note-body" };
+  const status = form.querySelector("[data-picker-status]");
+  form.addEventListener("submit", async (event) => {
+    const box = document.getElementById(boxes[form.elements.into.value]);
+    const id = form.elements.reply.value;
+    if (!box || !/^\d+$/.test(id)) return; // let the server do it
+    event.preventDefault();
+    const url = form.dataset.textUrl.replace("999999999", id);
+    try {
+      const response = await fetch(url, { headers: { "Accept": "application/json" } });
+      if (!response.ok) throw new Error(String(response.status));
+      const reply = await response.json();
+      insertIntoBox(box, reply.body);
+      if (status) status.textContent = reply.title;
+    } catch (error) {
+      form.submit(); // fall back to the page that pre-fills the box
+    }
+  });
+}
+
+function setupMergeSearch() {
+  const form = document.querySelector("form[data-merge-search]");
+  const results = document.querySelector("[data-merge-results]");
+  const target = document.getElementById("merge-target");
+  if (!form || !results || !target) return;
+  const input = form.querySelector("input[name=merge_q]");
+  let timer = null;
+  let last = "";
+  const show = (items) => {
+    if (items.length === 0) {
+      const none = document.createElement("p");
+      none.className = "muted";
+      none.textContent = results.dataset.textNone;
+      results.replaceChildren(none);
+      return;
+    }
+    const list = document.createElement("ul");
+    list.className = "candidate-list";
+    for (const item of items) {
+      const li = document.createElement("li");
+      const info = document.createElement("span");
+      info.className = "candidate";
+      const link = document.createElement("a");
+      link.href = item.url;
+      link.textContent = `#${item.id} ${item.title}`;
+      const meta = document.createElement("span");
+      meta.className = "meta";
+      meta.textContent = ` ${item.stage} · ${item.votes}`;
+      info.append(link, meta);
+      const choose = document.createElement("button");
+      choose.type = "button";
+      choose.className = "button";
+      choose.textContent = results.dataset.textChoose;
+      choose.setAttribute("aria-label", `${results.dataset.textChoose}: #${item.id} ${item.title}`);
+      choose.addEventListener("click", () => {
+        target.value = String(item.id);
+        const chosen = document.createElement("p");
+        chosen.className = "merge-chosen";
+        chosen.textContent = results.dataset.textChosen
+          .replace("{id}", String(item.id)).replace("{title}", item.title);
+        results.replaceChildren(chosen);
+        target.focus();
+      });
+      li.append(info, choose);
+      list.append(li);
+    }
+    results.replaceChildren(list);
+  };
+  const search = async () => {
+    const q = input.value.trim();
+    if (q === last) return;
+    last = q;
+    if (q.length < 2) { results.replaceChildren(); return; }
+    const url = new URL(form.dataset.candidatesUrl, window.location.href);
+    url.searchParams.set("q", q);
+    try {
+      const response = await fetch(url, { headers: { "Accept": "application/json" } });
+      if (!response.ok) return;
+      const body = await response.json();
+      if (q !== input.value.trim()) return; // typed on meanwhile
+      show(body.items);
+    } catch (error) {
+      // the search button still works without this
+    }
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, 250);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    last = "";
+    search();
+  });
+}
+
+setupSavedReplyPicker();
+setupMergeSearch();

@@ -269,7 +269,7 @@ def test_staff_inbox_stage_change_and_merge(
     page.goto("/staff/")
     expect(rows).to_have_count(1)  # answered ideas leave the queue
     page.get_by_role("link", name=f"#{copy.id} {copy.title}").click()
-    merge = page.locator("form", has=page.get_by_role("heading", name="Merge into another idea"))
+    merge = page.locator(".card", has=page.get_by_role("heading", name="Merge into another idea"))
     merge.get_by_label("Merge into idea number").fill(str(original.id))
     merge.get_by_role("button", name="Merge").click()
     expect(page.locator(".flash")).to_contain_text("The ideas are merged")
