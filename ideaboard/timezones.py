@@ -49,11 +49,26 @@ COMMON_ZONES = (
 ZONE_MAX = 64  # users.timezone is String(64); the longest IANA name is 32 characters
 
 
+REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
 @cache
 def available_zones() -> frozenset[str]:
-    """The zones a person may choose: zoneinfo's, limited to the current canonical names
-    (pytz.common_timezones: no "US/Eastern"-style aliases or "Etc/GMT+5" puzzles)."""
-    return frozenset(zoneinfo.available_timezones() & set(pytz.common_timezones))
+    """The zones a person may choose: zoneinfo's, limited to the current canonical
+    Region/City names and UTC (no "US/Eastern"-style aliases or "Etc/GMT+5" puzzles)."""
+    common = zoneinfo.available_timezones() & set(pytz.common_timezones)
+    return frozenset(name for name in common if name == "UTC" or name.split("/")[0] in REGIONS)
 
 
 def is_zone(name: object) -> bool:

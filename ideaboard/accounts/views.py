@@ -185,7 +185,7 @@ def _profile(
         name_form=name_form or forms.DisplayNameForm(formdata=None, data={"name": user.name}),
         timezone_form=timezone_form or _timezone_form(user),
         shown_zone=timezones.select_timezone(),
-        now=utcnow(),
+        shown_zone_label=timezones.zone_label(utcnow()),
         digest_time=_digest_time(),
         sign_ins=sessions.live_sessions(user),
         this_sign_in=sessions.current(user),
