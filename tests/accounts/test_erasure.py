@@ -100,7 +100,8 @@ def _personal_rows_gone(ann_id: int) -> None:
     rows = {row.dedupe_key: row for row in db.session.scalars(select(OutboxMessage))}
     assert rows["t:1"].state == OutboxState.CANCELLED.value  # queued: never sent now
     assert rows["t:2"].state == OutboxState.SENT.value  # sent: kept for the outbox history…
-    assert rows["t:1"].target is None and rows["t:2"].target is None  # …without the address
+    assert rows["t:1"].target is None
+    assert rows["t:2"].target is None
     assert rows["t:3"].state == OutboxState.PENDING.value  # Bob's e-mail is untouched
     assert rows["t:3"].target is not None
 
@@ -117,18 +118,20 @@ def test_deleting_and_keeping_content_shows_it_as_by_a_former_member(
     _personal_rows_gone(world.ann_id)
     anns = db.session.get(Idea, world.anns_idea.id)
     bobs = db.session.get(Idea, world.bobs_idea.id)
-    assert anns is not None and anns.author_id is None
+    assert anns is not None
+    assert anns.author_id is None
     # Bob's idea: Ann's up vote is gone, the staff's down vote stays.
     assert (bobs.up_count, bobs.down_count, bobs.score) == (0, 1, -1)
-    assert bobs.comment_count == 1 and bobs.follower_count == _count(
-        Follow, Follow.idea_id == bobs.id
-    )
+    assert bobs.comment_count == 1
+    assert bobs.follower_count == _count(Follow, Follow.idea_id == bobs.id)
     assert anns.score == 1  # Bob's vote on Ann's idea stays
     idea_page = _text(client.get(f"/ideas/{anns.id}"))
     assert "Suggested by a former member" in idea_page
     bobs_page = _text(client.get(f"/ideas/{bobs.id}"))
-    assert "Ann&#39;s comment" not in bobs_page and "Ann's comment on Bob's idea" in bobs_page
-    assert "Ann Leaving" not in bobs_page and "a former member" in bobs_page
+    assert "Ann&#39;s comment" not in bobs_page
+    assert "Ann's comment on Bob's idea" in bobs_page
+    assert "Ann Leaving" not in bobs_page
+    assert "a former member" in bobs_page
     # The address may register again.
     assert _count(SignInFailures) == 0
 
@@ -167,12 +170,14 @@ def test_a_refused_deletion_deletes_nothing_and_keeps_what_was_typed(
     response = _delete(client, **{"content": "remove", **fields})
     assert response.status_code == 422
     page = _text(response)
-    assert f'id="{field}-error"' in page and message in page
+    assert f'id="{field}-error"' in page
+    assert message in page
     if "content" not in fields:  # the choice made is still made
         assert re.search(r'<input checked[^>]*value="remove"', page)
     if field != "confirmation":
         assert 'value="ann@example.com"' in page  # the typed confirmation is kept
-    assert PASSWORD not in page and "wrong password!" not in page
+    assert PASSWORD not in page
+    assert "wrong password!" not in page
     db.session.expire_all()
     assert db.session.get(User, world.ann_id) is not None
     assert db.session.get(Idea, world.anns_idea.id) is not None
@@ -217,7 +222,8 @@ def test_staff_may_delete_their_account_and_their_history_stays(
     from ideaboard.triage.models import StatusChange
 
     kept = db.session.get(StatusChange, change_id)
-    assert kept is not None and kept.by_id is None
+    assert kept is not None
+    assert kept.by_id is None
 
 
 def test_service_refuses_bad_input_before_touching_anything(app: Flask, world: World) -> None:
@@ -247,9 +253,7 @@ def test_every_foreign_key_to_users_says_what_happens_on_delete(app: Flask) -> N
 # --- download my data -----------------------------------------------------------------------
 
 
-def test_download_my_data_holds_everything_and_no_secret(
-    app: Flask, client, world: World
-) -> None:
+def test_download_my_data_holds_everything_and_no_secret(app: Flask, client, world: World) -> None:
     assert client.get("/me/data.json").status_code == 302  # signed-in only
     login(client, world.ann)
     response = client.get("/me/data.json")
@@ -263,9 +267,7 @@ def test_download_my_data_holds_everything_and_no_secret(
     assert data["profile"]["settings"]["time_zone"] is None
     assert [i["title"] for i in data["ideas"]["items"]] == ["Ann's own idea"]
     assert [c["body"] for c in data["comments"]["items"]] == ["Ann's comment on Bob's idea"]
-    assert [(v["idea_id"], v["value"]) for v in data["votes"]["items"]] == [
-        (world.bobs_idea.id, 1)
-    ]
+    assert [(v["idea_id"], v["value"]) for v in data["votes"]["items"]] == [(world.bobs_idea.id, 1)]
     # Her own idea (followed at submission) and Bob's.
     assert {f["idea_id"] for f in data["follows"]["items"]} == {
         world.anns_idea.id,
@@ -283,7 +285,8 @@ def test_download_my_data_holds_everything_and_no_secret(
     session_hashes = db.session.scalars(select(UserSession.token_hash))
     for secret in [world.secret, world.token.token_hash, world.token.prefix, *session_hashes]:
         assert secret not in raw
-    assert world.ann.password_hash not in raw and "token_hash" not in raw
+    assert world.ann.password_hash not in raw
+    assert "token_hash" not in raw
     assert "password" not in raw
 
 
@@ -294,5 +297,6 @@ def test_each_section_is_bounded_and_says_when_it_was_cut(
     for _n in range(3):
         make_idea(user)
     data = json.loads("".join(account_data.export(user, section_max=2)))
-    assert data["ideas"]["count"] == 2 and data["ideas"]["truncated"] is True
+    assert data["ideas"]["count"] == 2
+    assert data["ideas"]["truncated"] is True
     assert data["comments"] == {"items": [], "count": 0, "truncated": False}
