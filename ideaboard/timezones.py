@@ -18,13 +18,16 @@ import zoneinfo
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pytz  # type: ignore[import-untyped]  # flask-babel's zones are pytz's
+from babel.dates import get_timezone_location
 from flask import current_app, has_request_context
 from flask_babel import get_timezone
 from flask_login import current_user
+
+from .i18n import N_, current_language
 
 # The default zone per language when IDEABOARD_TIMEZONE is not set; others get UTC.
 DEFAULT_BY_LANGUAGE = {"ko": "Asia/Seoul"}
@@ -103,8 +106,6 @@ def zone_of(user: Any, language: str | None) -> str:
 
 def select_timezone() -> str:
     """flask-babel's timezone selector: the reader's zone for this request."""
-    from .i18n import current_language
-
     user = None
     if has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
@@ -153,21 +154,62 @@ def zone_label(moment: datetime, tz: Any = None) -> str:
     return _offset_text(local.utcoffset())
 
 
-def zone_choices(now: datetime) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The profile's zone list, grouped: the common zones first (group ""), then every other
-    zone by region.
+def _utc_offset_text(offset: timedelta | None) -> str:
+    """ "UTC+9", "UTC+5:30", "UTC-3", "UTC" (the option labels: UTC reads in both languages)."""
+    return "UTC" + _offset_text(offset)[3:]
 
-    Each option reads "(GMT+9) Asia/Seoul", the offset as of now.
+
+@lru_cache(maxsize=2048)
+def zone_name(name: str, locale: str) -> str:
+    """A zone's name for people, in their language: "South Korea Time", "대한민국 시간"."""
+    if name == FALLBACK_ZONE:
+        return "UTC"
+    try:
+        return str(get_timezone_location(name, locale=locale))
+    except (LookupError, ValueError):  # a zone CLDR does not name
+        return name.replace("_", " ")
+
+
+# The regions of the zone list, translated where shown (N_ marks them for extraction).
+REGION_NAMES = {
+    "Africa": N_("Africa"),
+    "America": N_("America"),
+    "Antarctica": N_("Antarctica"),
+    "Arctic": N_("Arctic"),
+    "Asia": N_("Asia"),
+    "Atlantic": N_("Atlantic"),
+    "Australia": N_("Australia"),
+    "Europe": N_("Europe"),
+    "Indian": N_("Indian Ocean"),
+    "Pacific": N_("Pacific"),
+}
+
+
+def zone_choices(now: datetime, locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The profile's zone list, grouped: the common zones first (group ""), then every other
+    zone by region (its English key: the caller translates REGION_NAMES).
+
+    Each option reads "(UTC+9) South Korea Time", the offset as of now, the name in locale;
+    within a region the options go by offset, then name.
     """
     zones = available_zones()
 
-    def option(name: str) -> tuple[str, str]:
-        offset = now.astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
-        return name, f"({_offset_text(offset)}) {name.replace('_', ' ')}"
+    def option(name: str) -> tuple[timedelta, str, str]:
+        offset = now.astimezone(zoneinfo.ZoneInfo(name)).utcoffset() or timedelta()
+        label = zone_name(name, locale)
+        return offset, name, f"({_utc_offset_text(offset)}) {label}"
 
-    common = [option(name) for name in COMMON_ZONES if name in zones]
-    regions: dict[str, list[tuple[str, str]]] = {}
-    for name in sorted(zones - set(COMMON_ZONES)):
-        region = name.split("/")[0] if "/" in name else "UTC"
+    common = [option(name)[1:] for name in COMMON_ZONES if name in zones]
+    regions: dict[str, list[tuple[timedelta, str, str]]] = {}
+    for name in zones - set(COMMON_ZONES):
+        region = name.split("/")[0]
         regions.setdefault(region, []).append(option(name))
-    return [("", common), *sorted(regions.items())]
+    grouped = [
+        (region, [(value, text) for _offset, value, text in sorted(options, key=_by_offset)])
+        for region, options in sorted(regions.items())
+    ]
+    return [("", common), *grouped]
+
+
+def _by_offset(option: tuple[timedelta, str, str]) -> tuple[timedelta, str]:
+    return option[0], option[2]

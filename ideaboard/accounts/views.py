@@ -184,13 +184,18 @@ def _profile(
         notifications_form=notifications_form or _notifications_form(user),
         name_form=name_form or forms.DisplayNameForm(formdata=None, data={"name": user.name}),
         timezone_form=timezone_form or _timezone_form(user),
-        shown_zone=timezones.select_timezone(),
+        shown_zone=_shown_zone(),
         shown_zone_label=timezones.zone_label(utcnow()),
         digest_time=_digest_time(),
         sign_ins=sessions.live_sessions(user),
         this_sign_in=sessions.current(user),
         describe_agent=sessions.describe_agent,
     )
+
+
+def _shown_zone() -> str:
+    """The reader's zone, named in their language: "South Korea Time", "대한민국 시간"."""
+    return timezones.zone_name(timezones.select_timezone(), current_language())
 
 
 def _digest_time() -> str:
@@ -643,10 +648,10 @@ def _timezone_form(user: User | None = None) -> forms.TimezoneForm:
     else:
         form = forms.TimezoneForm(formdata=None, data={"timezone": user.timezone or ""})
     language = current_language()
-    automatic = timezones.default_zone(language)
+    automatic = timezones.zone_name(timezones.default_zone(language), language)
     choices = [SelectChoice("", _("Automatic: %(zone)s", zone=automatic))]
-    for group, options in timezones.zone_choices(utcnow()):
-        label = group or _("Common time zones")
+    for group, options in timezones.zone_choices(utcnow(), language):
+        label = _(timezones.REGION_NAMES[group]) if group else _("Common time zones")
         choices += [SelectChoice(value, text, optgroup=label) for value, text in options]
     form.timezone.choices = choices
     return form
@@ -667,7 +672,7 @@ def save_timezone() -> Response | tuple[str, int]:
         else:
             refresh()  # this request's times (the message) in the zone just chosen
             flash(
-                _("Times are now shown in %(zone)s.", zone=timezones.select_timezone()),
+                _("Times are now shown in %(zone)s.", zone=_shown_zone()),
                 "success",
             )
             return redirect(url_for("accounts.profile", _anchor="time-zone"))
