@@ -636,7 +636,7 @@ def save_name() -> Response | tuple[str, int]:
             apply_domain_error(form, error, "name")
         else:
             flash(_("Your display name is saved."), "success")
-            return redirect(url_for("accounts.profile", _anchor="name"))
+            return redirect(url_for("accounts.profile", _anchor="display-name"))
     return _profile(name_form=form), 422
 
 
