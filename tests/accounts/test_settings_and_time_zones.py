@@ -231,3 +231,19 @@ def test_the_digest_is_written_in_its_recipients_zone(
     assert "2026년 12월 4일 오후 6:00 KST" in written[korean.id]
     assert "Dec 4, 2026, 4:00:00 AM EST" in written[new_yorker.id]
     assert " UTC UTC" not in written[new_yorker.id]
+
+
+def test_korean_staff_read_the_history_in_korean_time(
+    app: Flask, client, clock: Clock, make_user: UserBuilder, make_idea: IdeaBuilder
+) -> None:
+    """The staff idea page's history was 9 hours off for Korean staff (shown in UTC, unlabelled)."""
+    from ideaboard.triage import services as triage
+
+    staff = cheap_password(make_user("staff", locale="ko"))
+    clock.set(MOMENT)
+    idea = make_idea(title="Subway 5G")
+    triage.change_stage(idea, triage.find_stage("under-review"), "Looking", staff)
+    db.session.commit()
+    login(client, staff)
+    page = _text(client.get(f"/staff/ideas/{idea.id}"))
+    assert "2026년 12월 4일 오후 6:00 KST" in page
