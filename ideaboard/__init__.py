@@ -65,6 +65,9 @@ def _configure(app: Flask, config_overrides: Mapping[str, Any] | None) -> None:
     from .mail.settings import check_mail_settings
 
     check_mail_settings(app.config)
+    from .timezones import check_timezone_setting
+
+    check_timezone_setting(app.config)
     # `make translations` builds the .mo files; if that step was skipped, build them now
     # (with a warning) rather than serve English to everyone.
     for directory in str(app.config["BABEL_TRANSLATION_DIRECTORIES"]).split(";"):
@@ -73,7 +76,7 @@ def _configure(app: Flask, config_overrides: Mapping[str, Any] | None) -> None:
 
 def _init_extensions(app: Flask) -> None:
     """Database, migrations, sign-in, CSRF, translations, rate limits and the page cache."""
-    from . import database, web
+    from . import database, timezones, web
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .pagecache import init_page_cache
 
@@ -82,7 +85,9 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=web.select_locale)
+    babel.init_app(
+        app, locale_selector=web.select_locale, timezone_selector=timezones.select_timezone
+    )
     limiter.init_app(app)
     init_page_cache(app)  # after csrf: it wraps the templates' csrf_token()
 

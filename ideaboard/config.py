@@ -138,6 +138,9 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "IDEABOARD_PUBLIC_URL": os.environ.get("IDEABOARD_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # The zone times are shown in to readers who chose none (an IANA name, e.g.
+        # "Asia/Seoul"); unset: Asia/Seoul for Korean readers, UTC for others (timezones.py).
+        "IDEABOARD_TIMEZONE": os.environ.get("IDEABOARD_TIMEZONE") or None,
         # Host names the site answers to (Flask's TRUSTED_HOSTS); others get 400. Unset: any.
         "TRUSTED_HOSTS": _env_list("IDEABOARD_TRUSTED_HOSTS", "") or None,
         "IDEABOARD_IDEA_TAGS": _env_list("IDEABOARD_IDEA_TAGS", "idea,아이디어"),

@@ -180,6 +180,18 @@ class EmailChanged(Event):
     old_address: str
 
 
+@dataclass(frozen=True)
+class AccountDeleted(Event):
+    """The owner deleted their account (accounts/erasure.py): its row is about to go.
+
+    Plain values, not the User: the mail package cancels the e-mails still queued for the
+    person (to user_id or to email) and forgets the address on the rows already sent.
+    """
+
+    user_id: int
+    email: str
+
+
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 

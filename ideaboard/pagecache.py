@@ -8,9 +8,10 @@ IDEABOARD_PAGE_CACHE_SECONDS (5 by default; 0 switches the cache off):
 
 - only GET/HEAD of the views decorated with `@cache_for_visitors`, only for visitors who are not
   logged in, who have no flashed message waiting and who did not ask for JSON;
-- the key is the host, the language and the full path with its query string (absolute links
-  come from IDEABOARD_PUBLIC_URL, never the Host header; keying on the host as well means a
-  request with a forged Host can never fill the copy others are served);
+- the key is the host, the language, the time zone (for anonymous visitors it follows from
+  the language and IDEABOARD_TIMEZONE, timezones.py) and the full path with its query string
+  (absolute links come from IDEABOARD_PUBLIC_URL, never the Host header; keying on the host
+  as well means a request with a forged Host can never fill the copy others are served);
 - only complete 200 pages are kept;
 - the per-visitor CSRF token in the page's forms (the vote buttons, the language switch) is
   rendered as a placeholder and filled in for each visitor on the way out, so a cached page
@@ -32,7 +33,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -95,7 +96,9 @@ def cache_for_visitors(view: F) -> F:
         seconds = current_app.config["IDEABOARD_PAGE_CACHE_SECONDS"]
         if not seconds or not _cacheable_request():
             return view(*args, **kwargs)
-        key = f"{request.host}:{get_locale()}:{request.full_path}"
+        # Anonymous visitors' zone follows from the language (timezones.py); it is in the key
+        # anyway, so a page never shows times in another visitor's zone.
+        key = f"{request.host}:{get_locale()}:{get_timezone()}:{request.full_path}"
         html = cache.get(key)
         if html is not None:
             return _fill_in(html)

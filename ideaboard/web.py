@@ -43,6 +43,7 @@ from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE, SUPPORTED_LOCALES, display_name
 from .ideas import permissions
 from .ideas.attribution import attribution
 from .social import labels as social_labels
+from .timezones import zone_label
 from .triage import labels as triage_labels
 from .urls import public_url_for
 
@@ -145,13 +146,14 @@ _KOREAN_DATETIME = {"medium": "y년 M월 d일 aaaa h:mm", "long": "y년 M월 d�
 
 
 def _datetime(value: datetime | None, fmt: str = "medium") -> str:
-    """Format a moment for the reader's language."""
+    """Format a moment for the reader's language, in their time zone, with the zone named:
+    "Dec 4, 2026, 6:00:00 PM KST", "2026년 12월 4일 오후 6:00 KST" (timezones.py)."""
     if value is None:
         return ""
     locale = get_locale()
     if locale is not None and locale.language == "ko":
         fmt = _KOREAN_DATETIME.get(fmt, fmt)
-    return str(format_datetime(value, fmt))
+    return f"{format_datetime(value, fmt)} {zone_label(value)}"
 
 
 def _request_translations() -> Any:

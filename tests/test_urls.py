@@ -100,9 +100,9 @@ def test_the_page_cache_keeps_one_copy_per_host(app: Flask, make_idea) -> None:
     client = app.test_client()
     client.get("/", headers={"Host": EVIL})
     keys = list(cache.cache._cache)  # SimpleCache: the stored keys
-    assert keys == [f"{EVIL}:en:/?"]
+    assert keys == [f"{EVIL}:en:UTC:/?"]  # host, language, time zone, path
     client.get("/")
-    assert sorted(cache.cache._cache) == sorted([f"{EVIL}:en:/?", "localhost:en:/?"])
+    assert sorted(cache.cache._cache) == sorted([f"{EVIL}:en:UTC:/?", "localhost:en:UTC:/?"])
 
 
 def test_trusted_hosts_refuse_other_hosts(app_factory: Callable[..., Flask]) -> None:

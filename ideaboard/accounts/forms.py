@@ -105,3 +105,41 @@ class EmailNotificationsForm(FlaskForm):
             AnyOf(["each", "daily", "none"], message=_l("Choose one of the listed options.")),
         ],
     )
+
+
+class DisplayNameForm(FlaskForm):
+    """The name shown with the user's ideas and comments (the service counts 1–80 graphemes)."""
+
+    name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=400)])
+
+
+class TimezoneForm(FlaskForm):
+    """The zone times are shown in; "" follows the site's default (the view fills the choices)."""
+
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=[],
+        validate_choice=False,  # the service checks it and says so in the user's language
+        validators=[Length(max=64)],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Delete the account: what happens to the content, the password, and the typed address."""
+
+    content = RadioField(
+        _l("Your ideas and comments"),
+        choices=[
+            SelectChoice("keep", _l("Keep them on the board, shown as by “a former member”")),
+            SelectChoice("remove", _l("Remove them, with the votes and replies they received")),
+        ],
+        validate_choice=False,
+        validators=[
+            InputRequired(message=_l("Choose one of the listed options.")),
+            AnyOf(["keep", "remove"], message=_l("Choose one of the listed options.")),
+        ],
+    )
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    confirmation = StringField(
+        _l("Type your e-mail address to confirm"), validators=[DataRequired(), Length(max=254)]
+    )

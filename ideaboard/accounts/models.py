@@ -45,6 +45,9 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask-login is untyped: U
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.CUSTOMER.value)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # An IANA time zone name for the times shown to this user (ideaboard/timezones.py);
+    # None follows the site's default for their language.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # E-mail: verified when the owner opened the link sent to this address (None: not yet);

@@ -17,6 +17,7 @@ from ..events import AccountRegistered, RegistrationAttempted, publish
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from ..text import check_length, clean_text
+from ..timezones import is_zone
 from . import sessions, throttle
 from .models import Role, User, UserSession
 
@@ -189,4 +190,25 @@ def set_locale(
     if locale and locale not in available:
         raise ValidationFailed(_("Choose one of the listed languages."), field="locale")
     user.locale = locale or None
+    db.session.flush()
+
+
+NAME_MAX = 80  # graphemes, as at registration (users.name holds 4 code points each)
+
+
+def set_display_name(user: User, name: str) -> None:
+    """Change the name shown with the user's ideas and comments (1–80 graphemes, as at sign-up)."""
+    name = clean_text(name, field="name", label=_("Display name"))
+    check_length(
+        name, field="name", label=_("Display name"), minimum=1, maximum=NAME_MAX, stored_max=320
+    )
+    user.name = name
+    db.session.flush()
+
+
+def set_timezone(user: User, zone: str | None) -> None:
+    """Store the zone times are shown to the user in; None (or "") follows the site's default."""
+    if zone and not is_zone(zone):
+        raise ValidationFailed(_("Choose one of the listed time zones."), field="timezone")
+    user.timezone = zone or None
     db.session.flush()

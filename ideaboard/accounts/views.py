@@ -13,24 +13,33 @@ from flask import (
     render_template,
     request,
     session,
+    stream_with_context,
     url_for,
 )
+from flask_babel import format_time, ngettext, refresh
 from flask_babel import gettext as _
-from flask_babel import ngettext, refresh
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from .. import account_data, timezones
 from ..api import services as api_services
 from ..api.forms import TokenForm
+from ..database import utcnow
 from ..errors import DomainError, EmailTaken, TooManyAttempts
 from ..extensions import db, limiter
 from ..forms import SelectChoice, apply_domain_error
-from ..i18n import LANGUAGE_NAMES, LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, SUPPORTED_LOCALES
+from ..i18n import (
+    LANGUAGE_NAMES,
+    LOCALE_COOKIE,
+    LOCALE_COOKIE_MAX_AGE,
+    SUPPORTED_LOCALES,
+    current_language,
+)
 from ..ideas import queries
 from ..ideas.forms import ActionForm
 from ..redirects import referrer_target, safe_target
-from . import addresses, forms, preferences, recovery, services, sessions, tokens
+from . import addresses, erasure, forms, preferences, recovery, services, sessions, tokens
 from .forms import (
     EmailChangeForm,
     ForgotPasswordForm,
@@ -151,6 +160,8 @@ def _profile(
     password_form: PasswordForm | None = None,
     email_form: EmailChangeForm | None = None,
     notifications_form: forms.EmailNotificationsForm | None = None,
+    name_form: forms.DisplayNameForm | None = None,
+    timezone_form: forms.TimezoneForm | None = None,
 ) -> str:
     user = current_user._get_current_object()
     tab = request.args.get("tab", "ideas")
@@ -171,10 +182,27 @@ def _profile(
         password_form=password_form or PasswordForm(formdata=None),
         email_form=email_form or EmailChangeForm(formdata=None),
         notifications_form=notifications_form or _notifications_form(user),
+        name_form=name_form or forms.DisplayNameForm(formdata=None, data={"name": user.name}),
+        timezone_form=timezone_form or _timezone_form(user),
+        shown_zone=_shown_zone(),
+        shown_zone_label=timezones.zone_label(utcnow()),
+        digest_time=_digest_time(),
         sign_ins=sessions.live_sessions(user),
         this_sign_in=sessions.current(user),
         describe_agent=sessions.describe_agent,
     )
+
+
+def _shown_zone() -> str:
+    """The reader's zone, named in their language: "South Korea Time", "대한민국 시간"."""
+    return timezones.zone_name(timezones.select_timezone(), current_language())
+
+
+def _digest_time() -> str:
+    """When the daily digest goes out (00:00 UTC, mail/digest.py), in the reader's zone:
+    "9:00 AM KST", "오전 9:00 KST"."""
+    midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return f"{format_time(midnight, 'short')} {timezones.zone_label(midnight)}"
 
 
 @bp.post("/me/password")
@@ -589,3 +617,129 @@ def save_email_notifications() -> Response | tuple[str, int]:
             flash(_("Your e-mail setting is saved."), "success")
             return redirect(url_for("accounts.profile", _anchor="email-notifications"))
     return _profile(notifications_form=form), 422
+
+
+# --- display name and time zone ------------------------------------------------------------
+
+
+@bp.post("/me/name")
+@login_required
+def save_name() -> Response | tuple[str, int]:
+    """Change the display name (1–80 graphemes, as at sign-up)."""
+    form = forms.DisplayNameForm()
+    if form.validate_on_submit():
+        try:
+            services.set_display_name(current_user._get_current_object(), form.name.data or "")
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "name")
+        else:
+            flash(_("Your display name is saved."), "success")
+            return redirect(url_for("accounts.profile", _anchor="display-name"))
+    return _profile(name_form=form), 422
+
+
+def _timezone_form(user: User | None = None) -> forms.TimezoneForm:
+    """The profile's time-zone form: "automatic", the common zones, then every zone by region;
+    given a user, filled with their setting."""
+    if user is None:
+        form = forms.TimezoneForm()
+    else:
+        form = forms.TimezoneForm(formdata=None, data={"timezone": user.timezone or ""})
+    language = current_language()
+    automatic = timezones.zone_name(timezones.default_zone(language), language)
+    choices = [SelectChoice("", _("Automatic: %(zone)s", zone=automatic))]
+    for group, options in timezones.zone_choices(utcnow(), language):
+        label = _(timezones.REGION_NAMES[group]) if group else _("Common time zones")
+        choices += [SelectChoice(value, text, optgroup=label) for value, text in options]
+    form.timezone.choices = choices
+    return form
+
+
+@bp.post("/me/timezone")
+@login_required
+def save_timezone() -> Response | tuple[str, int]:
+    """Store the zone times are shown to the signed-in user in ("" follows the default)."""
+    form = _timezone_form()
+    if form.validate_on_submit():
+        try:
+            services.set_timezone(current_user._get_current_object(), form.timezone.data or None)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "timezone")
+        else:
+            refresh()  # this request's times (the message) in the zone just chosen
+            flash(
+                _("Times are now shown in %(zone)s.", zone=_shown_zone()),
+                "success",
+            )
+            return redirect(url_for("accounts.profile", _anchor="time-zone"))
+    return _profile(timezone_form=form), 422
+
+
+# --- download my data, delete my account -----------------------------------------------------
+
+
+@bp.get("/me/data.json")
+@login_required
+def download_data() -> Response:
+    """Everything the site holds about the signed-in person, as a JSON file (account_data.py).
+
+    A GET that only reads: another site can start the download, but never read it.
+    """
+    user = current_user._get_current_object()
+    stamp = utcnow().strftime("%Y%m%d")
+    response = Response(stream_with_context(account_data.export(user)), mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="ideaboard-my-data-{stamp}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _delete_page(form: forms.DeleteAccountForm, status: int = 200) -> tuple[str, int]:
+    user = current_user._get_current_object()
+    form.confirmation.description = _("Your address is %(address)s.", address=user.email)
+    return (
+        render_template(
+            "accounts/delete.html",
+            form=form,
+            user=user,
+            last_admin=erasure.is_last_admin(user),
+        ),
+        status,
+    )
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_reset_limit, methods=["POST"])
+def delete_account() -> Response | tuple[str, int]:
+    """Delete the signed-in person's account: their password, their address typed again, and
+    what becomes of their ideas and comments (kept as "a former member's", or removed)."""
+    form = forms.DeleteAccountForm()
+    if request.method == "GET":
+        return _delete_page(forms.DeleteAccountForm(formdata=None))
+    if not form.validate_on_submit():
+        return _delete_page(form, 422)
+    user = current_user._get_current_object()
+    try:
+        erasure.delete_account(
+            user, form.password.data or "", form.confirmation.data or "", form.content.data or ""
+        )
+    except DomainError as error:
+        # Every check runs before anything is deleted; the only write before a refusal is
+        # the failed-attempt count of a wrong password, which must stay (as for the password
+        # change).
+        db.session.commit()
+        if isinstance(error, TooManyAttempts):
+            error.field = "password"
+        apply_domain_error(form, error, "confirmation")
+        return _delete_page(form, error.status)
+    db.session.commit()
+    logout_user()
+    _new_csrf_token()
+    flash(_("Your account is deleted. Thank you for your ideas."), "success")
+    return redirect(url_for("ideas.index"))

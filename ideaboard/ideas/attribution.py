@@ -30,13 +30,22 @@ class Attribution:
         return f"@{self.handle}" if self.handle else self.name
 
 
+def former_member() -> str:
+    """How an idea or comment whose author deleted their account is signed."""
+    from flask_babel import gettext as _
+
+    return str(_("a former member"))
+
+
 def attribution(idea: Idea) -> Attribution:
     """Return who suggested the idea."""
     from .models import Source  # the models import this module's callers, not the reverse
 
     site_name = idea.author.name if idea.author is not None else ""
     if idea.source == Source.WEB.value:
-        return Attribution(name=site_name)
+        # No author: they deleted their account and chose to keep their ideas
+        # (accounts/erasure.py).
+        return Attribution(name=site_name or former_member())
     handle = (idea.source_author_handle or "").lstrip("@") or None
     name = idea.source_author_name or (f"@{handle}" if handle else site_name)
     template = PROFILE_URLS.get(idea.source)

@@ -27,6 +27,7 @@ from ..accounts.models import User
 from ..accounts.services import find_user_by_email
 from ..database import utcnow
 from ..events import (
+    AccountDeleted,
     AccountRegistered,
     EmailChanged,
     EmailChangeRequested,
@@ -296,6 +297,38 @@ def on_email_changed(event: EmailChanged) -> None:
     )
 
 
+def on_account_deleted(event: AccountDeleted) -> None:
+    """The person deleted their account: the e-mails still queued for them are cancelled, and
+    their address is forgotten on every e-mail row (sent ones stay, for the outbox's history)."""
+    from sqlalchemy import or_, update
+
+    from ..extensions import db
+    from ..outbox.models import OutboxKind, OutboxMessage, OutboxState
+
+    theirs = (
+        OutboxMessage.kind == OutboxKind.EMAIL.value,
+        or_(
+            OutboxMessage.target == event.email,
+            OutboxMessage.payload["user_id"].as_integer() == event.user_id,
+        ),
+    )
+    not_sent = OutboxMessage.state.not_in(
+        (OutboxState.SENT.value, OutboxState.SENDING.value, OutboxState.CANCELLED.value)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(*theirs, not_sent)
+        .values(state=OutboxState.CANCELLED.value, last_error="the account was deleted")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(*theirs, OutboxMessage.state != OutboxState.SENDING.value)
+        .values(target=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def register(app: Flask) -> None:
     """Subscribe the account letters to the account events."""
     subscribe(app, AccountRegistered, on_account_registered)
@@ -305,3 +338,4 @@ def register(app: Flask) -> None:
     subscribe(app, RegistrationAttempted, on_registration_attempted)
     subscribe(app, EmailChangeRequested, on_email_change_requested)
     subscribe(app, EmailChanged, on_email_changed)
+    subscribe(app, AccountDeleted, on_account_deleted)

@@ -21,6 +21,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ..accounts.models import User
+from ..timezones import force_timezone, zone_of
 from ..urls import public_base
 
 
@@ -66,7 +67,14 @@ def render(
         return f"no letter called {name!r}"
     locale = lang or str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
     # url_for needs a request; links are built on IDEABOARD_PUBLIC_URL (urls.public_url_for).
-    with current_app.test_request_context(base_url=public_base() + "/"), force_locale(locale):
+    # Times are written in the recipient's zone (their choice, else the site's default for
+    # the letter's language), each with its zone named (web._datetime, timezones.py).
+    zone = zone_of(user, locale)
+    with (
+        current_app.test_request_context(base_url=public_base() + "/"),
+        force_locale(locale),
+        force_timezone(zone),
+    ):
         draft = function(payload, user)
         if isinstance(draft, str):
             return draft

@@ -25,6 +25,8 @@ ALLOWED_ON_KOREAN_PAGES = {
     "USD", "idea",  # the currency of X's prices; the #idea tag the brand account listens for
     "USERNAME", "CONSUMER", "KEY", "SECRET", "ACCESS", "TOKEN",  # per-account credential names
     "help",  # the example username hanbit_help of the "Add account" form
+    "KST",  # the time zone written after times (timezones.zone_label)
+    "JSON",  # the file format of "download my data"
 }  # fmt: skip
 
 
