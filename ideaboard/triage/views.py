@@ -285,7 +285,7 @@ def bulk_stage() -> Response:
     else:  # nothing moved is not a success: say so, and why (each refusal follows)
         flash(
             ngettext(
-                "Nothing was moved: the selected idea cannot move to %(stage)s from its stage.",
+                "Nothing was moved: %(num)d selected idea cannot move to %(stage)s from its stage.",
                 "Nothing was moved: none of the %(num)d selected ideas can move to %(stage)s "
                 "from their stage.",
                 len(refused),

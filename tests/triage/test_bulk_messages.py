@@ -76,4 +76,4 @@ def test_nothing_moved_in_korean(client, make_user, make_idea):
     category, text = _flashes(client, KO)[0]
     assert category == "warning"
     assert "0" not in text
-    assert "이동" in text
+    assert "옮긴 아이디어가 없습니다" in text
