@@ -146,7 +146,13 @@ class CommentCreate(Body):
 class IdeaListQuery(Query):
     """Filters and paging of the board."""
 
-    sort: Annotated[Sort, Field(description="Ranking; the default is trending.")] = Sort.TRENDING
+    sort: Annotated[
+        Sort,
+        Field(
+            description="Ranking; the default is trending. `new` is newest first by "
+            "`created_at` (an idea imported from X keeps its post's date), then by id."
+        ),
+    ] = Sort.TRENDING
     stage: Annotated[
         str | None, Field(max_length=40, pattern=SLUG, description="Only ideas in this stage.")
     ] = None

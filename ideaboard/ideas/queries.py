@@ -8,10 +8,11 @@ import enum
 import json
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, literal, select, tuple_
 
 from .. import inputs
 from ..accounts.models import User
@@ -22,7 +23,9 @@ from .models import Category, Follow, Idea, Vote
 from .search import match_all, match_any, overlap, terms_of
 
 MAX_PAGE_SIZE = 100
-MAX_CURSOR = 200  # a cursor holds two numbers; anything longer was not made here
+MAX_CURSOR = 200  # a cursor holds two values; anything longer was not made here
+# How a New cursor writes the creation time: UTC, always with microseconds (a fixed length).
+CURSOR_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class Sort(enum.StrEnum):
@@ -62,16 +65,35 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any]:
         values = inputs.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeError):
         raise error from None
-    expected = 1 if sort is Sort.NEW else 2
-    if not isinstance(values, list) or len(values) != expected:
+    if not isinstance(values, list) or not values or not _is_db_int(values[-1]):
         raise error
-    if not _is_db_int(values[-1]):
+    if sort is Sort.NEW and len(values) == 1:
+        # A New cursor made before New sorted by date held only the id: read its date.
+        created = db.session.scalar(select(Idea.created_at).where(Idea.id == values[0]))
+        if created is None:
+            raise error
+        return [created, values[0]]
+    if len(values) != 2:
         raise error
     if sort is Sort.TRENDING and not (_is_db_int(values[0]) or _is_finite_float(values[0])):
         raise error
     if sort is Sort.TOP and not _is_db_int(values[0]):
         raise error
+    if sort is Sort.NEW:
+        created = _parse_cursor_time(values[0])
+        if created is None:
+            raise error
+        return [created, values[1]]
     return values
+
+
+def _parse_cursor_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or len(value) != len("2026-01-01T00:00:00.000000Z"):
+        return None
+    try:
+        return datetime.strptime(value, CURSOR_TIME).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _is_db_int(value: object) -> bool:
@@ -88,7 +110,9 @@ def _sort_key(sort: Sort) -> list[Any]:
         return [Idea.hot, Idea.id]
     if sort is Sort.TOP:
         return [Idea.score, Idea.id]
-    return [Idea.id]
+    # New: by the date the idea was made (an imported post keeps its post's date, so ids and
+    # dates disagree), the id breaking ties.
+    return [Idea.created_at, Idea.id]
 
 
 def _cursor_values(sort: Sort, idea: Idea) -> list[Any]:
@@ -96,7 +120,7 @@ def _cursor_values(sort: Sort, idea: Idea) -> list[Any]:
         return [idea.hot, idea.id]
     if sort is Sort.TOP:
         return [idea.score, idea.id]
-    return [idea.id]
+    return [idea.created_at.astimezone(UTC).strftime(CURSOR_TIME), idea.id]
 
 
 def visible_ideas(viewer: User | None) -> Select[Idea]:
@@ -141,7 +165,9 @@ def list_ideas(
     key = _sort_key(sort)
     if cursor:
         values = _decode_cursor(cursor, sort)
-        query = query.where(tuple_(*key) < tuple_(*values))
+        # Bound with each column's own type: the date goes through UTCDateTime (naive UTC).
+        bound = [literal(value, column.type) for column, value in zip(key, values, strict=True)]
+        query = query.where(tuple_(*key) < tuple_(*bound))
     query = query.order_by(*(column.desc() for column in key)).limit(limit + 1)
     items = list(db.session.scalars(query).unique())
     next_cursor = None
@@ -179,10 +205,13 @@ def votes_of(user: User, ideas: list[Idea]) -> dict[int, int]:
 
 
 def ideas_by(user: User, limit: int = 50) -> list[Idea]:
-    """Return the user's own ideas, newest first."""
+    """Return the user's own ideas, newest first (by date, then id)."""
     return list(
         db.session.scalars(
-            select(Idea).where(Idea.author_id == user.id).order_by(Idea.id.desc()).limit(limit)
+            select(Idea)
+            .where(Idea.author_id == user.id)
+            .order_by(Idea.created_at.desc(), Idea.id.desc())
+            .limit(limit)
         ).unique()
     )
 

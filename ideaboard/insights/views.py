@@ -7,7 +7,7 @@ import math
 import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML here, never parse input
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from babel.dates import format_skeleton
@@ -56,6 +56,10 @@ class ChartColumn:
     label_x: float
     received: Bar
     answered: Bar
+    # The axis labels shown on narrow screens: every second, then every third week, counted
+    # back from the current one (see `.stats-chart-x` in app.css).
+    every_second: bool
+    every_third: bool
 
 
 @dataclass(frozen=True)
@@ -86,9 +90,21 @@ def _axis_max(largest: int, steps: int) -> int:
     return int(step * steps)
 
 
-def weekly_chart(weeks: tuple[WeekCount, ...], width: int = 640, height: int = 240) -> WeeklyChart:
-    """Lay out received-vs-answered bars per week in SVG user units."""
-    left, right, top, bottom = 44, width - 8, 12, height - 30
+def short_date(day: date) -> str:
+    """The axis label of a week: "Nov 28" in English, "11. 28." in Korean (short, numeric)."""
+    locale = get_locale()
+    skeleton = "Md" if locale is not None and locale.language == "ko" else "MMMd"
+    return format_skeleton(skeleton, day, locale=locale)
+
+
+def weekly_chart(weeks: tuple[WeekCount, ...], width: int = 600, height: int = 200) -> WeeklyChart:
+    """Lay out received-vs-answered bars per week in SVG user units.
+
+    The SVG holds only the bars and grid lines and stretches to its box
+    (preserveAspectRatio="none"); the axis labels are HTML beside and under it, so their text
+    keeps its size on a phone instead of shrinking with the drawing.
+    """
+    left, right, top, bottom = 0, width, 0, height
     steps = 4
     top_value = _axis_max(max((max(w.received, w.answered) for w in weeks), default=0), steps)
     plot_height = bottom - top
@@ -104,18 +120,20 @@ def weekly_chart(weeks: tuple[WeekCount, ...], width: int = 640, height: int = 2
             x=round(x, 1), y=round(bottom - h, 1), width=round(bar, 1), height=h, value=value
         )
 
-    locale = get_locale()
     columns = []
     for n, week in enumerate(weeks):
         x0 = left + n * group + group * 0.1
+        back = len(weeks) - 1 - n  # weeks before the current one
         columns.append(
             ChartColumn(
                 week=week,
-                label=format_skeleton("MMMd", week.start, locale=locale),
+                label=short_date(week.start),
                 long_label=format_date(week.start, "long"),
                 label_x=round(left + n * group + group / 2, 1),
                 received=make_bar(x0, week.received),
                 answered=make_bar(x0 + bar + group * 0.08, week.answered),
+                every_second=back % 2 == 0,
+                every_third=back % 3 == 0,
             )
         )
     ticks = tuple(

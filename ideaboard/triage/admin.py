@@ -29,9 +29,18 @@ def _stages() -> list[Stage]:
     return list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
 
 
-def _member_form(team: Team, members: list[User], staff: list[User]) -> TeamMemberForm:
-    """The "add a member" form of team: its choices are the staff not on it yet."""
-    form = TeamMemberForm(prefix=f"m{team.id}")
+def _member_form(
+    team: Team, members: list[User], staff: list[User], *, sent: bool = False
+) -> TeamMemberForm:
+    """The "add a member" form of team: its choices are the staff not on it yet.
+
+    Only the form that was sent reads the request (sent=True); the others start empty.
+    """
+    form = (
+        TeamMemberForm(prefix=f"m{team.id}")
+        if sent
+        else TeamMemberForm(prefix=f"m{team.id}", formdata=None)
+    )
     on_team = {user.id for user in members}
     form.user.choices = [(str(u.id), u.name) for u in staff if u.id not in on_team]
     return form
@@ -43,42 +52,60 @@ def _page(
     member_form: tuple[int, TeamMemberForm] | None = None,
     status: int = 200,
     failed: dict[str, FlaskForm] | None = None,
+    transitions: tuple[set[tuple[int, int]], str] | None = None,
 ) -> tuple[str, int]:
-    """Render the workflow page; failed holds a refused edit form by its prefix (errors shown)."""
+    """Render the workflow page.
+
+    At most one form was sent and refused: it is passed in (stage_form, team_form, member_form,
+    failed by its prefix, or transitions with the ticked pairs and the error) and shows what was
+    typed with its errors. Every other form is built from the stored rows with formdata=None:
+    flask-wtf would otherwise bind the sent request to them too, and a checkbox missing from it
+    reads as unticked (saving that stage next would close voting and hide it).
+    """
     failed = failed or {}
-    pairs = set(
+    stored = set(
         db.session.execute(select(StageTransition.from_stage_id, StageTransition.to_stage_id))
     )
     teams = queries.teams()
     categories = idea_queries.all_categories()
     members = queries.team_members()
     staff = queries.staff_members()
+    stages = _stages()
     member_forms = {t.id: _member_form(t, members.get(t.id, []), staff) for t in teams}
+    sent: str | None = None  # the id of the refused form, for the link at the top
     if member_form is not None:  # the one that was sent, with its errors
         team_id, form = member_form
         form.user.choices = member_forms[team_id].user.choices
         member_forms[team_id] = form
+        sent = f"members-{team_id}"
+    if stage_form is not None:
+        sent = "stage-new"
+    if team_form is not None:
+        sent = "team-new"
+    if transitions is not None:
+        sent = "moves"
+    for prefix in failed:
+        sent = {"s": "stage-", "t": "team-", "c": "category-"}[prefix[0]] + prefix[1:]
+
+    def stored_form(cls: type[FlaskForm], prefix: str, obj: object) -> FlaskForm:
+        return failed[prefix] if prefix in failed else cls(prefix=prefix, obj=obj, formdata=None)
+
     html = render_template(
         "triage/workflow.html",
-        stages=_stages(),
-        pairs=pairs,
+        stages=stages,
+        pairs=transitions[0] if transitions is not None else stored,
+        moves_error=transitions[1] if transitions is not None else None,
+        refused=sent,
         teams=teams,
         categories=categories,
         members=members,
         member_forms=member_forms,
-        stage_form=stage_form or StageEditForm(prefix="new"),
-        team_form=team_form or TeamForm(prefix="team"),
-        action_form=ActionForm(),
-        edit_forms={
-            s.id: failed.get(f"s{s.id}") or StageEditForm(prefix=f"s{s.id}", obj=s)
-            for s in _stages()
-        },
-        team_forms={
-            t.id: failed.get(f"t{t.id}") or NamesForm(prefix=f"t{t.id}", obj=t) for t in teams
-        },
-        category_forms={
-            c.id: failed.get(f"c{c.id}") or NamesForm(prefix=f"c{c.id}", obj=c) for c in categories
-        },
+        stage_form=stage_form or StageEditForm(prefix="new", formdata=None),
+        team_form=team_form or TeamForm(prefix="team", formdata=None),
+        action_form=ActionForm(formdata=None),
+        edit_forms={s.id: stored_form(StageEditForm, f"s{s.id}", s) for s in stages},
+        team_forms={t.id: stored_form(NamesForm, f"t{t.id}", t) for t in teams},
+        category_forms={c.id: stored_form(NamesForm, f"c{c.id}", c) for c in categories},
     )
     return html, status
 
@@ -136,20 +163,29 @@ def edit_stage(stage_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/workflow/transitions")
 @admin_required
-def save_transitions() -> Response:
-    """Replace the allowed moves with the ticked boxes."""
+def save_transitions() -> Response | tuple[str, int]:
+    """Replace the allowed moves with the ticked boxes; a refusal changes nothing."""
     ActionForm().validate_on_submit()
     pairs: set[tuple[int, int]] = set()
+    error: str | None = None
     for value in request.form.getlist("allow"):
         a, _sep, b = value.partition("-")
         from_id, to_id = parse_row_id(a), parse_row_id(b)
         if from_id is None or to_id is None:
-            raise ValidationFailed(_("The workflow names an unknown stage."), "transitions")
+            error = _("The workflow names an unknown stage.")
+            continue
         pairs.add((from_id, to_id))
-    workflow_rules.set_transitions(current_user._get_current_object(), pairs)
-    db.session.commit()
-    flash(_("The workflow is saved."), "success")
-    return redirect(url_for("triage.workflow"))
+    if error is None:
+        try:
+            workflow_rules.set_transitions(current_user._get_current_object(), pairs)
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            error = refused.message
+        else:
+            flash(_("The workflow is saved."), "success")
+            return redirect(url_for("triage.workflow"))
+    return _page(transitions=(pairs, error), status=422)
 
 
 @bp.post("/workflow/teams")
@@ -228,7 +264,7 @@ def add_team_member(team_id: int) -> Response | tuple[str, int]:
     """Put a staff member on a team."""
     team = _team(team_id)
     members = queries.team_members().get(team.id, [])
-    form = _member_form(team, members, queries.staff_members())
+    form = _member_form(team, members, queries.staff_members(), sent=True)
     if form.validate_on_submit():
         user_id = parse_row_id(form.user.data or "")
         user = db.session.get(User, user_id) if user_id is not None else None

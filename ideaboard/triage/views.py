@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -424,15 +425,26 @@ def bulk_stage() -> Response:
         return redirect(back)
     ideas = list(db.session.scalars(select(Idea).where(Idea.id.in_(ids))).unique())
     try:
-        changes, refused = services.bulk_change_stage(
-            ideas, services.find_stage(form.stage.data or ""), form.note.data or "", _me()
-        )
+        stage = services.find_stage(form.stage.data or "")
+        changes, refused = services.bulk_change_stage(ideas, stage, form.note.data or "", _me())
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(back)
-    flash(_("%(n)d ideas moved.", n=len(changes)), "success")
+    if changes:
+        flash(ngettext("%(num)d idea moved.", "%(num)d ideas moved.", len(changes)), "success")
+    else:  # nothing moved is not a success: say so, and why (each refusal follows)
+        flash(
+            ngettext(
+                "Nothing was moved: %(num)d selected idea cannot move to %(stage)s from its stage.",
+                "Nothing was moved: none of the %(num)d selected ideas can move to %(stage)s "
+                "from their stage.",
+                len(refused),
+                stage=display_name(stage),
+            ),
+            "warning",
+        )
     for idea, reason in refused:
         flash(_("#%(id)d not moved: %(reason)s", id=idea.id, reason=reason), "error")
     return redirect(back)

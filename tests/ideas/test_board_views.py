@@ -59,7 +59,8 @@ def three_ideas(make_idea) -> dict[str, Idea]:
         ("", "trending", ["Bravo brand new", "Charlie middle", "Alpha old popular"]),
         ("?sort=trending", "trending", ["Bravo brand new", "Charlie middle", "Alpha old popular"]),
         ("?sort=top", "top", ["Alpha old popular", "Charlie middle", "Bravo brand new"]),
-        ("?sort=new", "new", ["Bravo brand new", "Alpha old popular", "Charlie middle"]),
+        # New is by date: Charlie was stored first but dated after Alpha.
+        ("?sort=new", "new", ["Bravo brand new", "Charlie middle", "Alpha old popular"]),
     ],
 )
 def test_board_tab_lists_ideas_in_its_order_and_marks_the_tab(
@@ -218,7 +219,7 @@ def test_more_ideas_links_visit_every_idea_exactly_once(app_factory, make_idea, 
     key = {
         "trending": lambda i: (i.hot, i.id),
         "top": lambda i: (i.score, i.id),
-        "new": lambda i: (i.id,),
+        "new": lambda i: (i.created_at, i.id),
     }[sort]
     expected = [i.title for i in sorted(ideas, key=key, reverse=True)]
     small = app_factory(IDEABOARD_PAGE_SIZE=3)

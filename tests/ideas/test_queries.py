@@ -97,11 +97,38 @@ def test_top_orders_by_score_and_breaks_ties_by_newest_id(app, add_idea):
     assert ids_of(queries.list_ideas(sort=Sort.TOP).items) == [b.id, c.id, a.id, e.id, d.id]
 
 
-def test_new_orders_by_id_descending_whatever_the_creation_time(app, add_idea):
+def test_new_orders_by_creation_date_whatever_the_id(app, add_idea):
+    """An imported post keeps its post's date: stored later, it is older than a web idea."""
     first = add_idea("First stored", created_at=T0 + timedelta(days=2))
     second = add_idea("Second stored, imported with an older date", created_at=T0)
     third = add_idea("Third stored", score=9, created_at=T0 + timedelta(days=1))
-    assert ids_of(queries.list_ideas(sort=Sort.NEW).items) == [third.id, second.id, first.id]
+    tied = add_idea("Fourth stored, same moment as the first", created_at=T0 + timedelta(days=2))
+    assert ids_of(queries.list_ideas(sort=Sort.NEW).items) == [
+        tied.id, first.id, third.id, second.id,
+    ]  # fmt: skip
+    pages = _walk(Sort.NEW, limit=1)
+    assert [p for page in pages for p in page] == [tied.id, first.id, third.id, second.id]
+
+
+def test_a_new_cursor_from_before_the_date_order_still_pages(app, add_idea):
+    """A link saved when New held only the id keeps working: the id's date is looked up."""
+    older = add_idea("Older", created_at=T0)
+    newer = add_idea("Newer", created_at=T0 + timedelta(days=1))
+    oldest = add_idea("Imported, oldest", created_at=T0 - timedelta(days=1))
+    page = queries.list_ideas(sort=Sort.NEW, cursor=_cursor([newer.id]))
+    assert ids_of(page.items) == [older.id, oldest.id]
+    with pytest.raises(ValidationFailed):
+        queries.list_ideas(sort=Sort.NEW, cursor=_cursor([oldest.id + 1000]))
+
+
+def test_ideas_by_a_user_are_newest_first_by_date(app, make_user, add_idea):
+    author = make_user()
+    web = add_idea("Posted on the site", created_at=T0 + timedelta(days=1))
+    imported = add_idea("Imported later, dated earlier", created_at=T0)
+    for idea in (web, imported):
+        idea.author_id = author.id
+    db.session.commit()
+    assert ids_of(queries.ideas_by(author)) == [web.id, imported.id]
 
 
 def test_list_ideas_clamps_the_limit_between_one_and_the_maximum(app, add_idea):
@@ -127,7 +154,7 @@ def _expected_order(ideas: list[Idea], sort: Sort) -> list[int]:
     keys = {
         Sort.TRENDING: lambda i: (i.hot, i.id),
         Sort.TOP: lambda i: (i.score, i.id),
-        Sort.NEW: lambda i: (i.id,),
+        Sort.NEW: lambda i: (i.created_at, i.id),
     }
     return [i.id for i in sorted(ideas, key=keys[sort], reverse=True)]
 
@@ -205,6 +232,27 @@ def test_a_malformed_cursor_is_refused_as_validation_error(app, add_idea, cursor
     assert caught.value.field == "cursor"
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2026-13-01T00:00:00.000000Z", 1],
+        ["2026-01-01T00:00:00Z", 1],
+        ["2026-01-01 00:00:00.000000", 1],
+        ["2026-01-01T00:00:00.000000+09:00", 1],
+        [1.5, 1],
+        [None, 1],
+        [["2026-01-01T00:00:00.000000Z"], 1],
+        ["2026-01-01T00:00:00.000000Z", "1"],
+        ["2026-01-01T00:00:00.000000Z"],
+    ],
+)
+def test_a_malformed_new_cursor_is_refused_as_validation_error(app, add_idea, values):
+    add_idea()
+    with pytest.raises(ValidationFailed) as caught:
+        queries.list_ideas(sort=Sort.NEW, cursor=_cursor(values))
+    assert caught.value.field == "cursor"
+
+
 def test_an_empty_cursor_is_the_first_page(app, add_idea):
     idea = add_idea()
     assert ids_of(queries.list_ideas(cursor="").items) == [idea.id]
@@ -217,8 +265,9 @@ def test_an_empty_cursor_is_the_first_page(app, add_idea):
         (Sort.TOP, _cursor([2**70, 1])),
         (Sort.NEW, _cursor([2**70])),
         (Sort.NEW, _cursor([-(2**70)])),
+        (Sort.NEW, _cursor(["2026-01-01T00:00:00.000000Z", 2**70])),
     ],
-    ids=["trending-id", "top-score", "new-id", "new-negative-id"],
+    ids=["trending-id", "top-score", "new-id", "new-negative-id", "new-date-id"],
 )
 def test_a_cursor_with_an_out_of_range_integer_is_refused_as_validation_error(
     app, add_idea, sort, cursor

@@ -7,6 +7,8 @@ from datetime import datetime
 import pytest
 
 from ideaboard.database import utcnow
+from ideaboard.extensions import db
+from ideaboard.triage.services import change_stage, find_stage
 from tests.helpers import login
 from tests.insights.helpers import KOREAN_TITLE
 
@@ -105,6 +107,51 @@ def test_ideas_in_action_lists_launches_newest_first_with_note_and_people(client
     assert "Hidden spam idea" not in html
     assert "Hidden launch note" not in html
     assert KOREAN_TITLE not in html  # the raw < > never reach the page unescaped
+
+
+def _launch_card(html: str, idea_id: int) -> str:
+    start = html.index(f'id="idea-{idea_id}"')
+    return html[start : html.index("</li>", start)]
+
+
+@pytest.mark.parametrize(
+    ("headers", "suggested", "launched"),
+    [
+        ({}, "Suggested by Hana Lee 3 weeks ago", "Launched 2 days ago"),
+        ({"Accept-Language": "ko"}, "Hana Lee님이 3주 전 제안", "2일 전 출시"),
+    ],
+)
+def test_ideas_in_action_dates_the_suggestion_and_labels_the_launch(
+    client, build_board, headers, suggested, launched
+):
+    """Next to "Suggested by" is the date the idea was suggested, not the launch date."""
+    board = build_board(utcnow())
+    idea, launch = board.ideas["E"], board.changes["E:launched"]
+    card = _launch_card(
+        client.get("/ideas-in-action", headers=headers).get_data(as_text=True), idea.id
+    )
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", card))
+    assert suggested in text
+    assert launched in text
+    when = re.search(
+        r'<span class="insights-suggested">.*?<time[^>]*datetime="([^"]+)"', card, re.S
+    )
+    assert when.group(1) == idea.created_at.isoformat()
+    at = re.search(r'<span class="insights-launched">.*?<time[^>]*datetime="([^"]+)"', card, re.S)
+    assert at.group(1) == launch.created_at.isoformat()
+    assert idea.created_at != launch.created_at
+
+
+def test_ideas_in_action_dates_an_x_suggestion_too(client, build_board):
+    board = build_board(utcnow())
+    idea = board.ideas["D"]
+    change_stage(idea, find_stage("launched"), "Out now", board.staff, check_workflow=False)
+    db.session.commit()
+    card = _launch_card(client.get("/ideas-in-action").get_data(as_text=True), idea.id)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", card))
+    assert "Suggested on X by" in text
+    assert "1 week ago" in text
+    assert "Launched just now" in text
 
 
 def test_ideas_in_action_when_nothing_launched(client):
