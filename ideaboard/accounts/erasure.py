@@ -154,8 +154,14 @@ def recount(idea_ids: set[int]) -> None:
         .correlate(Idea)
         .scalar_subquery()
     )
+    # As ideas.services counts them: the comments everyone can read (not deleted or hidden).
     comments = (
-        select(func.count()).where(Comment.idea_id == Idea.id).correlate(Idea).scalar_subquery()
+        select(func.count())
+        .where(
+            Comment.idea_id == Idea.id, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None)
+        )
+        .correlate(Idea)
+        .scalar_subquery()
     )
     followers = (
         select(func.count()).where(Follow.idea_id == Idea.id).correlate(Idea).scalar_subquery()

@@ -5,7 +5,7 @@ disagree, and New now walks (created_at, id) — without this index every page w
 the whole board.
 
 Revision ID: a680bc72f9e6
-Revises: c7a1e5d2f940
+Revises: c7c1a5f60a05
 Create Date: 2026-12-04 18:45:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a680bc72f9e6'
-down_revision = 'c7a1e5d2f940'
+down_revision = "c7c1a5f60a05"
 branch_labels = None
 depends_on = None
 

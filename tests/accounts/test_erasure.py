@@ -300,3 +300,21 @@ def test_each_section_is_bounded_and_says_when_it_was_cut(
     assert data["ideas"]["count"] == 2
     assert data["ideas"]["truncated"] is True
     assert data["comments"] == {"items": [], "count": 0, "truncated": False}
+
+
+def test_the_recount_leaves_out_hidden_and_deleted_comments(
+    app: Flask, client, world: World
+) -> None:
+    """comment_count counts what everyone can read: after Ann leaves, Bob's idea still does
+    not count a comment staff hid or one its author deleted."""
+    hidden = ideas.add_comment(world.bob, world.bobs_idea, "Hidden by the moderators")
+    deleted = ideas.add_comment(world.bob, world.bobs_idea, "Deleted by Bob")
+    db.session.commit()
+    ideas.hide_comment(world.staff, hidden, "off topic")
+    ideas.delete_comment(world.bob, deleted)
+    db.session.commit()
+    assert db.session.get(Idea, world.bobs_idea.id).comment_count == 1  # Ann's
+    login(client, world.ann)
+    assert _delete(client, "keep").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Idea, world.bobs_idea.id).comment_count == 1  # Ann's, kept
