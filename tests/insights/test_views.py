@@ -258,3 +258,25 @@ def test_idea_feed_is_404_for_unknown_and_hidden_ideas(client, build_board, make
         login(client, make_user("staff"))
     assert client.get("/ideas/999999/status.atom").status_code == 404
     assert client.get(f"/ideas/{board.ideas['H'].id}/status.atom").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", r"[A-Z][a-z]{2} \d{1,2}"), ("ko", r"\d{1,2}\. \d{1,2}\.")],
+)
+def test_stats_chart_dates_are_short_html_labels_in_the_readers_language(
+    client, build_board, language, label
+):
+    """The axis dates are HTML (they keep their size on a phone), short: "11. 30." in Korean."""
+    build_board(utcnow())
+    html = client.get("/stats", headers={"Accept-Language": language}).get_data(as_text=True)
+    axis = re.search(r'<ol class="stats-chart-x" aria-hidden="true">(.*?)</ol>', html, re.S)
+    dates = re.findall(r"<li [^>]*>([^<]+)</li>", axis.group(1))
+    assert len(dates) == 12
+    assert all(re.fullmatch(label, d) for d in dates), dates
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert "<text" not in svg  # nothing in the drawing shrinks with it
+    # Narrow screens keep every second, then every third week, counted back from this one.
+    classes = re.findall(r'<li class="([^"]*)"', axis.group(1))
+    assert ["stats-every-2" in c for c in classes][::-1] == [n % 2 == 0 for n in range(12)]
+    assert ["stats-every-3" in c for c in classes][::-1] == [n % 3 == 0 for n in range(12)]
