@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -286,7 +285,8 @@ def _retry_after_seconds() -> int:
     current = limiter.current_limit
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    # reset_at is on the epoch clock utcnow() reads (a test that moves utcnow gets >= 1 s).
+    return max(1, math.ceil(current.reset_at - utcnow().timestamp()))
 
 
 def _rate_limited_form_page(seconds: int) -> Response:
