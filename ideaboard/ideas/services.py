@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, String, delete, insert, literal, select, update
@@ -139,6 +140,7 @@ def submit_idea(
         source=Source.WEB.value,
         created_at=now,
         updated_at=now,
+        last_activity_at=now,
         hot=hot_rank(0, now),
     )
     db.session.add(idea)
@@ -255,6 +257,7 @@ def add_comment(author: User, idea: Idea, body: str) -> Comment:
         update(Idea).where(Idea.id == idea.id).values(comment_count=Idea.comment_count + 1)
     )
     db.session.flush()
+    record_activity(idea, comment.created_at)
     if comment.is_official:
         if idea.first_response_at is None:  # an official answer is a first response
             idea.first_response_at = comment.created_at or utcnow()
@@ -263,6 +266,17 @@ def add_comment(author: User, idea: Idea, body: str) -> Comment:
     db.session.refresh(idea, ["comment_count", "follower_count"])
     publish(CommentAdded(idea, comment, official=comment.is_official))
     return comment
+
+
+def record_activity(idea: Idea, when: datetime | None = None) -> None:
+    """Note activity on the idea (a comment, a stage change, an edit) for the staff inbox's
+    "last activity" sort; the time never moves back (a back-dated row does not undo a newer one).
+
+    Every service that writes a comment, a stage change or an edit of an idea calls it.
+    """
+    moment = when or utcnow()
+    if idea.last_activity_at is None or moment > idea.last_activity_at:
+        idea.last_activity_at = moment
 
 
 def comments_of(idea: Idea) -> list[Comment]:

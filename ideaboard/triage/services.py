@@ -24,7 +24,7 @@ from ..i18n import display_name, localized_name
 from ..ideas.models import Follow, Idea, NotificationKind, Vote
 from ..ideas.permissions import can_triage
 from ..ideas.ranking import hot_rank
-from ..ideas.services import clean_title, find_category, notify_followers
+from ..ideas.services import clean_title, find_category, notify_followers, record_activity
 from ..text import check_length, clean_text, render_markdown
 from ..urls import idea_path
 from .models import (
@@ -135,6 +135,7 @@ def change_stage(
     idea.stage = stage
     idea.stage_entered_at = when
     idea.updated_at = when
+    record_activity(idea, when)
     if stage.is_public:
         _record_first_response(idea, when)
     db.session.flush()
@@ -226,15 +227,7 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
     _follow_own_idea(duplicate)  # the author keeps following their own idea
     for idea in (target, duplicate):
         _recount(idea)
-    db.session.add(
-        IdeaEdit(
-            idea_id=duplicate.id,
-            by_id=by.id,
-            field="merged_into",
-            old_value=None,
-            new_value=str(target.id),
-        )
-    )
+    _log_edit(duplicate, by, "merged_into", None, target.id)
     publish(IdeasMerged(duplicate, target, change, by))
     db.session.flush()
     return change
@@ -265,6 +258,7 @@ def _recount(idea: Idea) -> None:
 
 
 def _log_edit(idea: Idea, by: User, field: str, old: object, new: object) -> None:
+    record_activity(idea)
     db.session.add(
         IdeaEdit(
             idea_id=idea.id,
