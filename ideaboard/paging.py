@@ -74,7 +74,9 @@ def paginate_list(items: Sequence[T], number: int, size: int, *, param: str = "p
     return Page(list(items[start : start + size]), number, pages, len(items), size, param)
 
 
-def paginate(query: Select[Any], number: int, size: int, *, param: str = "page") -> Page[Any]:
+def paginate(
+    query: Select[*tuple[Any, ...]], number: int, size: int, *, param: str = "page"
+) -> Page[Any]:
     """One page of a SELECT (ordered by its caller, with a unique tie-break): count, then slice.
 
     The query's rows are returned as scalars when it selects one entity or column, else as

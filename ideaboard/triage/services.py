@@ -338,3 +338,17 @@ def edit_idea(idea: Idea, by: User, *, title: str, category_slug: str | None) ->
         idea.category = category
     idea.updated_at = utcnow()
     db.session.flush()
+
+
+def assign_to_me(ideas: list[Idea], by: User) -> list[Idea]:
+    """Assign the ideas to the staff member who asks, keeping their teams; return those that
+    changed (ideas already theirs are left as they are)."""
+    _require_staff(by)
+    if not ideas:
+        raise ValidationFailed(_("Select at least one idea."), field="ideas")
+    if len(ideas) > BULK_MAX:
+        raise ValidationFailed(_("Select at most %(n)d ideas.", n=BULK_MAX), field="ideas")
+    changed = [idea for idea in ideas if idea.assignee_id != by.id]
+    for idea in changed:
+        assign_idea(idea, by, team=idea.team, assignee=by)
+    return changed
