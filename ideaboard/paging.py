@@ -89,6 +89,6 @@ def paginate(
     sliced = query.limit(size).offset((number - 1) * size)
     result = db.session.execute(sliced).unique()
     items: list[Any] = (
-        list(result.scalars()) if len(query.selected_columns) == 1 else list(result.all())
+        list(result.scalars()) if len(query.column_descriptions) == 1 else list(result.all())
     )
     return Page(items, number, pages, int(total or 0), size, param)

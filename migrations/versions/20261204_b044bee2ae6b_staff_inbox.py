@@ -3,6 +3,8 @@
 `ideas.last_activity_at` is the latest of: submitted, a comment, a stage change, an edit. It
 is backfilled from those rows and indexed with the id (the inbox sorts by both).
 `saved_filters` holds a staff member's named inbox filters (a name unique per person).
+The SQLite rebuild of `ideas` (batch mode, for NOT NULL) drops the FTS5 triggers, so they
+are created again, on upgrade and on downgrade.
 
 Revision ID: b044bee2ae6b
 Revises: c7a1e5d2f940
@@ -18,6 +20,25 @@ revision = 'b044bee2ae6b'
 down_revision = 'c7a1e5d2f940'
 branch_labels = None
 depends_on = None
+
+FTS_TRIGGERS = [
+    "CREATE TRIGGER IF NOT EXISTS ideas_fts_insert AFTER INSERT ON ideas BEGIN "
+    "INSERT INTO idea_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "CREATE TRIGGER IF NOT EXISTS ideas_fts_delete AFTER DELETE ON ideas BEGIN "
+    "INSERT INTO idea_fts(idea_fts, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); END",
+    "CREATE TRIGGER IF NOT EXISTS ideas_fts_update AFTER UPDATE OF title, body ON ideas BEGIN "
+    "INSERT INTO idea_fts(idea_fts, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); "
+    "INSERT INTO idea_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+]
+
+
+def restore_fts_triggers():
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in FTS_TRIGGERS:
+            op.execute(statement)
+
 
 # The latest time each idea saw something happen; runs on SQLite and PostgreSQL alike.
 BACKFILL = """
@@ -39,6 +60,7 @@ def upgrade():
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.alter_column('last_activity_at', existing_type=sa.DateTime(), nullable=False)
         batch_op.create_index('ix_ideas_last_activity_id', ['last_activity_at', 'id'], unique=False)
+    restore_fts_triggers()
 
     op.create_table('saved_filters',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -57,3 +79,4 @@ def downgrade():
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.drop_index('ix_ideas_last_activity_id')
         batch_op.drop_column('last_activity_at')
+    restore_fts_triggers()
