@@ -37,10 +37,12 @@ def test_a_page_of_a_list_says_where_it_is():
     items = list(range(23))
     first = paginate_list(items, 1, 10)
     assert (first.items, first.number, first.pages, first.total) == (items[:10], 1, 3, 23)
-    assert not first.has_previous and first.has_next
+    assert not first.has_previous
+    assert first.has_next
     last = paginate_list(items, 3, 10)
     assert last.items == [20, 21, 22]
-    assert last.has_previous and not last.has_next
+    assert last.has_previous
+    assert not last.has_next
     assert last.first_index == 21
 
 

@@ -311,7 +311,8 @@ def test_assign_to_me_never_leaves_the_site(client, make_user, make_idea, target
 def test_assign_to_me_needs_staff(client, make_user, make_idea):
     idea = make_idea()
     anonymous = post(client, f"/staff/ideas/{idea.id}/assign-to-me")
-    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert anonymous.status_code == 302
+    assert "/login" in anonymous.headers["Location"]
     customer = make_user()
     login(client, customer)
     for path in (f"/staff/ideas/{idea.id}/assign-to-me", "/staff/bulk-assign-to-me"):
@@ -419,14 +420,18 @@ def test_the_inbox_is_paged_and_the_links_keep_the_filters(
         clock.advance(minutes=1)
     login(client, make_user("staff"))
     first = client.get("/staff/?stage=&sort=newest").get_data(as_text=True)
-    assert "Paged idea 4" in first and "Paged idea 3" in first
+    assert "Paged idea 4" in first
+    assert "Paged idea 3" in first
     assert "Paged idea 2" not in first
     assert "Page 1 of 3" in first
     assert "5 ideas in this list." in first
     following = unescape(re.search(r'<a rel="next" href="([^"]+)"', first).group(1))
-    assert "sort=newest" in following and "stage=" in following and "page=2" in following
+    assert "sort=newest" in following
+    assert "stage=" in following
+    assert "page=2" in following
     second = client.get(following).get_data(as_text=True)
-    assert "Paged idea 2" in second and "Paged idea 1" in second
+    assert "Paged idea 2" in second
+    assert "Paged idea 1" in second
     assert "Page 2 of 3" in second
     assert 'rel="prev"' in second
 
