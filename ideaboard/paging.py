@@ -4,7 +4,7 @@ A list shows `size` items a page (bounded by MAX_SIZE). The page number comes fr
 string and is bounded too: anything that is not a plain positive number of at most
 MAX_DIGITS digits (`page=0`, `-1`, `abc`, `1e9`, "") is page 1, and a number past the last
 page is the last page — a stale link still shows something, never a 500 or an empty page.
-Templates draw the links with the `pager` macro (templates/_macros/pager.html): "Page 2 of
+Templates draw the links with the `pager` macro (templates/_pager.html): "Page 2 of
 7" with previous/next links that keep every other query parameter (the filters).
 """
 

@@ -98,7 +98,7 @@ def _render_inbox(
     except DomainError as exc:
         page = Page([], 1, 1, 0, queries.INBOX_PAGE)
         error = exc.message
-        status = 400
+        status = 400 if status == 200 else status  # a refused save keeps its own 422
     teams = queries.teams()
     my_teams = queries.teams_of(me)
     queue_list = [
