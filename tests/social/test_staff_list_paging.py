@@ -62,7 +62,9 @@ def test_the_outbox_is_paged_newest_first_keeping_its_filters(client, make_user,
     assert "Page 2 of 2" in second
 
 
-@pytest.mark.parametrize(("raw", "shown"), [("0", 1), ("-1", 1), ("x", 1), ("9" * 40, 1), ("99", 3)])
+@pytest.mark.parametrize(
+    ("raw", "shown"), [("0", 1), ("-1", 1), ("x", 1), ("9" * 40, 1), ("99", 3)]
+)
 def test_outbox_page_numbers_are_bounded(client, make_user, small_pages, raw, shown):
     for n in range(5):
         db.session.add(_row(n, OutboxState.SENT))

@@ -23,6 +23,7 @@ def _migration():
 
 
 def _run(app, *args):
+    db.session.remove()  # no lock of this session may wait on the migration's ALTERs
     result = app.test_cli_runner().invoke(args=["db", *args])
     assert result.exit_code == 0, result.output
     db.session.remove()

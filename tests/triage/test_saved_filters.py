@@ -177,9 +177,7 @@ def test_a_tampered_stored_query_keeps_only_what_a_filter_is(make_user):
 def test_each_person_sees_and_deletes_only_their_own(client, make_user):
     mine, theirs = make_user("staff"), make_user("staff")
     own = saved_filters.save_filter(mine, "Own filter", queries.InboxFilters(), waiting="new")
-    other = saved_filters.save_filter(
-        theirs, "Their filter", queries.InboxFilters(), waiting="new"
-    )
+    other = saved_filters.save_filter(theirs, "Their filter", queries.InboxFilters(), waiting="new")
     db.session.commit()
     login(client, mine)
     page = client.get("/staff/").get_data(as_text=True)
