@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, cast
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -116,8 +116,13 @@ def _render_inbox(
         (entry, saved_filters.filters_of(entry, waiting).as_args(waiting))
         for entry in saved_filters.saved_filters_of(me)
     ]
+    # Where the forms on the page come back to: this list, this page (also after a POST).
+    list_args = filters.as_args(waiting)
+    query = urlencode({**list_args, "page": page.number} if page.number > 1 else list_args)
     html = render_template(
         "triage/inbox.html",
+        list_args=list_args,
+        back_path=url_for("triage.inbox") + (f"?{query}" if query else ""),
         rows=page.items,
         page=page,
         filters=filters,

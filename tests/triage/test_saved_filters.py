@@ -203,3 +203,21 @@ def test_deleting_needs_a_csrf_token(client, make_user):
     login(client, staff)
     assert client.post(f"/staff/saved-filters/{own.id}/delete").status_code == 400
     assert _saved(staff) == [("Keep me", "stage=")]
+
+
+def test_a_refused_save_keeps_the_list_and_its_links(client, make_user, make_idea, monkeypatch):
+    monkeypatch.setattr(queries, "INBOX_PAGE", 1)
+    staff = make_user("staff")
+    for _ in range(2):
+        make_idea()
+    saved_filters.save_filter(staff, "Taken", queries.InboxFilters(), waiting="new")
+    db.session.commit()
+    login(client, staff)
+    response = post(
+        client, "/staff/saved-filters", {"name": "Taken", "query": "stage=&sort=newest"}
+    )
+    assert response.status_code == 422
+    page = unescape(response.get_data(as_text=True))
+    assert 'name="next" value="/staff/?stage=&sort=newest"' in page
+    assert 'rel="next" href="/staff/?stage=&sort=newest&page=2"' in page
+    assert 'name="query" type="hidden" value="stage=&sort=newest"' in page
