@@ -118,3 +118,34 @@ def test_the_mention_log_is_paged(client, make_user, small_pages):
     assert "Mention number 4" not in second
     last = client.get("/staff/accounts?mentions=-5").get_data(as_text=True)
     assert "Mention number 4" in last  # a bad number is the first page
+
+
+def test_the_outbox_lists_the_held_replies_of_the_oldest_stage_changes(
+    client, make_user, make_idea, monkeypatch
+):
+    from ideaboard.social import echo
+    from ideaboard.triage import services
+
+    staff = make_user("staff")
+    changes = []
+    for n in range(3):
+        idea = make_idea()
+        changes.append(
+            services.change_stage(idea, services.find_stage("under-review"), f"Note {n}", staff)
+        )
+    for n, change in enumerate(changes):
+        for m in range(2):
+            row = _row(10 * n + m, OutboxState.HELD)
+            row.status_change_id = change.id
+            db.session.add(row)
+    db.session.commit()
+    assert echo.held_changes_count() == 3
+    shown = echo.held_echoes(limit=2)
+    assert [held.change.id for held in shown] == [changes[0].id, changes[1].id]
+    assert [held.count for held in shown] == [2, 2]
+    assert len(echo.held_echoes()) == 3
+    monkeypatch.setattr(social_views, "HELD_SHOWN", 1)
+    login(client, staff)
+    page = client.get("/staff/outbox").get_data(as_text=True)
+    assert page.count('id="held-echo-') == 1
+    assert "The oldest 1 of 3 stage changes with held replies are shown" in page
