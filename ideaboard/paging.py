@@ -75,16 +75,23 @@ def paginate_list(items: Sequence[T], number: int, size: int, *, param: str = "p
 
 
 def paginate(
-    query: Select[*tuple[Any, ...]], number: int, size: int, *, param: str = "page"
+    query: Select[*tuple[Any, ...]],
+    number: int,
+    size: int,
+    *,
+    param: str = "page",
+    count: Select[int] | None = None,
 ) -> Page[Any]:
     """One page of a SELECT (ordered by its caller, with a unique tie-break): count, then slice.
 
     The query's rows are returned as scalars when it selects one entity or column, else as
-    rows. Two queries: the count and the page (a LIMIT/OFFSET, bounded by MAX_SIZE and the
-    page bound).
+    rows. Two queries: the count (`count`, if given, must count the same rows) and the page
+    (a LIMIT/OFFSET, bounded by MAX_SIZE and the page bound).
     """
     size = _bounded_size(size)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if count is None:  # count the query's rows; a caller may give a cheaper COUNT (no joins)
+        count = select(func.count()).select_from(query.order_by(None).subquery())
+    total = db.session.scalar(count)
     number, pages = _clamp(number, int(total or 0), size)
     sliced = query.limit(size).offset((number - 1) * size)
     result = db.session.execute(sliced).unique()

@@ -239,7 +239,8 @@ def inbox(
         .options(joinedload(Idea.team), joinedload(Idea.assignee))
         .order_by(*_order(filters.sort))
     )
-    found = paginate(query, page, INBOX_PAGE)
+    count = select(func.count(Idea.id)).where(*where)  # without the eager-loading joins
+    found = paginate(query, page, INBOX_PAGE, count=count)
     rows = [
         InboxRow(idea=idea, age=now - idea.created_at, overdue=bool(late))
         for idea, late in found.items
