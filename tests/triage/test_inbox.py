@@ -454,3 +454,17 @@ def test_a_short_list_has_no_pager(client, make_user, make_idea):
     page = client.get("/staff/").get_data(as_text=True)
     assert 'class="pager"' not in page
     assert "1 idea in this list." in page
+
+
+def test_queue_links_keep_the_sort_and_mark_the_current_queue(client, make_user):
+    login(client, make_user("staff"))
+    page = unescape(client.get("/staff/?stage=&assignee=me&sort=votes").get_data(as_text=True))
+    current = r'<a href="([^"]+)" data-queue="mine" class="active" aria-current="page">'
+    mine = re.search(current, page)
+    assert mine is not None
+    assert mine.group(1) == "/staff/?stage=&assignee=me&sort=votes"
+    waiting = re.search(r'<a href="([^"]+)" data-queue="waiting" >', page)
+    assert waiting is not None
+    assert waiting.group(1) == "/staff/?sort=votes"
+    default = client.get("/staff/").get_data(as_text=True)
+    assert 'href="/staff/" data-queue="waiting" class="active" aria-current="page"' in default
