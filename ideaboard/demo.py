@@ -230,6 +230,8 @@ def _walk_stages(
 def _settle_dates(idea: Idea, created: datetime) -> None:
     comments = _comments(idea)
     idea.updated_at = max([created] + [c.created_at for c in comments])
+    # Everything was back-dated after the services stamped "now" as the last activity.
+    idea.last_activity_at = max([idea.updated_at] + [c.created_at for c in idea.status_changes])
     # The comments were back-dated after add_comment stamped the first response "now":
     # the first answer is the earliest official comment or status change, as it would be.
     answers = [c.created_at for c in comments if c.is_official]

@@ -56,6 +56,8 @@ class Idea(Model):
         Index("ix_ideas_stage_created", "stage_id", "created_at"),
         Index("ix_ideas_team_id", "team_id"),
         Index("ix_ideas_assignee_id", "assignee_id"),
+        # The staff inbox's "last activity" sort walks it.
+        Index("ix_ideas_last_activity_id", "last_activity_at", "id"),
         UniqueConstraint("source", "source_post_id", name="uq_ideas_source_post"),
     )
 
@@ -103,6 +105,9 @@ class Idea(Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The latest of: submitted, a comment, a stage change, an edit (ideas.services.
+    # record_activity keeps it; the staff inbox sorts by it).
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     category: Mapped[Category | None] = relationship(lazy="joined")
     stage: Mapped[Stage] = relationship(lazy="joined")

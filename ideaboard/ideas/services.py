@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -178,6 +179,7 @@ def submit_idea(
         source=Source.WEB.value,
         created_at=now,
         updated_at=now,
+        last_activity_at=now,
         hot=hot_rank(0, now),
     )
     db.session.add(idea)
@@ -297,6 +299,7 @@ def add_comment(author: User, idea: Idea, body: str) -> Comment:
         update(Idea).where(Idea.id == idea.id).values(comment_count=Idea.comment_count + 1)
     )
     db.session.flush()
+    record_activity(idea, comment.created_at)
     if comment.is_official:
         if idea.first_response_at is None:  # an official answer is a first response
             idea.first_response_at = comment.created_at or utcnow()
@@ -305,6 +308,17 @@ def add_comment(author: User, idea: Idea, body: str) -> Comment:
     db.session.refresh(idea, ["comment_count", "follower_count"])
     publish(CommentAdded(idea, comment, official=comment.is_official))
     return comment
+
+
+def record_activity(idea: Idea, when: datetime | None = None) -> None:
+    """Note activity on the idea (a comment, a stage change, an edit) for the staff inbox's
+    "last activity" sort; the time never moves back (a back-dated row does not undo a newer one).
+
+    Every service that writes a comment, a stage change or an edit of an idea calls it.
+    """
+    moment = when or utcnow()
+    if idea.last_activity_at is None or moment > idea.last_activity_at:
+        idea.last_activity_at = moment
 
 
 def comments_of(idea: Idea) -> list[Comment]:
@@ -482,6 +496,7 @@ def edit_own_idea(
         category=find_category(category_slug),
     )
     if changed:
+        record_activity(idea)
         publish(IdeaEdited(idea, user))
     return changed
 
@@ -551,6 +566,7 @@ def edit_comment(user: User, comment: Comment, body: str) -> bool:
     comment.body = body
     comment.body_html = render_markdown(body)
     comment.edited_at = utcnow()
+    record_activity(comment.idea, comment.edited_at)
     db.session.flush()
     publish(CommentChanged(comment.idea, comment, change="edited"))
     return True

@@ -7,7 +7,7 @@ else, and the Host names this machine or the public site (so a web page cannot r
 DNS rebinding) — or signed-in staff; everyone else gets 403. Reset and verification links are
 in these e-mails, so its pages are never cached.
 
-- `GET /dev/mailbox/`: the messages, newest first, a page at a time;
+- `GET /dev/mailbox/`: the messages, newest first, a page at a time (ideaboard/paging.py);
 - `GET /dev/mailbox/<key>`: one message — its headers (decoded), the plain text with its links
   clickable, and the HTML part in a sandboxed frame: `<iframe sandbox srcdoc=…>` without
   allow-scripts, with its own Content-Security-Policy that allows no script at all; its links
@@ -41,6 +41,7 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from ..ideas.forms import ActionForm
+from ..paging import page_number, paginate_list
 from .sender import mailbox_path
 
 bp = Blueprint("mailbox", __name__, url_prefix="/dev/mailbox")
@@ -217,14 +218,11 @@ def _part(message: EmailMessage, subtype: str) -> str:
 @bp.get("/")
 def index() -> str:
     """The messages, newest first."""
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
     box = _box()
     keys = sorted(box.keys(), key=_arrival, reverse=True) if box is not None else []
-    pages = max(1, -(-len(keys) // PAGE))
-    number = min(max(1, number), pages)
+    page = paginate_list(keys, page_number(request.args.get("page")), PAGE)
     shown = []
-    for key in keys[(number - 1) * PAGE : number * PAGE]:
+    for key in page.items:
         try:
             message = _parse(box.get_bytes(key), headers_only=True) if box is not None else None
         except (KeyError, OSError):
@@ -238,8 +236,7 @@ def index() -> str:
         "mail/mailbox.html",
         messages=shown,
         total=len(keys),
-        page=number,
-        pages=pages,
+        page=page,
         path=mailbox_path(),
         form=ActionForm(),
     )

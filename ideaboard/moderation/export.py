@@ -19,20 +19,16 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
-from ..errors import ValidationFailed
+from ..database import utcnow
 from ..extensions import db
 from ..i18n import display_name
 from ..ideas.attribution import attribution
-from ..ideas.models import Category, Idea, Source
-from ..ideas.search import match_all, terms_of
-from ..inputs import parse_row_id
-from ..triage.models import Stage, Team
-from ..triage.queries import InboxFilters, _by_slug
+from ..ideas.models import Idea
+from ..triage.queries import InboxFilters, filter_conditions, parse_filters
 
 CHUNK = 500
 BOM = "\ufeff"
@@ -42,7 +38,6 @@ HEADER = (
     "comments", "source", "source_url", "author", "created_utc", "first_response_utc",
     "public_url",
 )  # fmt: skip
-Q_MAX = 200
 
 
 def neutralise(value: str) -> str:
@@ -51,51 +46,17 @@ def neutralise(value: str) -> str:
 
 
 def filters_from_args(args: Mapping[str, str]) -> InboxFilters:
-    """Read the inbox's filter parameters (the inbox's names and bounds; no default stage)."""
-    return InboxFilters(
-        stage=args.get("stage", "")[:40],
-        category=args.get("category", "")[:40],
-        source=args.get("source", "")[:16],
-        team=args.get("team", "")[:40],
-        assignee=args.get("assignee", "")[:20],
-        q=args.get("q", "")[:Q_MAX],
-        hidden=args.get("hidden") == "1",
-        held=args.get("held") == "1",
-    )
+    """Read the inbox's filter parameters, as the inbox does, but with no default stage (a
+    missing stage is every stage: the export link always names the inbox's)."""
+    return parse_filters(args, waiting="")
 
 
 def conditions(filters: InboxFilters | None, viewer: User) -> list[ColumnElement[bool]]:
-    """The WHERE clauses: the inbox's filters (as triage.queries.inbox), or the visible board.
-
-    Raises ValidationFailed for an unknown stage, category, team, source or assignee.
-    """
+    """The WHERE clauses: the inbox's own (triage.queries.filter_conditions), or the visible
+    board. Raises ValidationFailed for an unknown stage, category, team, source or assignee."""
     if filters is None:
         return [Idea.hidden_at.is_(None)]
-    where: list[ColumnElement[bool]] = []
-    if filters.stage:
-        where.append(Idea.stage_id == _by_slug(Stage, filters.stage, "stage"))
-    if filters.category:
-        where.append(Idea.category_id == _by_slug(Category, filters.category, "category"))
-    if filters.team:
-        where.append(Idea.team_id == _by_slug(Team, filters.team, "team"))
-    if filters.source:
-        if filters.source not in {s.value for s in Source}:
-            raise ValidationFailed(_("Unknown source."), "source")
-        where.append(Idea.source == filters.source)
-    if filters.assignee == "me":
-        where.append(Idea.assignee_id == viewer.id)
-    elif filters.assignee == "none":
-        where.append(Idea.assignee_id.is_(None))
-    elif filters.assignee:
-        assignee_id = parse_row_id(filters.assignee)
-        if assignee_id is None:
-            raise ValidationFailed(_("Unknown assignee."), "assignee")
-        where.append(Idea.assignee_id == assignee_id)
-    where.append(Idea.hidden_at.is_not(None) if filters.hidden else Idea.hidden_at.is_(None))
-    matched = match_all(terms_of(filters.q))
-    if matched is not None:
-        where.append(matched)
-    return where
+    return filter_conditions(filters, viewer=viewer, now=utcnow())
 
 
 def _when(moment: datetime | None) -> str:

@@ -84,6 +84,8 @@ def export_csv_url(filters: InboxFilters) -> str:
         q=filters.q,
         hidden="1" if filters.hidden else "",
         held="1" if filters.held else "",
+        overdue="1" if filters.overdue else "",
+        sort=filters.sort,
     )
 
 

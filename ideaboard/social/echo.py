@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..database import rows_matched
 from ..extensions import db
@@ -245,13 +245,34 @@ class HeldEcho:
     cost_usd: float
 
 
-def held_echoes(idea: Idea | None = None) -> list[HeldEcho]:
-    """Return the held fan-outs (of one idea's stage changes, or all), oldest first."""
+def held_changes_count() -> int:
+    """How many stage changes hold replies for a confirmation."""
+    held = select(func.count(func.distinct(OutboxMessage.status_change_id))).where(
+        OutboxMessage.state == OutboxState.HELD.value
+    )
+    return int(db.session.scalar(held) or 0)
+
+
+def held_echoes(idea: Idea | None = None, *, limit: int | None = None) -> list[HeldEcho]:
+    """Return the held fan-outs (of one idea's stage changes, or all), oldest first; with a
+    limit, those of the oldest `limit` stage changes only (a list page stays bounded)."""
     query = select(OutboxMessage).where(OutboxMessage.state == OutboxState.HELD.value)
     if idea is not None:
         query = query.join(StatusChange, StatusChange.id == OutboxMessage.status_change_id).where(
             StatusChange.idea_id == idea.id
         )
+    if limit is not None:
+        oldest = (
+            select(OutboxMessage.status_change_id)
+            .where(
+                OutboxMessage.state == OutboxState.HELD.value,
+                OutboxMessage.status_change_id.is_not(None),
+            )
+            .group_by(OutboxMessage.status_change_id)
+            .order_by(func.min(OutboxMessage.id))
+            .limit(limit)
+        )
+        query = query.where(OutboxMessage.status_change_id.in_(oldest))
     counts: dict[int, int] = {}
     costs: dict[int, float] = {}
     for row in db.session.scalars(query.order_by(OutboxMessage.id)):

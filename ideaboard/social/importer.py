@@ -342,6 +342,7 @@ def new_idea(
         source_account_id=account.id,
         created_at=created,
         updated_at=created,
+        last_activity_at=created,
         hot=hot_rank(0, created),
         held=held,
         hidden_at=now if held else None,

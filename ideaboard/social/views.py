@@ -25,6 +25,7 @@ from ..ideas.permissions import can_administer
 from ..mail.settings import mode as mail_mode
 from ..outbox import rules as outbox
 from ..outbox.models import OutboxKind, OutboxMessage, OutboxState
+from ..paging import page_number, paginate
 from ..redirects import safe_target
 from ..text import clean_text, is_invisible
 from ..triage.models import StatusChange
@@ -39,20 +40,22 @@ from .undo import can_undo, undo_match
 from .usage import spend_by_kind
 
 bp = Blueprint("social", __name__, url_prefix="/staff")
-PAGE = 100
+PAGE = 50  # rows a page of the outbox, the bounced addresses and the mention log shows
+HELD_SHOWN = 50  # stage changes whose held replies the outbox lists (the oldest first)
 
 
 @bp.get("/outbox")
 @staff_required
 def outbox_list() -> str:
-    """List outbox rows, newest first, filtered by state and kind; and bounced addresses."""
+    """List outbox rows, newest first, filtered by state and kind, a page at a time; and the
+    bounced addresses, a page at a time too (`page` and `bounced` carry the page numbers)."""
     state = request.args.get("state", "")
     if state not in {s.value for s in OutboxState}:
         state = ""
     kind = request.args.get("kind", "")
     if kind not in {k.value for k in OutboxKind}:
         kind = ""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE)
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     by_state = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
     if state:
         query = query.where(OutboxMessage.state == state)
@@ -64,22 +67,24 @@ def outbox_list() -> str:
         select(User)
         .where(User.email_undeliverable_at.is_not(None))
         .order_by(User.email_undeliverable_at.desc(), User.id.desc())
-        .limit(PAGE)
     )
     return render_template(
         "social/outbox.html",
-        rows=list(db.session.scalars(query)),
+        rows=paginate(query, page_number(request.args.get("page")), PAGE),
         state=state,
         states=[s.value for s in OutboxState],
         counts=dict(db.session.execute(by_state).all()),
         kind=kind,
         kinds=[k.value for k in OutboxKind],
         kind_counts=dict(db.session.execute(by_kind).all()),
-        undeliverable=list(db.session.scalars(undeliverable)),
+        undeliverable=paginate(
+            undeliverable, page_number(request.args.get("bounced")), PAGE, param="bounced"
+        ),
         mailbox_on=mail_mode(current_app.config) == "mailbox",
         action_form=ActionForm(),
         worker=worker_status(),
-        held_echoes=echo.held_echoes(),
+        held_echoes=echo.held_echoes(limit=HELD_SHOWN),
+        held_total=echo.held_changes_count(),
     )
 
 
@@ -185,7 +190,12 @@ def _accounts_page(add_form: AddAccountForm | None = None) -> str:
         form = AccountForm(prefix=f"a{account.id}", obj=account)
         spend = spend_by_kind(account.id, now)
         rows.append((account, posts or 0, spend, waiting, form))
-    log = list(db.session.scalars(select(MentionLog).order_by(MentionLog.id.desc()).limit(PAGE)))
+    log = paginate(
+        select(MentionLog).order_by(MentionLog.id.desc()),
+        page_number(request.args.get("mentions")),
+        PAGE,
+        param="mentions",
+    )
     return render_template(
         "social/accounts.html",
         rows=rows,

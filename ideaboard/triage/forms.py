@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import FlaskForm, SelectChoice
@@ -108,3 +115,10 @@ class NamesForm(FlaskForm):
 
 class TeamMemberForm(FlaskForm):
     user = SelectField(_l("Staff member"), choices=[], validators=[DataRequired()])
+
+
+class SaveFilterForm(FlaskForm):
+    """Save the inbox's current filter and sort under a name (the query comes along hidden)."""
+
+    name = StringField(_l("Name of this filter"), validators=[DataRequired(), Length(max=60)])
+    query = HiddenField(validators=[Optional(), Length(max=2_000)])

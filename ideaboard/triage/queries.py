@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Role, User
+from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..ideas.models import Category, Comment, Idea
+from ..ideas.models import Category, Comment, Idea, Source
 from ..ideas.search import match_all, terms_of
 from ..inputs import parse_row_id
+from ..paging import Page, paginate
 from .models import (
     IdeaEdit,
     IdeaNote,
@@ -27,7 +33,18 @@ from .models import (
     TeamMember,
 )
 
-INBOX_LIMIT = 100
+INBOX_PAGE = 50  # ideas a page of the inbox shows (ideaboard/paging.py bounds the number)
+Q_MAX = 200  # characters of the search text
+SLUG_MAX = 60  # characters kept of a slug-like parameter (longer ones name nothing anyway)
+
+# The inbox's sort orders: a bounded choice, "oldest" first by default (the waiting queue).
+SORTS = ("oldest", "newest", "votes", "activity")
+DEFAULT_SORT = "oldest"
+# The query parameters a filter (and a saved filter) is made of, in their canonical order.
+FILTER_KEYS = (
+    "stage", "category", "source", "team", "assignee", "q", "hidden", "held", "overdue", "sort",
+)  # fmt: skip
+SOURCES = tuple(source.value for source in Source)
 
 
 @dataclass(frozen=True)
@@ -35,11 +52,57 @@ class InboxFilters:
     stage: str = ""  # a slug; "" means every stage (the inbox asks for the initial stage's)
     category: str = ""
     source: str = ""
-    team: str = ""
+    team: str = ""  # "", "mine" (the viewer's teams) or a team's slug
     assignee: str = ""  # "", "me", "none" or a user id
     q: str = ""
     hidden: bool = False
     held: bool = False  # imported ideas waiting for approval
+    overdue: bool = False  # no first answer and past the response target
+    sort: str = DEFAULT_SORT
+
+    def as_args(self, waiting: str) -> dict[str, str]:
+        """The query parameters that give these filters back (parse_filters), in order.
+
+        The stage is left out when it is the waiting queue's (the inbox's default) and kept,
+        even empty ("every stage"), otherwise; other values only when they are not the default.
+        """
+        args: dict[str, str] = {}
+        if self.stage != waiting:
+            args["stage"] = self.stage
+        for key in ("category", "source", "team", "assignee", "q"):
+            value = getattr(self, key)
+            if value:
+                args[key] = value
+        for key in ("hidden", "held", "overdue"):
+            if getattr(self, key):
+                args[key] = "1"
+        if self.sort != DEFAULT_SORT:
+            args["sort"] = self.sort
+        return args
+
+    def query_string(self, waiting: str) -> str:
+        """The normalised query string of these filters ("" for the default inbox)."""
+        return urlencode(self.as_args(waiting))
+
+
+def parse_filters(args: Mapping[str, str], waiting: str) -> InboxFilters:
+    """Read the filters from query parameters (bounded; checked when the inbox runs them)."""
+
+    def text(key: str, limit: int = SLUG_MAX) -> str:
+        return str(args.get(key, "") or "")[:limit]
+
+    return InboxFilters(
+        stage=str(args.get("stage", waiting))[:SLUG_MAX],
+        category=text("category"),
+        source=text("source"),
+        team=text("team"),
+        assignee=text("assignee"),
+        q=text("q", Q_MAX),
+        hidden=args.get("hidden") == "1",
+        held=args.get("held") == "1",
+        overdue=args.get("overdue") == "1",
+        sort=text("sort") or DEFAULT_SORT,
+    )
 
 
 @dataclass(frozen=True)
@@ -49,8 +112,27 @@ class InboxRow:
     overdue: bool
 
 
-def _by_slug(model: type[Stage] | type[Category] | type[Team], slug: str, field: str) -> int:
-    found = db.session.scalar(select(model.id).where(model.slug == slug))
+@dataclass(frozen=True)
+class Queue:
+    """A link above the inbox: a fixed filter and how many ideas it holds now."""
+
+    key: str  # "waiting", "mine", "my-teams", "unassigned", "overdue", "held", "hidden", "team"
+    filters: InboxFilters
+    count: int
+    team: Team | None = None
+
+
+def _slug_ids() -> dict[str, dict[str, int]]:
+    """Every stage's, category's and team's id by slug (three small tables, three queries)."""
+    found: dict[str, dict[str, int]] = {}
+    for field, model in (("stage", Stage), ("category", Category), ("team", Team)):
+        rows = db.session.execute(select(model.slug, model.id))
+        found[field] = {slug: int(row_id) for slug, row_id in rows}
+    return found
+
+
+def _by_slug(ids: dict[str, dict[str, int]], field: str, slug: str) -> int:
+    found = ids[field].get(slug)
     if found is None:
         messages = {
             "stage": _("There is no stage called %(s)s.", s=slug),
@@ -58,7 +140,7 @@ def _by_slug(model: type[Stage] | type[Category] | type[Team], slug: str, field:
             "team": _("There is no team called %(t)s.", t=slug),
         }
         raise ValidationFailed(messages[field], field)
-    return int(found)
+    return found
 
 
 def response_target() -> timedelta:
@@ -87,36 +169,131 @@ def overdue_by_team(now: datetime, target: timedelta) -> dict[int | None, list[i
     return found
 
 
-def inbox(
-    filters: InboxFilters, *, viewer: User, now: datetime, target: timedelta
-) -> list[InboxRow]:
-    """Return the ideas matching the filters, oldest first, marked when past the target."""
-    query = select(Idea, overdue(now, target).label("overdue"))
+def _conditions(
+    filters: InboxFilters,
+    *,
+    viewer: User,
+    now: datetime,
+    target: timedelta,
+    ids: dict[str, dict[str, int]],
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the filters, or ValidationFailed naming the bad parameter."""
+    where: list[ColumnElement[bool]] = []
+    if filters.sort not in SORTS:
+        raise ValidationFailed(
+            _(
+                "There is no sort order called %(s)s. Choose one of: %(all)s.",
+                s=filters.sort,
+                all=", ".join(SORTS),
+            ),
+            "sort",
+        )
     if filters.stage:
-        query = query.where(Idea.stage_id == _by_slug(Stage, filters.stage, "stage"))
+        where.append(Idea.stage_id == _by_slug(ids, "stage", filters.stage))
     if filters.category:
-        query = query.where(Idea.category_id == _by_slug(Category, filters.category, "category"))
-    if filters.team:
-        query = query.where(Idea.team_id == _by_slug(Team, filters.team, "team"))
+        where.append(Idea.category_id == _by_slug(ids, "category", filters.category))
+    if filters.team == "mine":
+        mine = select(TeamMember.team_id).where(TeamMember.user_id == viewer.id)
+        where.append(Idea.team_id.in_(mine))
+    elif filters.team:
+        where.append(Idea.team_id == _by_slug(ids, "team", filters.team))
     if filters.source:
-        query = query.where(Idea.source == filters.source)
+        if filters.source not in SOURCES:
+            message = _("There is no source called %(s)s.", s=filters.source)
+            raise ValidationFailed(message, "source")
+        where.append(Idea.source == filters.source)
     if filters.assignee == "me":
-        query = query.where(Idea.assignee_id == viewer.id)
+        where.append(Idea.assignee_id == viewer.id)
     elif filters.assignee == "none":
-        query = query.where(Idea.assignee_id.is_(None))
+        where.append(Idea.assignee_id.is_(None))
     elif filters.assignee:
         assignee_id = parse_row_id(filters.assignee)
         if assignee_id is None:
             raise ValidationFailed(_("Unknown assignee."), "assignee")
-        query = query.where(Idea.assignee_id == assignee_id)
-    query = query.where(Idea.hidden_at.is_not(None) if filters.hidden else Idea.hidden_at.is_(None))
+        where.append(Idea.assignee_id == assignee_id)
+    where.append(Idea.hidden_at.is_not(None) if filters.hidden else Idea.hidden_at.is_(None))
+    if filters.held:
+        where.append(Idea.held.is_(True))
+    if filters.overdue:
+        where.append(overdue(now, target))
     condition = match_all(terms_of(filters.q))
     if condition is not None:
-        query = query.where(condition)
-    query = query.order_by(Idea.created_at, Idea.id).limit(INBOX_LIMIT)
-    return [
+        where.append(condition)
+    return where
+
+
+def filter_conditions(
+    filters: InboxFilters, *, viewer: User, now: datetime
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the inbox's filters (the staff CSV export selects with them),
+    or ValidationFailed naming the bad parameter."""
+    return _conditions(filters, viewer=viewer, now=now, target=response_target(), ids=_slug_ids())
+
+
+def _order(sort: str) -> list[Any]:
+    if sort == "newest":
+        return [Idea.created_at.desc(), Idea.id.desc()]
+    if sort == "votes":
+        return [Idea.score.desc(), Idea.created_at, Idea.id]
+    if sort == "activity":
+        return [Idea.last_activity_at.desc(), Idea.id.desc()]
+    return [Idea.created_at, Idea.id]
+
+
+def check_filters(filters: InboxFilters, *, viewer: User) -> None:
+    """Raise ValidationFailed if the filters name a stage, team, sort… that does not exist."""
+    _conditions(filters, viewer=viewer, now=utcnow(), target=timedelta(), ids=_slug_ids())
+
+
+def inbox(
+    filters: InboxFilters, *, viewer: User, now: datetime, target: timedelta, page: int = 1
+) -> Page[InboxRow]:
+    """Return one page of the ideas matching the filters, in the filters' sort order,
+    each marked when past the first-answer target."""
+    where = _conditions(filters, viewer=viewer, now=now, target=target, ids=_slug_ids())
+    query = (
+        select(Idea, overdue(now, target).label("overdue"))
+        .where(*where)
+        .options(joinedload(Idea.team), joinedload(Idea.assignee))
+        .order_by(*_order(filters.sort))
+    )
+    count = select(func.count(Idea.id)).where(*where)  # without the eager-loading joins
+    found = paginate(query, page, INBOX_PAGE, count=count)
+    rows = [
         InboxRow(idea=idea, age=now - idea.created_at, overdue=bool(late))
-        for idea, late in db.session.execute(query).unique()
+        for idea, late in found.items
+    ]
+    return Page(rows, found.number, found.pages, found.total, found.size, found.param)
+
+
+def queues(
+    *, viewer: User, now: datetime, target: timedelta, waiting: str, teams: list[Team]
+) -> list[Queue]:
+    """The inbox's queues with how many ideas each holds, counted in one query.
+
+    Each queue is a filter, counted by the same conditions the inbox lists it with, so a
+    queue's number and its list cannot disagree.
+    """
+    wanted: list[tuple[str, InboxFilters, Team | None]] = [
+        ("waiting", InboxFilters(stage=waiting), None),
+        ("unassigned", InboxFilters(stage=waiting, assignee="none"), None),
+        ("overdue", InboxFilters(overdue=True), None),
+        ("mine", InboxFilters(assignee="me"), None),
+        ("my-teams", InboxFilters(team="mine"), None),
+    ]
+    wanted += [("team", InboxFilters(team=team.slug), team) for team in teams]
+    wanted += [
+        ("held", InboxFilters(hidden=True, held=True), None),
+        ("hidden", InboxFilters(hidden=True), None),
+    ]
+    ids = _slug_ids()
+    counts = [
+        func.count(case((and_(*_conditions(f, viewer=viewer, now=now, target=target, ids=ids)), 1)))
+        for _key, f, _team in wanted
+    ]
+    numbers = db.session.execute(select(*counts).select_from(Idea)).one()
+    return [
+        Queue(key, f, int(n or 0), team) for (key, f, team), n in zip(wanted, numbers, strict=True)
     ]
 
 

@@ -24,7 +24,7 @@ from ..i18n import display_name, localized_name
 from ..ideas.models import Follow, Idea, NotificationKind, Vote
 from ..ideas.permissions import can_triage
 from ..ideas.ranking import hot_rank
-from ..ideas.services import clean_title, find_category, notify_followers
+from ..ideas.services import clean_title, find_category, notify_followers, record_activity
 from ..text import check_length, clean_text, render_markdown
 from ..urls import idea_path
 from .models import (
@@ -139,6 +139,7 @@ def change_stage(
     idea.stage = stage
     idea.stage_entered_at = when
     idea.updated_at = when
+    record_activity(idea, when)
     if stage.is_public:
         _record_first_response(idea, when)
     db.session.flush()
@@ -230,15 +231,7 @@ def merge_ideas(duplicate: Idea, target: Idea, by: User, note: str = "") -> Stat
     _follow_own_idea(duplicate)  # the author keeps following their own idea
     for idea in (target, duplicate):
         _recount(idea)
-    db.session.add(
-        IdeaEdit(
-            idea_id=duplicate.id,
-            by_id=by.id,
-            field="merged_into",
-            old_value=None,
-            new_value=str(target.id),
-        )
-    )
+    _log_edit(duplicate, by, "merged_into", None, target.id)
     publish(IdeasMerged(duplicate, target, change, by))
     db.session.flush()
     return change
@@ -269,6 +262,7 @@ def _recount(idea: Idea) -> None:
 
 
 def _log_edit(idea: Idea, by: User, field: str, old: object, new: object) -> None:
+    record_activity(idea)
     db.session.add(
         IdeaEdit(
             idea_id=idea.id,
@@ -366,6 +360,7 @@ def add_note(idea: Idea, by: User, body: str) -> IdeaNote:
         created_at=utcnow(),
     )
     db.session.add(note)
+    record_activity(idea, note.created_at)  # the team discussing it is activity to sort by
     db.session.flush()
     return note
 
@@ -420,3 +415,17 @@ def delete_saved_reply(reply: SavedReply, by: User) -> None:
     _require_staff(by)
     db.session.delete(reply)
     db.session.flush()
+
+
+def assign_to_me(ideas: list[Idea], by: User) -> list[Idea]:
+    """Assign the ideas to the staff member who asks, keeping their teams; return those that
+    changed (ideas already theirs are left as they are)."""
+    _require_staff(by)
+    if not ideas:
+        raise ValidationFailed(_("Select at least one idea."), field="ideas")
+    if len(ideas) > BULK_MAX:
+        raise ValidationFailed(_("Select at most %(n)d ideas.", n=BULK_MAX), field="ideas")
+    changed = [idea for idea in ideas if idea.assignee_id != by.id]
+    for idea in changed:
+        assign_idea(idea, by, team=idea.team, assignee=by)
+    return changed

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, cast
+from urllib.parse import parse_qsl, urlencode
 
 from flask import (
     Blueprint,
@@ -15,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,9 +35,10 @@ from ..ideas import services as idea_services
 from ..ideas.forms import ActionForm
 from ..ideas.models import Idea
 from ..inputs import parse_row_id
+from ..paging import Page, page_number
 from ..redirects import safe_target
 from ..social.echo import held_echoes
-from . import queries, services
+from . import queries, saved_filters, services
 from .forms import (
     AnswerForm,
     AssignForm,
@@ -42,12 +47,21 @@ from .forms import (
     HideForm,
     MergeForm,
     NoteForm,
+    SaveFilterForm,
     StageForm,
 )
 from .models import SavedReply, Stage, StageRole, Team, stage_with_role
 from .permissions import staff_required
 
 bp = Blueprint("triage", __name__, url_prefix="/staff")
+
+# The inbox's sort orders (queries.SORTS) as the sort menu names them.
+SORT_LABELS = {
+    "oldest": _l("Oldest first"),
+    "newest": _l("Newest first"),
+    "votes": _l("Most votes"),
+    "activity": _l("Latest activity"),
+}
 
 
 def _me() -> User:
@@ -76,47 +90,171 @@ def _waiting_slug() -> str:
     return initial.slug if initial is not None else ""
 
 
-def _filters() -> queries.InboxFilters:
-    args = request.args
-    return queries.InboxFilters(
-        stage=args.get("stage", _waiting_slug()),
-        category=args.get("category", ""),
-        source=args.get("source", ""),
-        team=args.get("team", ""),
-        assignee=args.get("assignee", ""),
-        q=args.get("q", "")[:200],
-        hidden=args.get("hidden") == "1",
-        held=args.get("held") == "1",
+def _filters(args: Mapping[str, str] | None = None) -> queries.InboxFilters:
+    return queries.parse_filters(request.args if args is None else args, _waiting_slug())
+
+
+def _render_inbox(
+    filters: queries.InboxFilters, *, save_form: SaveFilterForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The inbox page: one page of the filtered ideas, the queues with their counts, the
+    viewer's saved filters. A filter naming nothing that exists is a 400 with its message."""
+    me, now, target = _me(), utcnow(), queries.response_target()
+    waiting = _waiting_slug()
+    error = None
+    page: Page[queries.InboxRow]
+    try:
+        page = queries.inbox(
+            filters, viewer=me, now=now, target=target, page=page_number(request.args.get("page"))
+        )
+    except DomainError as exc:
+        page = Page([], 1, 1, 0, queries.INBOX_PAGE)
+        error = exc.message
+        status = 400 if status == 200 else status  # a refused save keeps its own 422
+    teams = queries.teams()
+    my_teams = queries.teams_of(me)
+    queue_list = [
+        q
+        for q in queries.queues(viewer=me, now=now, target=target, waiting=waiting, teams=teams)
+        if q.key != "my-teams" or my_teams
+    ]
+    stages = _all_stages()
+    bulk = BulkStageForm()
+    bulk.stage.choices = _stage_choices(stages)
+    if save_form is None:
+        save_form = SaveFilterForm(formdata=None)
+    save_form.query.data = filters.query_string(waiting)
+    saved = [
+        (entry, saved_filters.filters_of(entry, waiting).as_args(waiting))
+        for entry in saved_filters.saved_filters_of(me)
+    ]
+    # Where the forms on the page come back to: this list, this page (also after a POST).
+    list_args = filters.as_args(waiting)
+    query = urlencode({**list_args, "page": page.number} if page.number > 1 else list_args)
+    html = render_template(
+        "triage/inbox.html",
+        list_args=list_args,
+        back_path=url_for("triage.inbox") + (f"?{query}" if query else ""),
+        rows=page.items,
+        page=page,
+        filters=filters,
+        base_filters=replace(filters, sort=queries.DEFAULT_SORT),
+        waiting_slug=waiting,
+        sorts=SORT_LABELS,
+        sort_ok=filters.sort in queries.SORTS,
+        queues=queue_list,
+        saved=saved,
+        save_form=save_form,
+        action_form=ActionForm(),
+        error=error,
+        stages=stages,
+        categories=idea_queries.all_categories(),
+        teams=teams,
+        staff=queries.staff_members(),
+        bulk_form=bulk,
+        target_hours=current_app.config["IDEABOARD_RESPONSE_TARGET_HOURS"],
+        my_teams=my_teams,
     )
+    return html, status
 
 
 @bp.get("/")
 @staff_required
-def inbox() -> str | tuple[str, int]:
-    """List ideas waiting for an answer (New, oldest first) with filters and queues."""
-    filters = _filters()
-    error = None
+def inbox() -> tuple[str, int]:
+    """List ideas waiting for an answer (New, oldest first) with filters, sorts and queues."""
+    return _render_inbox(_filters())
+
+
+def _selected_ideas() -> list[Idea]:
+    """The ideas ticked in the inbox (a number past the id range names none: it is skipped)."""
+    raw_ids = request.form.getlist("ideas")
+    if len(raw_ids) > services.BULK_MAX:
+        raise ValidationFailed(_("Select at most %(n)d ideas.", n=services.BULK_MAX), "ideas")
+    if not all(v.isascii() and v.isdigit() for v in raw_ids):
+        raise ValidationFailed(_("Some of the selected ideas are not idea numbers."), "ideas")
+    ids = [i for i in map(parse_row_id, raw_ids) if i is not None]
+    return list(db.session.scalars(select(Idea).where(Idea.id.in_(ids))).unique())
+
+
+def _assign_to_me(ideas: list[Idea]) -> Response:
+    back = safe_target(request.form.get("next"), url_for("triage.inbox"))
+    if not ActionForm().validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(back)
     try:
-        rows = queries.inbox(filters, viewer=_me(), now=utcnow(), target=queries.response_target())
-    except DomainError as exc:
-        rows, error = [], exc.message
-    bulk = BulkStageForm()
-    bulk.stage.choices = _stage_choices(_all_stages())
-    html = render_template(
-        "triage/inbox.html",
-        rows=rows,
-        filters=filters,
-        waiting_slug=_waiting_slug(),
-        error=error,
-        stages=_all_stages(),
-        categories=idea_queries.all_categories(),
-        teams=queries.teams(),
-        staff=queries.staff_members(),
-        bulk_form=bulk,
-        target_hours=current_app.config["IDEABOARD_RESPONSE_TARGET_HOURS"],
-        my_teams=queries.teams_of(_me()),
-    )
-    return (html, 400) if error else html
+        changed = services.assign_to_me(ideas, _me())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(back)
+    if changed:
+        message = ngettext(
+            "%(num)d idea is assigned to you: %(ids)s.",
+            "%(num)d ideas are assigned to you: %(ids)s.",
+            len(changed),
+            ids=", ".join(f"#{idea.id}" for idea in changed),
+        )
+        flash(message, "success")
+    else:
+        flash(_("Nothing changed: the selected ideas were already assigned to you."), "info")
+    return redirect(back)
+
+
+@bp.post("/ideas/<id:idea_id>/assign-to-me")
+@staff_required
+def assign_to_me(idea_id: int) -> Response:
+    """Assign one idea to the signed-in staff member (its team stays), back to the list."""
+    return _assign_to_me([_idea(idea_id)])
+
+
+@bp.post("/bulk-assign-to-me")
+@staff_required
+def bulk_assign_to_me() -> Response:
+    """Assign the selected ideas to the signed-in staff member (their teams stay)."""
+    try:
+        ideas = _selected_ideas()
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(safe_target(request.form.get("next"), url_for("triage.inbox")))
+    return _assign_to_me(ideas)
+
+
+@bp.post("/saved-filters")
+@staff_required
+def save_filter() -> Response | tuple[str, int]:
+    """Save the inbox's current filter and sort under a name; back to that filter."""
+    form = SaveFilterForm()
+    waiting = _waiting_slug()
+    raw = (form.query.data or "")[: saved_filters.QUERY_MAX]
+    args = dict(parse_qsl(raw, keep_blank_values=True))
+    filters = _filters({k: v for k, v in args.items() if k in queries.FILTER_KEYS})
+    if form.validate_on_submit():
+        try:
+            saved = saved_filters.save_filter(_me(), form.name.data or "", filters, waiting=waiting)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "name")
+        else:
+            flash(_("Filter saved as %(name)s.", name=saved.name), "success")
+            query = filters.query_string(waiting)
+            return redirect(url_for("triage.inbox") + (f"?{query}" if query else ""))
+    return _render_inbox(filters, save_form=form, status=422)
+
+
+@bp.post("/saved-filters/<id:saved_id>/delete")
+@staff_required
+def delete_saved_filter(saved_id: int) -> Response:
+    """Delete one of my saved filters."""
+    back = safe_target(request.form.get("next"), url_for("triage.inbox"))
+    if not ActionForm().validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(back)
+    saved = saved_filters.delete_filter(_me(), saved_id)
+    db.session.commit()
+    flash(_("Saved filter %(name)s deleted.", name=saved.name), "success")
+    return redirect(back)
 
 
 def idea_language(idea: Idea) -> str:
