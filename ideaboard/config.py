@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from limits import parse_many
 
 
 def _env_list(name: str, default: str) -> list[str]:
@@ -62,8 +65,37 @@ def normalise_database_url(url: str) -> str:
 
 
 def _env_number(name: str) -> dict[str, float]:
-    raw = os.environ.get(name)
-    return {name: float(raw)} if raw else {}
+    """A number (0 or more, decimals allowed) from the environment, if set."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = float(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number, not {raw!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise RuntimeError(f"{name} must be a number of 0 or more, not {raw!r}")
+    return {name: value}
+
+
+def _env_limit(name: str) -> dict[str, str]:
+    """A rate limit in flask-limiter's syntax ("10 per minute", "100/hour;1000/day"), if set.
+
+    Checked here, at start-up: a typo would otherwise only show on the first request the
+    limit guards, as a 500.
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        parsed = parse_many(raw)
+    except ValueError:
+        parsed = []
+    if not parsed:
+        raise RuntimeError(
+            f"{name} must be a rate limit like '10 per minute' or '100/hour;1000/day', not {raw!r}"
+        )
+    return {name: raw}
 
 
 def _env_int(name: str) -> dict[str, int]:
@@ -91,6 +123,31 @@ def _env_count(name: str) -> dict[str, int]:
     if value < 0:
         raise RuntimeError(f"{name} must be 0 or more, not {value}")
     return {name: value}
+
+
+def _env_page_size(name: str) -> dict[str, int]:
+    """How many ideas a page lists: 1 to 100 (a bigger page is a slower page for everyone)."""
+    found = _env_count(name)
+    if found and not 1 <= found[name] <= 100:
+        raise RuntimeError(f"{name} must be from 1 to 100, not {found[name]}")
+    return found
+
+
+# The rate limits an operator may change (flask-limiter syntax; see the README's table).
+LIMIT_SETTINGS = (
+    "IDEABOARD_LIMIT_LOGIN",
+    "IDEABOARD_LIMIT_REGISTER",
+    "IDEABOARD_LIMIT_RESET",
+    "IDEABOARD_LIMIT_SUBMIT",
+    "IDEABOARD_LIMIT_COMMENT",
+    "IDEABOARD_API_LIMIT",
+    "IDEABOARD_API_LIMIT_TOKENS",
+)
+
+
+def _renamed(found: dict[str, Any], name: str) -> dict[str, Any]:
+    """A setting read from the environment under another config key (e.g. Flask-WTF's)."""
+    return {name: next(iter(found.values()))} if found else {}
 
 
 def _env_switch(name: str) -> bool:
@@ -127,11 +184,12 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_VERIFY_LINK_DAYS"),
         **_env_number("IDEABOARD_RESPONSE_TARGET_HOURS"),
         **_env_count("IDEABOARD_ECHO_MAX_REPLIES"),
-        **(
-            {"WTF_CSRF_TIME_LIMIT": float(os.environ["IDEABOARD_CSRF_TIME_LIMIT_SECONDS"])}
-            if os.environ.get("IDEABOARD_CSRF_TIME_LIMIT_SECONDS")
-            else {}
-        ),
+        **_env_count("IDEABOARD_X_OVERLAP_MINUTES"),
+        **_env_count("IDEABOARD_SQLITE_BUSY_TIMEOUT_MS"),
+        **_env_number("IDEABOARD_WEBHOOK_TIMEOUT_SECONDS"),
+        **_env_page_size("IDEABOARD_PAGE_SIZE"),
+        **{name: value for key in LIMIT_SETTINGS for name, value in _env_limit(key).items()},
+        **_renamed(_env_number("IDEABOARD_CSRF_TIME_LIMIT_SECONDS"), "WTF_CSRF_TIME_LIMIT"),
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": redis_url,
