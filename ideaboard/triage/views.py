@@ -229,14 +229,18 @@ def hide(idea_id: int) -> Response | tuple[str, int]:
 def restore(idea_id: int) -> Response | tuple[str, int]:
     """Show a hidden idea again."""
     target = _idea(idea_id)
-    form = ActionForm()
-    return _act(
-        target,
-        form,
-        "hide_form",
-        lambda: services.restore_idea(target, _me()),
-        _("The idea is public again."),
-    )
+    if ActionForm().validate_on_submit():
+        try:
+            services.restore_idea(target, _me())
+            db.session.commit()
+        except DomainError as error:
+            # The restore button's form has no field to show the error on (e.g. the idea
+            # was restored in another tab): say it at the top of the page.
+            db.session.rollback()
+            flash(error.message, "error")
+            return _render_idea(_idea(idea_id), error.status)
+        flash(_("The idea is public again."), "success")
+    return redirect(url_for("triage.idea", idea_id=idea_id))
 
 
 @bp.post("/ideas/<id:idea_id>/merge")
