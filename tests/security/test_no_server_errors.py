@@ -132,8 +132,7 @@ def test_no_route_answers_500_to_hostile_requests(app: Flask, role: str) -> None
         else None
     )
     idea = db.session.scalar(select(Idea).order_by(Idea.id.desc()).limit(1))
-    comment = db.session.scalar(select(Comment).order_by(Comment.id.desc()).limit(1))
-    assert idea is not None and comment is not None
+    assert idea is not None
     # An existing id (the last idea's: some routes take another row's id, and miss: a 404)
     # and an id no row has.
     ids = [idea.id, 999_999]
