@@ -173,14 +173,16 @@ def test_no_route_answers_500_to_hostile_requests(app: Flask, role: str) -> None
     field_names.discard("csrf_token")
     assert field_names, "no form fields were found on any page"
 
+    token = csrf_token(client)  # good for the whole session
     for rule in rules:
         methods = (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
         for method in sorted(methods):
-            for values in _values(rule, ids):
+            # An existing row and the edge of the id range (a missing row is a 404 before
+            # any field is read: the GETs above cover it).
+            for values in _values(rule, ids)[::2]:
                 path = _path(app, rule, values)
                 if path is None:
                     continue
-                token = csrf_token(client) if user is not None or method == "POST" else ""
                 for value in FIELD_VALUES:
                     form = {name: value for name in field_names}
                     form["csrf_token"] = token
@@ -193,6 +195,7 @@ def test_no_route_answers_500_to_hostile_requests(app: Flask, role: str) -> None
                         check(method, path, response, f"(json={str(json_value)[:20]!r})")
             if user is not None and not _still_signed_in(client):
                 _log_in(client, user)  # a route that signs out (e.g. "sign out everywhere")
+                token = csrf_token(client)
     print(f"{role}: {requests} requests on {len(rules)} routes, {len(failures)} answered 5xx")
     assert not failures, "\n".join(failures[:50])
     assert requests > 300
