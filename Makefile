@@ -26,12 +26,13 @@ translations: install
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) -D messages
 
 ## After changing UI text: extract every string, then add the new ones to the ko and en
-## catalogs (empty, to be translated; tests/i18n fails until ko has them all).
+## catalogs (empty, to be translated; tests/i18n fails until ko has them all). Lines wrap at
+## 100 columns, as the committed catalogs do, so a change shows only its own entries.
 catalogs: install
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file -w 100 \
 		--project=IdeaBoard -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages \
-		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -w 100
 
 # `make run` uses the built-in sandbox X API unless told otherwise (make run SANDBOX=0), and
 # keeps every e-mail in the development mailbox at /dev/mailbox unless IDEABOARD_SMTP_URL is
