@@ -15,7 +15,7 @@ import ideaboard
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Comment, Idea
-from tests.helpers import Clock, login, post
+from tests.helpers import Clock, csrf_token, login, post
 
 ROOT = Path(ideaboard.__file__).resolve().parent
 # Calls that read the wall clock without asking utcnow().
@@ -83,13 +83,20 @@ def test_pages_and_forms_follow_the_clock(client, make_user, clock: Clock) -> No
     assert response.status_code == 302
     idea = db.session.scalars(db.select(Idea)).one()
     assert idea.created_at == WHEN
-    # End the transaction the test shares with the requests (the POST's, a writer's on
-    # SQLite): the next page records the sign-in's use on its own connection, which would
-    # wait out the busy timeout (30 s, three times) behind it.
+    # The test shares one session with the requests, which in production each end theirs.
+    # End its transactions by hand around the first page after the clock moves: that page
+    # records the sign-in's use on its own connection, which would wait out SQLite's busy
+    # timeout behind the POST's writer transaction (30 s, three times), and the comment's
+    # POST must not continue the page's read snapshot from before that write (SQLite then
+    # refuses the write at once: "database is locked").
     db.session.commit()
-
     clock.advance(hours=3)
-    post(client, f"/ideas/{idea.id}/comments", {"body": "Yes, please."})
+    token = csrf_token(client)  # a page: the sign-in's use is recorded here
+    db.session.commit()
+    response = client.post(
+        f"/ideas/{idea.id}/comments", data={"body": "Yes, please.", "csrf_token": token}
+    )
+    assert response.status_code == 302
     page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
 
     assert f'datetime="{WHEN.isoformat()}"' in page
