@@ -73,15 +73,26 @@ browser-tools: $(AXE)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-## Install what the tests need, then lint and run the whole suite on SQLite, then on
-## PostgreSQL (IDEABOARD_TEST_DATABASE_URL, default the local server; skipped with the reason
-## when it does not answer, except in CI, where that fails the run).
+## Install what the tests need, then lint and run the whole suite on SQLite and, at the same
+## time, on PostgreSQL (IDEABOARD_TEST_DATABASE_URL, default the local server; skipped with
+## the reason when it does not answer, except in CI, where that fails the run). The two runs
+## share nothing (each has its own databases, ports and temporary files) and each keeps one
+## core busy, so together they take the time of the longer one; the PostgreSQL run's output
+## is kept in build/pytest-postgresql.log and printed after the SQLite run's. Either run
+## failing, or finding no tests (pytest's exit 5), fails `make test`.
+PG_LOG := build/pytest-postgresql.log
+
 test: install translations browser-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest --db sqlite
-	$(BIN)/python -m pytest --db postgresql
+	@mkdir -p build
+	@$(BIN)/python -m pytest --db postgresql -p no:cacheprovider > $(PG_LOG) 2>&1 & pg=$$!; \
+	$(BIN)/python -m pytest --db sqlite; sqlite=$$?; \
+	wait $$pg; postgresql=$$?; \
+	echo "=== the PostgreSQL run (also in $(PG_LOG)) ==="; cat $(PG_LOG); \
+	echo "SQLite run: exit $$sqlite; PostgreSQL run: exit $$postgresql"; \
+	if [ $$sqlite -ne 0 ]; then exit $$sqlite; fi; exit $$postgresql
 
 lint: install
 	$(BIN)/ruff check .
