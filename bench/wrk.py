@@ -64,6 +64,30 @@ end
 """
 
 
+def signed_in_script(paths: list[str], cookies: list[str]) -> str:
+    """A script that GETs the paths round-robin, each request as the next signed-in reader
+    (their Cookie header), so consecutive requests carry different personal state; the two
+    counters step independently, so every reader meets every path."""
+    items = ", ".join(lua_string(p) for p in paths)
+    jar = ", ".join(lua_string(c) for c in cookies)
+    return f"""
+local paths = {{{items}}}
+local cookies = {{{jar}}}
+local i, k = 0, 0
+init = function(args)
+  math.randomseed(os.time() + tonumber(tostring({{}}):match("0x(%x+)") or "0", 16) % 1000)
+  i = math.random(#paths)
+  k = math.random(#cookies)
+end
+request = function()
+  i = i % #paths + 1
+  k = k % #cookies + 1
+  if #paths > 1 and k == 1 then i = i % #paths + 1 end
+  return wrk.format("GET", paths[i], {{["Cookie"] = cookies[k]}})
+end
+"""
+
+
 def bearer_script(path: str, tokens: list[str]) -> str:
     """A script that GETs path with a random bearer token (the API limits per token)."""
     items = ", ".join(lua_string(t) for t in tokens)
