@@ -3,7 +3,8 @@ voter sees their vote on the very next page — with the page cache on, as in pr
 
 The rest of the suite runs with the page cache off (BASE_CONFIG); these tests use the
 production default (ideaboard.config.DEFAULTS), once with the cache in the process and once in
-Redis (REDIS_URL), where Redis answers. Two signed-in people and an anonymous visitor ask for
+Redis (REDIS_URL), where Redis answers; every page cache's lifetime (IDEABOARD_*PAGE*_SECONDS)
+is its production default. Two signed-in people and an anonymous visitor ask for
 the same pages at the same moment (a threading.Barrier, a real threaded HTTP server), many
 rounds over; every page must be the asker's own.
 """
@@ -43,8 +44,11 @@ _REDIS_DB = {"sqlite": 12, "postgresql": 13}
 @pytest.fixture(params=["process", "redis"])
 def app(request: pytest.FixtureRequest, app_factory: Callable[..., Flask]) -> Iterator[Flask]:
     """The app with the page cache as deployed: the default lifetime, in the process or Redis."""
+    # Every page cache's lifetime as deployed (the suite's BASE_CONFIG may switch them off).
     config: dict[str, Any] = {
-        "IDEABOARD_PAGE_CACHE_SECONDS": DEFAULTS["IDEABOARD_PAGE_CACHE_SECONDS"]
+        name: value
+        for name, value in DEFAULTS.items()
+        if name.startswith("IDEABOARD_") and "PAGE" in name and name.endswith("_SECONDS")
     }
     if request.param == "redis":
         url = f"{_REDIS_BASE}/{_REDIS_DB[request.config.getoption('--db')]}"
@@ -56,7 +60,7 @@ def app(request: pytest.FixtureRequest, app_factory: Callable[..., Flask]) -> It
             pytest.skip(f"Redis at {url} does not answer ({error})")
         config["REDIS_URL"] = url
     app = app_factory(**config)
-    assert app.config["IDEABOARD_PAGE_CACHE_SECONDS"] > 0
+    assert app.config["IDEABOARD_PAGE_CACHE_SECONDS"] > 0, config
     with app.app_context():
         cache.clear()
         yield app
