@@ -9,10 +9,11 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, literal, select, tuple_
+from sqlalchemy import Integer, Select, bindparam, literal, select, tuple_
 
 from .. import inputs
 from ..accounts.models import User
@@ -196,12 +197,17 @@ def votes_of(user: User, ideas: list[Idea]) -> dict[int, int]:
     """Return {idea id: the user's vote} for the ideas the user voted on."""
     if not ideas or not user.is_authenticated:
         return {}
-    rows = db.session.execute(
-        select(Vote.idea_id, Vote.value).where(
-            Vote.user_id == user.id, Vote.idea_id.in_([i.id for i in ideas])
-        )
-    )
+    rows = db.session.execute(_votes_of_query(), {"user_id": user.id, "ids": [i.id for i in ideas]})
     return {idea_id: value for idea_id, value in rows}
+
+
+@lru_cache(maxsize=1)
+def _votes_of_query() -> Select[tuple[int, int]]:
+    # Built once: every signed-in board page runs it (SQLAlchemy caches its compiled form).
+    return select(Vote.idea_id, Vote.value).where(
+        Vote.user_id == bindparam("user_id", type_=Integer),
+        Vote.idea_id.in_(bindparam("ids", expanding=True)),
+    )
 
 
 def ideas_by(user: User, limit: int = 50) -> list[Idea]:
@@ -243,11 +249,19 @@ def followed_by(user: User, limit: int = 50) -> list[Idea]:
 
 def all_stages() -> list[Stage]:
     """Return the public stages in workflow order."""
-    return list(
-        db.session.scalars(select(Stage).where(Stage.is_public).order_by(Stage.position, Stage.id))
-    )
+    return list(db.session.scalars(_all_stages_query()))
+
+
+@lru_cache(maxsize=1)
+def _all_stages_query() -> Select[tuple[Stage]]:
+    return select(Stage).where(Stage.is_public).order_by(Stage.position, Stage.id)
 
 
 def all_categories() -> list[Category]:
     """Return the categories in display order."""
-    return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+    return list(db.session.scalars(_all_categories_query()))
+
+
+@lru_cache(maxsize=1)
+def _all_categories_query() -> Select[tuple[Category]]:
+    return select(Category).order_by(Category.position, Category.id)
