@@ -154,7 +154,7 @@ def render_page(
             str(get_timezone()),
             _role(),
             request.full_path,
-            fingerprint(list(content), int(time.time() // 60)),
+            fingerprint(*content, int(time.time() // 60)),
         )
     )
     html = cache.get(key)
