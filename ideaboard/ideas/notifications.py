@@ -13,7 +13,7 @@ from .models import Notification
 
 
 @lru_cache(maxsize=1)
-def unread_count_query() -> Select[tuple[int]]:
+def unread_count_query() -> Select[int]:
     """The count unread_count returns, for the bound `user_id` (built once: every signed-in
     page's navigation runs it)."""
     return (

@@ -202,7 +202,7 @@ def votes_of(user: User, ideas: list[Idea]) -> dict[int, int]:
 
 
 @lru_cache(maxsize=1)
-def _votes_of_query() -> Select[tuple[int, int]]:
+def _votes_of_query() -> Select[int, int]:
     # Built once: every signed-in board page runs it (SQLAlchemy caches its compiled form).
     return select(Vote.idea_id, Vote.value).where(
         Vote.user_id == bindparam("user_id", type_=Integer),
@@ -253,7 +253,7 @@ def all_stages() -> list[Stage]:
 
 
 @lru_cache(maxsize=1)
-def _all_stages_query() -> Select[tuple[Stage]]:
+def _all_stages_query() -> Select[Stage]:
     return select(Stage).where(Stage.is_public).order_by(Stage.position, Stage.id)
 
 
@@ -263,5 +263,5 @@ def all_categories() -> list[Category]:
 
 
 @lru_cache(maxsize=1)
-def _all_categories_query() -> Select[tuple[Category]]:
+def _all_categories_query() -> Select[Category]:
     return select(Category).order_by(Category.position, Category.id)

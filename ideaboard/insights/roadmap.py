@@ -262,7 +262,7 @@ def mark_changelog_seen(user: User, now: datetime | None = None) -> None:
 
 
 @lru_cache(maxsize=1)
-def new_launches_voted_query() -> Select[tuple[int]]:
+def new_launches_voted_query() -> Select[int]:
     """The count new_launches_voted returns, for the bound `user_id` and `since`: built once,
     so every page's navigation runs it from SQLAlchemy's compiled cache."""
     user_id = bindparam("user_id", type_=Integer)
