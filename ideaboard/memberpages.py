@@ -34,8 +34,7 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import current_app, g, render_template, request, session, url_for
@@ -43,6 +42,7 @@ from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect
+from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.base import NO_VALUE
 
 from .pagecache import CSRF_PLACEHOLDER, cache
@@ -68,46 +68,52 @@ def slot(kind: str, ident: int, part: str) -> str:
 
 
 # --- the content key ------------------------------------------------------------------------
-def _value(value: Any) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return repr(value)
+# Per mapped class: its column attributes, and its many-to-one relationships (a row it holds).
+_SHAPES: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
-def _row(obj: Any, parts: list[str], depth: int) -> None:
+def _shape(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        mapper: Mapper[Any] = inspect(cls)
+        columns = tuple(attr.key for attr in mapper.column_attrs)
+        held = tuple(rel.key for rel in mapper.relationships if not rel.uselist)
+        shape = _SHAPES[cls] = (columns, held)
+    return shape
+
+
+def _row(obj: Any, parts: list[Any], depth: int) -> None:
     """Every loaded column of obj, and (depth permitting) of the rows it holds loaded."""
-    state = inspect(obj)
-    loaded = state.dict
+    loaded = obj._sa_instance_state.dict
+    columns, held = _shape(type(obj))
     parts.append(type(obj).__name__)
-    for attr in state.mapper.column_attrs:
-        parts.append(_value(loaded.get(attr.key, NO_VALUE)))
-    if depth <= 0:
-        return
-    for rel in state.mapper.relationships:
-        held = loaded.get(rel.key, NO_VALUE)
-        if held is NO_VALUE or held is None:
-            continue
-        if isinstance(held, list):
-            for item in held:
-                _row(item, parts, depth - 1)
-        else:
-            _row(held, parts, depth - 1)
+    parts.append(tuple([loaded.get(key, NO_VALUE) for key in columns]))
+    if depth > 0:
+        for key in held:
+            other = loaded.get(key)
+            if other is not None and other is not NO_VALUE:
+                _row(other, parts, depth - 1)
 
 
 def fingerprint(*groups: Any) -> str:
-    """A digest of the rows (ORM objects, with the rows they hold loaded) and plain values."""
-    parts: list[str] = []
+    """A digest of the rows (ORM objects, with the rows they hold loaded) and plain values.
+
+    A group is a row, a list of rows, or a plain value (compared by its repr). Relationship
+    lists are not followed: pass them as their own group (the idea page passes its status
+    changes and comments).
+    """
+    parts: list[Any] = []
     for group in groups:
         items = group if isinstance(group, list | tuple) else [group]
         for item in items:
             if hasattr(item, "_sa_instance_state"):
-                _row(item, parts, depth=2)
+                _row(item, parts, depth=1)
             elif isinstance(item, Mapping):
-                parts.append(repr(sorted(item.items(), key=repr)))
+                parts.append(sorted(item.items(), key=repr))
             else:
-                parts.append(_value(item))
+                parts.append(item)
         parts.append("|")
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
+    return hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
 
 
 # --- serving --------------------------------------------------------------------------------
@@ -133,6 +139,7 @@ def render_page(
     reader_votes: Mapping[int, int] | None = None,
     reader_follows: Mapping[int, bool] | None = None,
     shared: bool = True,
+    more_context: Callable[[], dict[str, Any]] | None = None,
     **context: Any,
 ) -> str:
     """Render template for the signed-in reader from the shared copy of its content.
@@ -140,12 +147,23 @@ def render_page(
     content: what the page shows (ORM rows and plain values) — the key of the shared copy.
     authors: who wrote what is on the page (a reader among them gets a page of their own).
     shared: False for a page that must be the reader's own (a refused form, say).
+    more_context: context only a render needs (forms, say): not built for a kept copy.
     reader_votes / reader_follows: the reader's vote and follow per idea id, for the slots.
     The context must also carry them as the template expects (my_votes, my_vote, following),
     for the pages that are not shared.
     """
+    if more_context is not None:
+        build, context = more_context, dict(context)
+
+        def full_context() -> dict[str, Any]:
+            return {**context, **build()}
+    else:
+
+        def full_context() -> dict[str, Any]:
+            return context
+
     if not (shared and _shareable(authors)):
-        return render_template(template, **context)
+        return render_template(template, **full_context())
     key = ":".join(
         (
             _PREFIX,
@@ -161,7 +179,7 @@ def render_page(
     if html is None:
         g._ib_shared_render = True
         try:
-            html = render_template(template, **context)
+            html = render_template(template, **full_context())
         finally:
             g._ib_shared_render = False
         real_token = g.get("csrf_token")  # a form's hidden_tag() put the real one in

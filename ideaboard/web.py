@@ -193,11 +193,12 @@ def vote_texts() -> dict[str, str]:
     locale = get_locale()
     cached: tuple[Any, dict[str, str]] | None = g.get("_ib_vote_texts")
     if cached is None or cached[0] is not locale:
+        gettext = _request_translations().ugettext
         texts = {
-            "up": _("Vote up"),
-            "down": _("Vote down"),
-            "withdraw": _("Withdraw my vote"),
-            "score": _("Score"),
+            "up": gettext("Vote up"),
+            "down": gettext("Vote down"),
+            "withdraw": gettext("Withdraw my vote"),
+            "score": gettext("Score"),
         }
         cached = (locale, {key: str(value) for key, value in texts.items()})
         g._ib_vote_texts = cached

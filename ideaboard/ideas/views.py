@@ -187,14 +187,16 @@ def _show_page(
         replies=replies,
         my_vote=my_vote,
         following=following,
-        comment_form=comment_form or CommentForm(),
-        action_form=ActionForm(),
         edited=edited,
-        # For its author: None when they may edit, else why not (shown on the page).
-        edit_refusal=services.edit_refusal(viewer, idea) if is_author else None,
-        can_delete=is_author and services.delete_refusal(viewer, idea) is None,
         is_author=is_author,
         rate_limited=rate_limited,
+        more_context=lambda: {
+            "comment_form": comment_form or CommentForm(),
+            "action_form": ActionForm(),
+            # For its author: None when they may edit, else why not (shown on the page).
+            "edit_refusal": services.edit_refusal(viewer, idea) if is_author else None,
+            "can_delete": is_author and services.delete_refusal(viewer, idea) is None,
+        },
     )
 
 
