@@ -1,10 +1,11 @@
-"""Signed-in pages from a shared copy, with what is personal filled in for each reader.
+"""Board and idea pages from a shared copy, with what is personal filled in for each reader.
 
-The anonymous page cache (pagecache.py) serves visitors who are not logged in. Everyone who
-signs in — the customers who vote, the staff who triage — used to get a page rendered from
-scratch: twenty idea cards of Jinja, Babel and per-card work, ~10 ms, where the queries that
-feed it take well under one. Yet almost all of a signed-in page is the same for every
-reader who sees the same ideas in the same language, time zone and role. So:
+A board page is twenty idea cards of Jinja, Babel and per-card work: ~10 ms to render,
+where the queries that feed it take well under one. Yet almost all of it is the same for
+every reader who sees the same ideas in the same language, time zone and role. The
+anonymous page cache (pagecache.py) serves visitors who are not logged in a copy up to a
+few seconds old; everyone who signs in — the customers who vote, the staff who triage —
+and every anonymous miss gets the page from here, never stale:
 
 - The page is rendered once as a *shared copy*: every personal part is a slot, a marker
   that names what goes there — the reader's vote on each card (the buttons' value,
@@ -13,16 +14,18 @@ reader who sees the same ideas in the same language, time zone and role. So:
 - The copy is kept under a key made of the *content it shows*: the host, language, time
   zone, the reader's role (staff see internal stages), the full path, and a fingerprint of
   every column of every row on the page (ideas with their stage, category and author;
-  comments; status changes; replies), plus the minute (relative times such as "3 minutes
-  ago"). A vote, an edit, a comment or a stage change changes the fingerprint, so the next
-  page load renders afresh: nobody is shown a stale count, least of all the voter.
+  comments with theirs; status changes; replies), plus the minute (relative times such as
+  "3 minutes ago"). A vote, an edit, a comment or a stage change changes the fingerprint,
+  so the next page load renders afresh: nobody is shown a stale count, least of all the
+  voter. What the key does not hold (the title of the idea a merged one points to) can lag
+  by at most a minute.
 - Each request fills the slots from the reader's own state (their votes on the page's
   ideas — one indexed query —, their follow, their navigation, their token).
 
 A page is not shared when the reader has a message waiting (a flash), when they wrote
 something on it (their own idea or comment carries edit/delete links and may show hidden
-text to them), when they are blocked, or when the cache is switched off
-(IDEABOARD_PAGE_CACHE_SECONDS=0). Slot markers carry a per-process random prefix, so no
+text to them), when they are blocked, or when IDEABOARD_SHARED_PAGE_SECONDS is 0 (the
+copies' lifetime; 120 by default). Slot markers carry a per-process random prefix, so no
 text on a page can pass for one; a filled page never contains a marker, and a shared copy
 never contains a real token (it is swapped for the placeholder before it is kept).
 """
@@ -32,7 +35,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -45,15 +47,13 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.base import NO_VALUE
 
+from . import database
 from .pagecache import CSRF_PLACEHOLDER, cache
 from .web import wants_json
 
 _SLOT = f"ib-slot-{secrets.token_hex(8)}"
 _SLOT_RE = re.compile(re.escape(_SLOT) + r":([a-z]):(\d+):([a-z]{2})")
-_PREFIX = "member:"
-# A shared copy lives at most this long: relative times ("3 minutes ago") are re-rendered
-# at least once a minute anyway, because the key carries the minute.
-_TTL_SECONDS = 120
+_PREFIX = "shared:"
 
 
 # --- in templates ---------------------------------------------------------------------------
@@ -118,17 +118,17 @@ def fingerprint(*groups: Any) -> str:
 
 # --- serving --------------------------------------------------------------------------------
 def _role() -> str:
-    return str(getattr(current_user, "role", "member"))
+    return str(current_user.role) if current_user.is_authenticated else "anonymous"
 
 
 def _shareable(authors: Iterable[int | None]) -> bool:
-    if not current_app.config["IDEABOARD_PAGE_CACHE_SECONDS"]:
+    if not current_app.config["IDEABOARD_SHARED_PAGE_SECONDS"]:
         return False
-    if request.method not in ("GET", "HEAD") or not current_user.is_authenticated:
+    if request.method not in ("GET", "HEAD") or "_flashes" in session or wants_json():
         return False
-    if "_flashes" in session or wants_json() or getattr(current_user, "is_blocked", False):
-        return False
-    return current_user.id not in set(authors)
+    if not current_user.is_authenticated:
+        return True
+    return not current_user.is_blocked and current_user.id not in set(authors)
 
 
 def render_page(
@@ -172,7 +172,8 @@ def render_page(
             str(get_timezone()),
             _role(),
             request.full_path,
-            fingerprint(*content, int(time.time() // 60)),
+            # The minute, as the app's clock tells it: relative times ("3 minutes ago").
+            fingerprint(*content, int(database.utcnow().timestamp() // 60)),
         )
     )
     html = cache.get(key)
@@ -185,7 +186,7 @@ def render_page(
         real_token = g.get("csrf_token")  # a form's hidden_tag() put the real one in
         if real_token:
             html = html.replace(real_token, CSRF_PLACEHOLDER)
-        cache.set(key, html, timeout=_TTL_SECONDS)
+        cache.set(key, html, timeout=current_app.config["IDEABOARD_SHARED_PAGE_SECONDS"])
     return _fill(html, reader_votes or {}, reader_follows or {})
 
 
@@ -221,6 +222,8 @@ def _fill(html: str, votes: Mapping[int, int], following: Mapping[int, bool]) ->
         return nav[0]
 
     html = _SLOT_RE.sub(one, html)
+    if g.get("_ib_page_cache_render"):  # an anonymous copy to keep: pagecache.py fills it
+        return html
     return html.replace(CSRF_PLACEHOLDER, generate_csrf())
 
 
