@@ -1,9 +1,11 @@
-"""Signed-in pages come from a shared copy with the reader's own parts filled in (memberpages.py).
+"""Board and idea pages come from a shared copy with the reader's own parts filled in.
 
 The whole suite runs with shared pages on (and the anonymous page cache off, tests/helpers.py
-BASE_CONFIG); these tests compare them with pages rendered from scratch. The main check: for every reader and page below, the page served from
-the shared copy is byte for byte the page rendered from scratch (CSRF tokens aside, which
-differ by their timestamp) — so whatever a template shows, the filled copy shows the same.
+BASE_CONFIG); these tests compare them with pages rendered from scratch
+(IDEABOARD_SHARED_PAGE_SECONDS=0). The main check: for every reader and page below, the page
+served from the shared copy is byte for byte the page rendered from scratch (CSRF tokens
+aside, which differ by their timestamp) — so whatever a template shows, the filled copy
+shows the same.
 """
 
 from __future__ import annotations

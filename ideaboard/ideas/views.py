@@ -61,6 +61,7 @@ def index() -> str | tuple[str, int]:
             cursor=args.get("cursor") or None,
             limit=current_app.config["IDEABOARD_PAGE_SIZE"],
             viewer=viewer,
+            cards=True,
         )
     except ValidationFailed as exc:
         error = exc.message
