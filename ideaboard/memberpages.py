@@ -53,7 +53,7 @@ from .web import wants_json
 
 _SLOT = f"ib-slot-{secrets.token_hex(8)}"
 _SLOT_RE = re.compile(re.escape(_SLOT) + r":([a-z]):(\d+):([a-z]{2})")
-_PREFIX = "shared:"
+_PREFIX = "shared"
 
 
 # --- in templates ---------------------------------------------------------------------------
