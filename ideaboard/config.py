@@ -166,6 +166,7 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_number("IDEABOARD_X_TIMEOUT_SECONDS"),
         **_env_number("IDEABOARD_WORKER_INTERVAL_SECONDS"),
         **_env_number("IDEABOARD_PAGE_CACHE_SECONDS"),
+        **_env_number("IDEABOARD_SHARED_PAGE_SECONDS"),
         **_env_number("IDEABOARD_WORKER_STALE_SECONDS"),
         **_env_number("IDEABOARD_WORKER_BACKOFF_MAX_SECONDS"),
         **_env_int("IDEABOARD_MAX_CONTENT_LENGTH"),
@@ -298,6 +299,10 @@ DEFAULTS: dict[str, Any] = {
     # Anonymous visitors' copies of the board, idea and insight pages are kept this long
     # (ideaboard/pagecache.py); 0 turns the cache off.
     "IDEABOARD_PAGE_CACHE_SECONDS": 5,
+    # The board and idea pages are rendered once per content, language, zone and role and
+    # kept this long, with each reader's own parts filled in (ideaboard/memberpages.py): a
+    # change to what a page shows renders it afresh at once. 0 renders every page from scratch.
+    "IDEABOARD_SHARED_PAGE_SECONDS": 120,
     # Rate limits for customer actions (flask-limiter syntax); tests switch limiting off.
     "IDEABOARD_LIMIT_LOGIN": "10 per minute",
     "IDEABOARD_LIMIT_REGISTER": "5 per minute",

@@ -45,7 +45,7 @@ cache = Cache()
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Unguessable, so that no text on a page (an idea's title, say) can be mistaken for it.
-_CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(12)}"
+CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(12)}"
 _PREFIX = "ib-page:"
 
 
@@ -67,8 +67,8 @@ def init_page_cache(app: Flask) -> None:
 
 def _template_csrf_token() -> str:
     """`csrf_token()` in templates: the placeholder while a page is rendered for the cache."""
-    if g.get("_ib_page_cache_render"):
-        return _CSRF_PLACEHOLDER
+    if g.get("_ib_page_cache_render") or g.get("_ib_shared_render"):
+        return CSRF_PLACEHOLDER
     return str(generate_csrf())  # flask-wtf is untyped
 
 
@@ -81,7 +81,7 @@ def _cacheable_request() -> bool:
 
 
 def _fill_in(html: str) -> str:
-    return html.replace(_CSRF_PLACEHOLDER, generate_csrf()) if _CSRF_PLACEHOLDER in html else html
+    return html.replace(CSRF_PLACEHOLDER, generate_csrf()) if CSRF_PLACEHOLDER in html else html
 
 
 def cache_for_visitors(view: F) -> F:

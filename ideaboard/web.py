@@ -30,6 +30,7 @@ from flask_babel import format_datetime, format_timedelta, get_locale, get_trans
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
@@ -187,16 +188,17 @@ def _numberformat(value: Any) -> str:
     return numbers.format_decimal(value, locale=locale)
 
 
-def _vote_texts() -> dict[str, str]:
+def vote_texts() -> dict[str, str]:
     """The vote widget's words, translated once per request (a page shows twenty widgets)."""
     locale = get_locale()
     cached: tuple[Any, dict[str, str]] | None = g.get("_ib_vote_texts")
     if cached is None or cached[0] is not locale:
+        gettext = _request_translations().ugettext
         texts = {
-            "up": _("Vote up"),
-            "down": _("Vote down"),
-            "withdraw": _("Withdraw my vote"),
-            "score": _("Score"),
+            "up": gettext("Vote up"),
+            "down": gettext("Vote down"),
+            "withdraw": gettext("Withdraw my vote"),
+            "score": gettext("Score"),
         }
         cached = (locale, {key: str(value) for key, value in texts.items()})
         g._ib_vote_texts = cached
@@ -327,6 +329,8 @@ def init_web(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     """The Jinja filters, globals and context every page template can use."""
+    from . import memberpages  # it builds on this module
+
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["relative_time"] = _relative_time
     app.jinja_env.filters["datetime"] = _datetime
@@ -338,7 +342,9 @@ def _register_template_helpers(app: Flask) -> None:
         attribution=attribution,
         can_administer=permissions.can_administer,
         get_locale=get_locale,
-        vote_texts=_vote_texts,
+        vote_texts=vote_texts,
+        shared_render=memberpages.shared_render,
+        slot=memberpages.slot,
         label=label,
         name_of=display_name,
         public_url_for=public_url_for,
@@ -353,14 +359,38 @@ def _register_template_helpers(app: Flask) -> None:
     app.context_processor(_inject_page_context)
 
 
-def _inject_page_context() -> dict[str, Any]:
-    from .ideas.notifications import unread_count
+@lru_cache(maxsize=1)
+def _nav_counts_query() -> Any:
+    from .ideas.notifications import unread_count_query
+    from .insights.roadmap import new_launches_voted_query
 
+    return select(
+        unread_count_query().scalar_subquery(), new_launches_voted_query().scalar_subquery()
+    )
+
+
+def nav_counts() -> tuple[int, int]:
+    """The signed-in reader's unread notifications and new launches they voted for, as the
+    navigation shows them on every page: one statement, once per request."""
+    from .insights.roadmap import last_visit
+
+    counts: tuple[int, int] | None = g.get("_ib_nav_counts")
+    if counts is None:
+        user = current_user._get_current_object()
+        row = db.session.execute(
+            _nav_counts_query(), {"user_id": user.id, "since": last_visit(user)}
+        ).one()
+        counts = (int(row[0] or 0), int(row[1] or 0))
+        g._ib_nav_counts = counts
+    return counts
+
+
+def _inject_page_context() -> dict[str, Any]:
     count = 0
-    if current_user.is_authenticated:
-        if "unread" not in g:
-            g.unread = unread_count(current_user)
-        count = g.unread
+    # A shared copy of a signed-in page leaves the navigation, which shows the count, to a
+    # slot (memberpages.py).
+    if current_user.is_authenticated and not g.get("_ib_shared_render"):
+        count = nav_counts()[0]
     return {"unread_notifications": count, "locales": SUPPORTED_LOCALES}
 
 

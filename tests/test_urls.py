@@ -99,10 +99,17 @@ def test_the_page_cache_keeps_one_copy_per_host(app: Flask, make_idea) -> None:
     make_idea(title="Dark mode for the dashboard")
     client = app.test_client()
     client.get("/", headers={"Host": EVIL})
-    keys = list(cache.cache._cache)  # SimpleCache: the stored keys
-    assert keys == [f"{EVIL}:en:UTC:/?"]  # host, language, time zone, path
+    keys = sorted(cache.cache._cache)  # SimpleCache: the stored keys
+    # The anonymous copy, and the shared copy it was filled from (memberpages.py): both keyed
+    # on the host first, then the language, time zone (role) and path.
+    assert len(keys) == 2
+    assert keys[0] == f"{EVIL}:en:UTC:/?"
+    assert keys[1].startswith(f"shared:{EVIL}:en:UTC:anonymous:/?:")
     client.get("/")
-    assert sorted(cache.cache._cache) == sorted([f"{EVIL}:en:UTC:/?", "localhost:en:UTC:/?"])
+    anonymous_copies = [key for key in cache.cache._cache if not key.startswith("shared:")]
+    assert sorted(anonymous_copies) == sorted([f"{EVIL}:en:UTC:/?", "localhost:en:UTC:/?"])
+    shared_copies = [key for key in cache.cache._cache if key.startswith("shared:")]
+    assert sorted(key.split(":")[1] for key in shared_copies) == sorted([EVIL, "localhost"])
 
 
 def test_trusted_hosts_refuse_other_hosts(app_factory: Callable[..., Flask]) -> None:

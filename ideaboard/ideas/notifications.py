@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from functools import lru_cache
+
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 
 from ..accounts.models import User
 from ..database import rows_matched, utcnow
@@ -10,14 +12,23 @@ from ..extensions import db
 from .models import Notification
 
 
-def unread_count(user: User) -> int:
-    """Return how many notifications the user has not read."""
-    count = db.session.scalar(
+@lru_cache(maxsize=1)
+def unread_count_query() -> Select[int]:
+    """The count unread_count returns, for the bound `user_id` (built once: every signed-in
+    page's navigation runs it)."""
+    return (
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(
+            Notification.user_id == bindparam("user_id", type_=Integer),
+            Notification.read_at.is_(None),
+        )
     )
-    return int(count or 0)
+
+
+def unread_count(user: User) -> int:
+    """Return how many notifications the user has not read."""
+    return int(db.session.scalar(unread_count_query(), {"user_id": user.id}) or 0)
 
 
 def recent_notifications(user: User, limit: int = 50) -> list[Notification]:

@@ -9,10 +9,12 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, literal, select, tuple_
+from sqlalchemy import Integer, Select, bindparam, literal, select, tuple_
+from sqlalchemy.orm import defer, joinedload
 
 from .. import inputs
 from ..accounts.models import User
@@ -140,10 +142,16 @@ def list_ideas(
     cursor: str | None = None,
     limit: int = 20,
     viewer: User | None = None,
+    cards: bool = False,
 ) -> IdeaPage:
-    """Return one page of the board, newest-ranked first, and the cursor of the next page."""
+    """Return one page of the board, newest-ranked first, and the cursor of the next page.
+
+    cards: load only what an idea card shows (no body; the author's name, not their whole
+    row): a board page's ideas are most of its database time."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     query = visible_ideas(viewer)
+    if cards:
+        query = query.options(*_card_options())
     if stage:
         stage_query = select(Stage.id).where(Stage.slug == stage)
         if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
@@ -177,6 +185,15 @@ def list_ideas(
     return IdeaPage(items=items, next_cursor=next_cursor)
 
 
+@lru_cache(maxsize=1)
+def _card_options() -> tuple[Any, ...]:
+    return (
+        defer(Idea.body),
+        defer(Idea.body_html),
+        joinedload(Idea.author).load_only(User.id, User.name),
+    )
+
+
 def similar_ideas(title: str, *, limit: int = 5, viewer: User | None = None) -> list[Idea]:
     """Return visible ideas sharing words with title, the closest first."""
     terms = [t for t in terms_of(title) if len(t) >= 2]
@@ -196,12 +213,17 @@ def votes_of(user: User, ideas: list[Idea]) -> dict[int, int]:
     """Return {idea id: the user's vote} for the ideas the user voted on."""
     if not ideas or not user.is_authenticated:
         return {}
-    rows = db.session.execute(
-        select(Vote.idea_id, Vote.value).where(
-            Vote.user_id == user.id, Vote.idea_id.in_([i.id for i in ideas])
-        )
-    )
+    rows = db.session.execute(_votes_of_query(), {"user_id": user.id, "ids": [i.id for i in ideas]})
     return {idea_id: value for idea_id, value in rows}
+
+
+@lru_cache(maxsize=1)
+def _votes_of_query() -> Select[int, int]:
+    # Built once: every signed-in board page runs it (SQLAlchemy caches its compiled form).
+    return select(Vote.idea_id, Vote.value).where(
+        Vote.user_id == bindparam("user_id", type_=Integer),
+        Vote.idea_id.in_(bindparam("ids", expanding=True)),
+    )
 
 
 def ideas_by(user: User, limit: int = 50) -> list[Idea]:
@@ -243,11 +265,19 @@ def followed_by(user: User, limit: int = 50) -> list[Idea]:
 
 def all_stages() -> list[Stage]:
     """Return the public stages in workflow order."""
-    return list(
-        db.session.scalars(select(Stage).where(Stage.is_public).order_by(Stage.position, Stage.id))
-    )
+    return list(db.session.scalars(_all_stages_query()))
+
+
+@lru_cache(maxsize=1)
+def _all_stages_query() -> Select[Stage]:
+    return select(Stage).where(Stage.is_public).order_by(Stage.position, Stage.id)
 
 
 def all_categories() -> list[Category]:
     """Return the categories in display order."""
-    return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+    return list(db.session.scalars(_all_categories_query()))
+
+
+@lru_cache(maxsize=1)
+def _all_categories_query() -> Select[Category]:
+    return select(Category).order_by(Category.position, Category.id)

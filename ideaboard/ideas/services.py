@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import (
     Integer,
     String,
+    bindparam,
     delete,
     exists,
     func,
@@ -193,10 +194,21 @@ def my_vote(user: User | None, idea: Idea) -> int:
     """Return the user's vote on the idea: 1, -1 or 0."""
     if user is None or not user.is_authenticated:
         return 0
-    value = db.session.scalar(
-        select(Vote.value).where(Vote.user_id == user.id, Vote.idea_id == idea.id)
-    )
+    value = db.session.scalar(_MY_VOTE, {"user_id": user.id, "idea_id": idea.id})
     return int(value or 0)
+
+
+# The idea page's own reads, built once (SQLAlchemy keeps their compiled form).
+_MY_VOTE = select(Vote.value).where(
+    Vote.user_id == bindparam("user_id", type_=Integer),
+    Vote.idea_id == bindparam("idea_id", type_=Integer),
+)
+_COMMENTS_OF = (
+    select(Comment)
+    .where(Comment.idea_id == bindparam("idea_id", type_=Integer))
+    .order_by(Comment.created_at, Comment.id)
+)
+_WAS_EDITED = select(exists().where(IdeaRevision.idea_id == bindparam("idea_id", type_=Integer)))
 
 
 def cast_vote(user: User, idea: Idea, value: int, *, imported: bool = False) -> VoteTally:
@@ -323,13 +335,7 @@ def record_activity(idea: Idea, when: datetime | None = None) -> None:
 
 def comments_of(idea: Idea) -> list[Comment]:
     """Return the idea's comments, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Comment)
-            .where(Comment.idea_id == idea.id)
-            .order_by(Comment.created_at, Comment.id)
-        ).unique()
-    )
+    return list(db.session.scalars(_COMMENTS_OF, {"idea_id": idea.id}).unique())
 
 
 # --- customers manage their own ideas and comments ------------------------------------------
@@ -372,7 +378,7 @@ def get_idea_for_page(idea_id: int, viewer: User | None) -> Idea:
 
 def was_edited(idea: Idea) -> bool:
     """Whether the idea has earlier versions (its author or staff changed it)."""
-    return bool(db.session.scalar(select(exists().where(IdeaRevision.idea_id == idea.id))))
+    return bool(db.session.scalar(_WAS_EDITED, {"idea_id": idea.id}))
 
 
 def edit_refusal(user: User | None, idea: Idea) -> str | None:

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import memberpages
 from ..accounts.blocking import UserBlocked, refusal_message
 from ..accounts.guards import login_required
 from ..errors import DomainError, ValidationFailed
@@ -60,6 +61,7 @@ def index() -> str | tuple[str, int]:
             cursor=args.get("cursor") or None,
             limit=current_app.config["IDEABOARD_PAGE_SIZE"],
             viewer=viewer,
+            cards=True,
         )
     except ValidationFailed as exc:
         error = exc.message
@@ -67,20 +69,37 @@ def index() -> str | tuple[str, int]:
         page = queries.IdeaPage(items=[], next_cursor=None)
     my_votes = queries.votes_of(viewer, page.items) if viewer else {}
     filters = {k: args.get(k, "") for k in ("stage", "category", "q")}
-    html = render_template(
+    stages, categories = queries.all_stages(), queries.all_categories()
+    if error:
+        return render_template(
+            "ideas/index.html",
+            page=page,
+            sort=sort,
+            sorts=list(queries.Sort),
+            filters=filters,
+            active_filters={k: v for k, v in filters.items() if v},
+            stages=stages,
+            categories=categories,
+            my_votes=my_votes,
+            error=error,
+            first_page=not args.get("cursor"),
+        ), 400
+    # Signed-in readers get the page from its shared copy, their votes filled in.
+    return memberpages.render_page(
         "ideas/index.html",
+        content=[page.items, page.next_cursor, stages, categories],
+        reader_votes=my_votes,
         page=page,
         sort=sort,
         sorts=list(queries.Sort),
         filters=filters,
         active_filters={k: v for k, v in filters.items() if v},
-        stages=queries.all_stages(),
-        categories=queries.all_categories(),
+        stages=stages,
+        categories=categories,
         my_votes=my_votes,
-        error=error,
+        error=None,
         first_page=not args.get("cursor"),
     )
-    return (html, 400) if error else html
 
 
 def _category_choices() -> list[SelectChoice]:
@@ -149,21 +168,36 @@ def _show_page(
 ) -> str:
     """The idea page as viewer sees it (also re-rendered with a refused comment form)."""
     is_author = services.is_author(viewer, idea)
-    return render_template(
+    comments = services.comments_of(idea)
+    replies = sent_replies(idea)
+    my_vote = services.my_vote(viewer, idea)
+    following = services.is_following(viewer, idea)
+    edited = services.was_edited(idea)
+    return memberpages.render_page(
         "ideas/show.html",
+        # The timeline (status changes with their stages and staff) is part of what it shows.
+        content=[idea, idea.status_changes, comments, replies, edited],
+        # A reader who wrote the idea or a comment on it sees their own edit links (and
+        # their hidden text): never a shared copy. Neither is a refused form.
+        authors=[idea.author_id, *(c.author_id for c in comments)],
+        shared=comment_form is None and rate_limited is None,
+        reader_votes={idea.id: my_vote},
+        reader_follows={idea.id: following},
         idea=idea,
-        comments=services.comments_of(idea),
-        replies=sent_replies(idea),
-        my_vote=services.my_vote(viewer, idea),
-        following=services.is_following(viewer, idea),
-        comment_form=comment_form or CommentForm(),
-        action_form=ActionForm(),
-        edited=services.was_edited(idea),
-        # For its author: None when they may edit, else why not (shown on the page).
-        edit_refusal=services.edit_refusal(viewer, idea) if is_author else None,
-        can_delete=is_author and services.delete_refusal(viewer, idea) is None,
+        comments=comments,
+        replies=replies,
+        my_vote=my_vote,
+        following=following,
+        edited=edited,
         is_author=is_author,
         rate_limited=rate_limited,
+        more_context=lambda: {
+            "comment_form": comment_form or CommentForm(),
+            "action_form": ActionForm(),
+            # For its author: None when they may edit, else why not (shown on the page).
+            "edit_refusal": services.edit_refusal(viewer, idea) if is_author else None,
+            "can_delete": is_author and services.delete_refusal(viewer, idea) is None,
+        },
     )
 
 

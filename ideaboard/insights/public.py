@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML here, never parse input
 from typing import Any
 
-from flask import Response, g, render_template, request
+from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -35,9 +35,9 @@ def _changelog_news() -> dict[str, Any]:
     def news() -> int:
         if not current_user.is_authenticated:
             return 0
-        if "changelog_news" not in g:
-            g.changelog_news = rules.new_launches_voted(current_user)
-        return int(g.changelog_news)
+        from ..web import nav_counts
+
+        return nav_counts()[1]
 
     return {"changelog_news": news}
 

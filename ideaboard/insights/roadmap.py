@@ -20,9 +20,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..accounts.models import User
@@ -260,14 +261,17 @@ def mark_changelog_seen(user: User, now: datetime | None = None) -> None:
     db.session.flush()
 
 
-def new_launches_voted(user: User) -> int:
-    """How many listed ideas the user voted up launched since their last changelog visit."""
-    since = last_visit(user)
-    query = (
+@lru_cache(maxsize=1)
+def new_launches_voted_query() -> Select[int]:
+    """The count new_launches_voted returns, for the bound `user_id` and `since`: built once,
+    so every page's navigation runs it from SQLAlchemy's compiled cache."""
+    user_id = bindparam("user_id", type_=Integer)
+    since = bindparam("since", type_=StatusChange.__table__.c.created_at.type)
+    return (
         select(func.count(func.distinct(Idea.id)))
         .select_from(Idea)
         .join(Stage, Stage.id == Idea.stage_id)
-        .join(Vote, (Vote.idea_id == Idea.id) & (Vote.user_id == user.id) & (Vote.value == 1))
+        .join(Vote, (Vote.idea_id == Idea.id) & (Vote.user_id == user_id) & (Vote.value == 1))
         .join(
             StatusChange,
             (StatusChange.idea_id == Idea.id)
@@ -276,4 +280,11 @@ def new_launches_voted(user: User) -> int:
         )
         .where(Stage.role == StageRole.LAUNCHED.value, Stage.is_public, _listed())
     )
-    return int(db.session.scalar(query) or 0)
+
+
+def new_launches_voted(user: User) -> int:
+    """How many listed ideas the user voted up launched since their last changelog visit."""
+    count = db.session.scalar(
+        new_launches_voted_query(), {"user_id": user.id, "since": last_visit(user)}
+    )
+    return int(count or 0)
