@@ -45,7 +45,6 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect
 from sqlalchemy.orm import Mapper
-from sqlalchemy.orm.base import NO_VALUE
 
 from . import database
 from .pagecache import CSRF_PLACEHOLDER, cache
@@ -87,11 +86,11 @@ def _row(obj: Any, parts: list[Any], depth: int) -> None:
     loaded = obj._sa_instance_state.dict
     columns, held = _shape(type(obj))
     parts.append(type(obj).__name__)
-    parts.append(tuple([loaded.get(key, NO_VALUE) for key in columns]))
+    parts.append(tuple([loaded.get(key) for key in columns]))  # not loaded: None
     if depth > 0:
         for key in held:
             other = loaded.get(key)
-            if other is not None and other is not NO_VALUE:
+            if other is not None:
                 _row(other, parts, depth - 1)
 
 
