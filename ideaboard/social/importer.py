@@ -18,10 +18,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from ..accounts.models import Role, User
@@ -32,7 +32,7 @@ from ..i18n import supported_language
 from ..ideas import services as ideas
 from ..ideas.models import Idea, Source, Vote
 from ..ideas.ranking import hot_rank
-from ..ideas.search import match_any, terms_of
+from ..ideas.search import FTS_DIRECT_LIMIT, TRIGRAM, _like_term, match_any, terms_of
 from ..outbox.models import OutboxKind, OutboxMessage
 from ..text import render_markdown, truncate
 from ..triage.models import Stage
@@ -42,6 +42,9 @@ from .answers import answer_kind, enqueue_answer
 from .compose import compose_ack
 from .connectors import Mention
 from .models import MentionLog, MentionOutcome, Moderation, SocialAccount, SocialIdentity
+
+if TYPE_CHECKING:
+    from .reply_templates import Wording
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +112,7 @@ class PageLookups:
     identities: dict[str, SocialIdentity] = field(default_factory=dict)
     ideas: dict[str, Idea] = field(default_factory=dict)
     stage: Stage | None = None
+    words: dict[tuple[str, str], Wording] = field(default_factory=dict)
 
     @classmethod
     def load(cls, account: SocialAccount, mentions: Iterable[Mention]) -> PageLookups:
@@ -183,13 +187,21 @@ def identity_for(mention: Mention, page: PageLookups | None = None) -> SocialIde
 
 def enqueue_ack(
     account: SocialAccount, idea: Idea, post_id: str, lang: str | None, kind: str,
-    *, again: str = "",
+    *, again: str = "", page: PageLookups | None = None,
 ) -> None:  # fmt: skip
-    """Queue the acknowledgement reply to post_id, linking idea (`again`: a second one's key)."""
+    """Queue the acknowledgement reply to post_id, linking idea (`again`: a second one's key).
+
+    `page`: the page being imported, which keeps the wording it looked up."""
     lang = supported_language(lang, str(current_app.config["IDEABOARD_DEFAULT_LOCALE"]))
     from .reply_templates import wording
 
-    words = wording(f"ack_{kind}", "", lang)
+    if page is None:
+        words = wording(f"ack_{kind}", "", lang)
+    else:
+        key = (f"ack_{kind}", lang)
+        if key not in page.words:
+            page.words[key] = wording(f"ack_{kind}", "", lang)
+        words = page.words[key]
     text = compose_ack(
         kind,
         lang=lang,
@@ -330,7 +342,7 @@ def process_mention(
     if outcome is not None:
         return outcome
     title = title_from_text(mention.text, account.tag_list, mention.author_handle)
-    outcome = _vote_on_match(account, mention, identity, title)
+    outcome = _vote_on_match(account, mention, identity, title, page)
     if outcome is not None:
         return outcome
     return _import_idea(account, mention, identity, title, now, page)
@@ -421,7 +433,7 @@ def _candidates(terms: tuple[str, ...]) -> list[_Candidate]:
     many candidates that do not match.
     """
     search_terms = [t for t in terms_of(" ".join(terms)) if len(t) >= 2]
-    condition = match_any(search_terms)
+    condition = _holding_any(search_terms)
     if condition is None:
         return []
     rows = db.session.execute(
@@ -437,6 +449,34 @@ def _candidates(terms: tuple[str, ...]) -> list[_Candidate]:
         _Candidate(row.id, row.title, row.body, row.hot)
         for _score, row in scored[:MATCH_CANDIDATES]
     ]
+
+
+def _holding_any(terms: list[str]) -> ColumnElement[bool] | None:
+    """ideas.search.match_any's condition (an idea holding any of the terms), in the shape
+    SQLite runs fastest for the importer's 50 hottest.
+
+    match_any reads up to 1,001 FTS matches into Python to choose between an id list and a
+    walk of the hot index; here SQLite counts them itself and gets the same FTS query as a
+    subquery either way: by id when there are few matches, else (`id + 0`) walking Trending's
+    index until 50 hold a term. The same rows, without the round trip of the ids.
+    """
+    if not terms or db.engine.dialect.name != "sqlite":
+        return match_any(terms)
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    conditions = [_like_term(t) for t in terms if len(t) < TRIGRAM]
+    if long_terms:
+        expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        matches = (
+            select(text("rowid"))
+            .select_from(text("idea_fts"))
+            .where(text("idea_fts MATCH :fts").bindparams(fts=expression))
+        )
+        few = select(func.count()).select_from(matches.limit(FTS_DIRECT_LIMIT + 1).subquery())
+        if int(db.session.scalar(few) or 0) <= FTS_DIRECT_LIMIT:
+            conditions.insert(0, Idea.id.in_(matches))
+        else:
+            conditions.insert(0, (Idea.id + 0).in_(matches))
+    return or_(*conditions)
 
 
 def _overlap(terms: list[str], title: str, body: str) -> float:
@@ -455,7 +495,11 @@ def _overlap(terms: list[str], title: str, body: str) -> float:
 
 
 def _vote_on_match(
-    account: SocialAccount, mention: Mention, identity: SocialIdentity, title: str
+    account: SocialAccount,
+    mention: Mention,
+    identity: SocialIdentity,
+    title: str,
+    page: PageLookups | None = None,
 ) -> MentionOutcome | None:
     """A mention that clearly repeats an existing idea is a vote on it, acknowledged.
 
@@ -478,7 +522,7 @@ def _vote_on_match(
         if _vote(identity, candidate):
             detail["new_vote"] = before != 1  # an undo takes back only a vote the match cast
             if account.acknowledge:
-                enqueue_ack(account, candidate, mention.id, mention.lang, "matched")
+                enqueue_ack(account, candidate, mention.id, mention.lang, "matched", page=page)
             return _log(
                 account, mention, MentionOutcome.VOTED, f"matches idea #{candidate.id}",
                 candidate, detail,
@@ -506,7 +550,7 @@ def _import_idea(
         return _log(account, mention, MentionOutcome.HELD, "held for approval", idea)
     publish(IdeaSubmitted(idea))  # held ideas are announced when approved
     if account.acknowledge:
-        enqueue_ack(account, idea, mention.id, mention.lang, "imported")
+        enqueue_ack(account, idea, mention.id, mention.lang, "imported", page=page)
     return _log(account, mention, MentionOutcome.IMPORTED, "new idea", idea)
 
 
