@@ -3,18 +3,26 @@
 Every fetched mention is written to the mention log with what happened to it, and the log's
 unique (account, post) key makes processing idempotent: a mention seen twice — because of the
 overlap window, a crash, or two accounts — is handled once.
+
+The job hands over a page of mentions at a time (`process_page`): what the page needs to know
+— which of its posts were logged before, their authors' identities, the imported ideas they
+are or reply to — is read in a few queries, and each mention runs in a savepoint of the page's
+transaction, so one that raises is rolled back alone and logged as failed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from ..accounts.models import Role, User
 from ..database import rows_matched
@@ -23,16 +31,22 @@ from ..extensions import db
 from ..i18n import supported_language
 from ..ideas import services as ideas
 from ..ideas.models import Idea, Source, Vote
-from ..ideas.queries import similar_ideas
 from ..ideas.ranking import hot_rank
+from ..ideas.search import FTS_DIRECT_LIMIT, TRIGRAM, _like_term, match_any, terms_of
 from ..outbox.models import OutboxKind, OutboxMessage
 from ..text import render_markdown, truncate
+from ..triage.models import Stage
 from ..urls import idea_url
 from . import matching
 from .answers import answer_kind, enqueue_answer
 from .compose import compose_ack
 from .connectors import Mention
 from .models import MentionLog, MentionOutcome, Moderation, SocialAccount, SocialIdentity
+
+if TYPE_CHECKING:
+    from .reply_templates import Wording
+
+logger = logging.getLogger(__name__)
 
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
@@ -48,6 +62,7 @@ class ImportResult:
     voted: int = 0
     skipped: int = 0
     answered: int = 0
+    failed: int = 0
     already_seen: int = 0
 
     def add(self, outcome: MentionOutcome | None) -> None:
@@ -84,13 +99,65 @@ def title_from_text(text: str, tags: list[str], handle: str) -> str:
     return title
 
 
-def identity_for(mention: Mention) -> SocialIdentity:
-    """Return the social author's identity, creating it and its shadow user the first time."""
-    identity = db.session.scalar(
-        select(SocialIdentity).where(
-            SocialIdentity.network == "x", SocialIdentity.remote_user_id == mention.author_id
+@dataclass
+class PageLookups:
+    """What a page of mentions needs from the database, read at once (see process_page).
+
+    `seen`: the page's posts already in the mention log; `identities`: its authors' identities
+    by network user id; `ideas`: imported ideas by the post they came from, for the page's
+    posts and the posts they reply to or quote. Mentions processed add what they create.
+    """
+
+    seen: set[str] = field(default_factory=set)
+    identities: dict[str, SocialIdentity] = field(default_factory=dict)
+    ideas: dict[str, Idea] = field(default_factory=dict)
+    stage: Stage | None = None
+    words: dict[tuple[str, str], Wording] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, account: SocialAccount, mentions: Iterable[Mention]) -> PageLookups:
+        mentions = list(mentions)
+        posts = {m.id for m in mentions}
+        parents = {p for m in mentions for p in (m.replied_to, m.quoted) if p}
+        authors = {m.author_id for m in mentions}
+        seen = set(
+            db.session.scalars(
+                select(MentionLog.post_id).where(
+                    MentionLog.account_id == account.id, MentionLog.post_id.in_(posts)
+                )
+            )
         )
-    )
+        identities = {
+            i.remote_user_id: i
+            for i in db.session.scalars(
+                select(SocialIdentity).where(
+                    SocialIdentity.network == "x", SocialIdentity.remote_user_id.in_(authors)
+                )
+            )
+        }
+        ideas: dict[str, Idea] = {}
+        for idea in db.session.scalars(
+            select(Idea)
+            .where(Idea.source == Source.X.value, Idea.source_post_id.in_(posts | parents))
+            .order_by(Idea.id.desc())  # the first imported wins, as scalar() found it
+        ).unique():
+            ideas[str(idea.source_post_id)] = idea
+        return cls(seen=seen, identities=identities, ideas=ideas)
+
+    def idea_from(self, post_id: str) -> Idea | None:
+        return self.ideas.get(post_id)
+
+
+def identity_for(mention: Mention, page: PageLookups | None = None) -> SocialIdentity:
+    """Return the social author's identity, creating it and its shadow user the first time."""
+    if page is not None:
+        identity = page.identities.get(mention.author_id)
+    else:
+        identity = db.session.scalar(
+            select(SocialIdentity).where(
+                SocialIdentity.network == "x", SocialIdentity.remote_user_id == mention.author_id
+            )
+        )
     if identity is not None:
         if mention.author_handle and identity.handle != mention.author_handle:
             identity.handle = mention.author_handle
@@ -113,18 +180,28 @@ def identity_for(mention: Mention) -> SocialIdentity:
     )
     db.session.add(identity)
     db.session.flush()
+    if page is not None:
+        page.identities[mention.author_id] = identity
     return identity
 
 
 def enqueue_ack(
     account: SocialAccount, idea: Idea, post_id: str, lang: str | None, kind: str,
-    *, again: str = "",
+    *, again: str = "", page: PageLookups | None = None,
 ) -> None:  # fmt: skip
-    """Queue the acknowledgement reply to post_id, linking idea (`again`: a second one's key)."""
+    """Queue the acknowledgement reply to post_id, linking idea (`again`: a second one's key).
+
+    `page`: the page being imported, which keeps the wording it looked up."""
     lang = supported_language(lang, str(current_app.config["IDEABOARD_DEFAULT_LOCALE"]))
     from .reply_templates import wording
 
-    words = wording(f"ack_{kind}", "", lang)
+    if page is None:
+        words = wording(f"ack_{kind}", "", lang)
+    else:
+        key = (f"ack_{kind}", lang)
+        if key not in page.words:
+            page.words[key] = wording(f"ack_{kind}", "", lang)
+        words = page.words[key]
     text = compose_ack(
         kind,
         lang=lang,
@@ -181,33 +258,108 @@ def _vote(identity: SocialIdentity, idea: Idea) -> bool:
     return True
 
 
-def process_mention(
-    account: SocialAccount, mention: Mention, now: datetime
+def process_page(
+    account: SocialAccount, mentions: list[Mention], now: datetime
+) -> list[MentionOutcome | None]:
+    """Process a page of mentions in the caller's transaction, one savepoint each.
+
+    Returns each mention's outcome (None: handled before). A mention that raises is rolled
+    back to its savepoint, logged as failed with the error, and the page goes on; a database
+    that is gone or locked is not the mention's fault, and is raised (the caller rolls the
+    page back and does it again later).
+    """
+    page = PageLookups.load(account, mentions)
+    outcomes: list[MentionOutcome | None] = []
+    for mention in mentions:
+        if mention.id in page.seen:
+            outcomes.append(None)
+            continue
+        try:
+            with db.session.begin_nested():
+                outcome = process_mention(account, mention, now, page=page)
+        except Exception as error:
+            if _database_trouble(error):
+                raise
+            logger.exception("mention %s of @%s failed", mention.id, account.username)
+            outcome = _log_failure(account, mention, error)
+            page = PageLookups.load(account, mentions)  # it may hold what was rolled back
+        page.seen.add(mention.id)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _database_trouble(error: BaseException) -> bool:
+    """A lost connection or a locked database: the page is redone, no mention is to blame."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | DisconnectionError)
+
+
+def _log_failure(
+    account: SocialAccount, mention: Mention, error: Exception
 ) -> MentionOutcome | None:
-    """Import, vote or skip one mention and log it; None if it was handled before."""
-    seen = db.session.scalar(
-        select(MentionLog.id).where(
-            MentionLog.account_id == account.id, MentionLog.post_id == mention.id
-        )
-    )
-    if seen is not None:
+    """Log the mention as failed (in a savepoint too: the mention's own text may be what
+    the database refused); None when even that fails, and the mention is left for a later
+    poll."""
+    original = getattr(error, "orig", None) or error
+    first = (str(original).strip().splitlines() or [""])[0]
+    reason = f"failed: {type(original).__name__}: {first}"
+    try:
+        with db.session.begin_nested():
+            return _log(account, mention, MentionOutcome.FAILED, reason)
+    except Exception as again:
+        if _database_trouble(again):
+            raise
+        logger.exception("mention %s of @%s could not be logged", mention.id, account.username)
         return None
-    skipped = _skip_reason(account, mention)
+
+
+def process_mention(
+    account: SocialAccount,
+    mention: Mention,
+    now: datetime,
+    *,
+    page: PageLookups | None = None,
+) -> MentionOutcome | None:
+    """Import, vote or skip one mention and log it; None if it was handled before.
+
+    `page`: what process_page read for the mention's page (else it is looked up here).
+    """
+    if page is None:
+        seen = db.session.scalar(
+            select(MentionLog.id).where(
+                MentionLog.account_id == account.id, MentionLog.post_id == mention.id
+            )
+        )
+        if seen is not None:
+            return None
+    skipped = _skip_reason(account, mention, page)
     if skipped is not None:
         reason, idea = skipped
         return _log(account, mention, MentionOutcome.SKIPPED, reason, idea)
-    identity = identity_for(mention)
-    outcome = _vote_on_parent(account, mention, identity)
+    identity = identity_for(mention, page)
+    outcome = _vote_on_parent(account, mention, identity, page)
     if outcome is not None:
         return outcome
     title = title_from_text(mention.text, account.tag_list, mention.author_handle)
-    outcome = _vote_on_match(account, mention, identity, title)
+    outcome = _vote_on_match(account, mention, identity, title, page)
     if outcome is not None:
         return outcome
-    return _import_idea(account, mention, identity, title, now)
+    return _import_idea(account, mention, identity, title, now, page)
 
 
-def _skip_reason(account: SocialAccount, mention: Mention) -> tuple[str, Idea | None] | None:
+def _imported_from(post_id: str, page: PageLookups | None) -> Idea | None:
+    """The idea imported from post_id, if any."""
+    if page is not None:
+        return page.ideas.get(post_id)
+    return db.session.scalar(
+        select(Idea).where(Idea.source == Source.X.value, Idea.source_post_id == post_id)
+    )
+
+
+def _skip_reason(
+    account: SocialAccount, mention: Mention, page: PageLookups | None = None
+) -> tuple[str, Idea | None] | None:
     """Why the mention is not for the importer (and the idea it already is), or None."""
     if mention.author_id == account.remote_user_id:
         return "the account's own post", None
@@ -215,24 +367,23 @@ def _skip_reason(account: SocialAccount, mention: Mention) -> tuple[str, Idea | 
         return "a retweet", None
     if not matching_tags(mention, account.tag_list):
         return "no idea tag", None
-    existing = db.session.scalar(
-        select(Idea).where(Idea.source == Source.X.value, Idea.source_post_id == mention.id)
-    )
+    existing = _imported_from(mention.id, page)
     if existing is not None:
         return "already imported", existing
     return None
 
 
 def _vote_on_parent(
-    account: SocialAccount, mention: Mention, identity: SocialIdentity
+    account: SocialAccount,
+    mention: Mention,
+    identity: SocialIdentity,
+    page: PageLookups | None = None,
 ) -> MentionOutcome | None:
     """A reply to (or quote of) an imported idea's post is a vote on that idea."""
     for parent_id in (mention.replied_to, mention.quoted):
         if not parent_id:
             continue
-        parent = db.session.scalar(
-            select(Idea).where(Idea.source == Source.X.value, Idea.source_post_id == parent_id)
-        )
+        parent = _imported_from(parent_id, page)
         if parent is not None:
             if _vote(identity, parent):
                 return _log(
@@ -253,11 +404,11 @@ def best_matches(title: str) -> list[tuple[matching.Match, Idea]]:
     if len(mention.terms) < matching.MIN_TERMS:
         return []
     found: list[tuple[matching.Match, Idea]] = []
-    for candidate in similar_ideas(" ".join(mention.terms), limit=MATCH_CANDIDATES):
+    for candidate in _candidates(mention.terms):
         match = matching.compare(mention, candidate.id, candidate.title, candidate.body)
         if not match.clear:
             continue
-        idea, hops = candidate, 0
+        idea, hops = db.session.get_one(Idea, candidate.id), 0
         while idea.merged_into is not None and hops < 5:  # follow a merge to its target
             idea, hops = idea.merged_into, hops + 1
         found.append((match, idea))
@@ -265,8 +416,90 @@ def best_matches(title: str) -> list[tuple[matching.Match, Idea]]:
     return found
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    id: int
+    title: str
+    body: str
+    hot: float
+
+
+def _candidates(terms: tuple[str, ...]) -> list[_Candidate]:
+    """The visible ideas worth comparing with a mention's key words, the closest first.
+
+    The board's similar-ideas rule (ideas/queries.py:similar_ideas: the 50 hottest ideas
+    holding any of the words, ranked by how many they hold, title words double), read as
+    plain columns: no Idea objects with their stage, category and author are built for the
+    many candidates that do not match.
+    """
+    search_terms = [t for t in terms_of(" ".join(terms)) if len(t) >= 2]
+    condition = _holding_any(search_terms)
+    if condition is None:
+        return []
+    rows = db.session.execute(
+        select(Idea.id, Idea.title, Idea.body, Idea.hot)
+        .where(Idea.hidden_at.is_(None), condition)
+        .order_by(Idea.hot.desc())
+        .limit(50)
+    ).all()
+    scored = [(_overlap(search_terms, row.title, row.body), row) for row in rows]
+    scored = [pair for pair in scored if pair[0] >= 0.34 or len(search_terms) == 1]
+    scored.sort(key=lambda pair: (-pair[0], -pair[1].hot))
+    return [
+        _Candidate(row.id, row.title, row.body, row.hot)
+        for _score, row in scored[:MATCH_CANDIDATES]
+    ]
+
+
+def _holding_any(terms: list[str]) -> ColumnElement[bool] | None:
+    """ideas.search.match_any's condition (an idea holding any of the terms), in the shape
+    SQLite runs fastest for the importer's 50 hottest.
+
+    match_any reads up to 1,001 FTS matches into Python to choose between an id list and a
+    walk of the hot index; here SQLite counts them itself and gets the same FTS query as a
+    subquery either way: by id when there are few matches, else (`id + 0`) walking Trending's
+    index until 50 hold a term. The same rows, without the round trip of the ids.
+    """
+    if not terms or db.engine.dialect.name != "sqlite":
+        return match_any(terms)
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    conditions = [_like_term(t) for t in terms if len(t) < TRIGRAM]
+    if long_terms:
+        expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        matches = (
+            select(text("rowid"))
+            .select_from(text("idea_fts"))
+            .where(text("idea_fts MATCH :fts").bindparams(fts=expression))
+        )
+        few = select(func.count()).select_from(matches.limit(FTS_DIRECT_LIMIT + 1).subquery())
+        if int(db.session.scalar(few) or 0) <= FTS_DIRECT_LIMIT:
+            conditions.insert(0, Idea.id.in_(matches))
+        else:
+            conditions.insert(0, (Idea.id + 0).in_(matches))
+    return or_(*conditions)
+
+
+def _overlap(terms: list[str], title: str, body: str) -> float:
+    """The share of terms in the title (1) or only the body (½): ideas.search.overlap's rule."""
+    if not terms:
+        return 0.0
+    title, body = title.casefold(), body.casefold()
+    total = 0.0
+    for term in terms:
+        folded = term.casefold()
+        if folded in title:
+            total += 1.0
+        elif folded in body:
+            total += 0.5
+    return total / len(terms)
+
+
 def _vote_on_match(
-    account: SocialAccount, mention: Mention, identity: SocialIdentity, title: str
+    account: SocialAccount,
+    mention: Mention,
+    identity: SocialIdentity,
+    title: str,
+    page: PageLookups | None = None,
 ) -> MentionOutcome | None:
     """A mention that clearly repeats an existing idea is a vote on it, acknowledged.
 
@@ -289,7 +522,7 @@ def _vote_on_match(
         if _vote(identity, candidate):
             detail["new_vote"] = before != 1  # an undo takes back only a vote the match cast
             if account.acknowledge:
-                enqueue_ack(account, candidate, mention.id, mention.lang, "matched")
+                enqueue_ack(account, candidate, mention.id, mention.lang, "matched", page=page)
             return _log(
                 account, mention, MentionOutcome.VOTED, f"matches idea #{candidate.id}",
                 candidate, detail,
@@ -303,15 +536,21 @@ def _import_idea(
     identity: SocialIdentity,
     title: str,
     now: datetime,
+    page: PageLookups | None = None,
 ) -> MentionOutcome:
     """Create the idea (held, if the account moderates), announce and acknowledge it."""
     held = account.moderation == Moderation.HOLD.value
-    idea = new_idea(account, mention, identity, title, now, held=held)
+    if page is not None and page.stage is None:
+        page.stage = ideas.default_stage()
+    stage = page.stage if page is not None else None
+    idea = new_idea(account, mention, identity, title, now, held=held, stage=stage)
+    if page is not None:
+        page.ideas.setdefault(mention.id, idea)
     if held:
         return _log(account, mention, MentionOutcome.HELD, "held for approval", idea)
     publish(IdeaSubmitted(idea))  # held ideas are announced when approved
     if account.acknowledge:
-        enqueue_ack(account, idea, mention.id, mention.lang, "imported")
+        enqueue_ack(account, idea, mention.id, mention.lang, "imported", page=page)
     return _log(account, mention, MentionOutcome.IMPORTED, "new idea", idea)
 
 
@@ -323,15 +562,18 @@ def new_idea(
     now: datetime,
     *,
     held: bool,
+    stage: Stage | None = None,
 ) -> Idea:
-    """Add and flush the idea made from the mention (not announced, not acknowledged)."""
+    """Add and flush the idea made from the mention (not announced, not acknowledged).
+
+    `stage`: the stage new ideas start in, when the caller has it at hand."""
     created = mention.created_at or now
     body = unicodedata.normalize("NFC", mention.text)
     idea = Idea(
         title=title,
         body=body,
         body_html=render_markdown(body),
-        stage=ideas.default_stage(),
+        stage=stage or ideas.default_stage(),
         author_id=identity.user_id,
         source=Source.X.value,
         source_url=mention.url,

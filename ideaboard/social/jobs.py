@@ -1,7 +1,7 @@
 """The jobs behind `flask ideaboard import-mentions` and `worker` (delivery: outbox/delivery.py).
 
-Jobs are the edge that owns transactions here: they commit after each mention and never hold
-a transaction open across a network call.
+Jobs are the edge that owns transactions here: they commit after each page of mentions (with
+the cursor that covers it) and never hold a transaction open across a network call.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from .models import SocialAccount
 
 logger = logging.getLogger(__name__)
 
+# Mentions per transaction: one page of X's mentions endpoint. A page is a few hundred
+# milliseconds of work, so a web vote on one of its ideas never waits long for the lock.
+IMPORT_PAGE = 100
 SANDBOX_BRAND_ID = "1500000000000000001"
 SANDBOX_BRAND_USERNAME = "hanbit"
 
@@ -121,7 +124,12 @@ def run_import(
     now: datetime | None = None,
     after_each: Callable[[], None] | None = None,
 ) -> importer.ImportResult | None:
-    """Poll one account once: fetch, import oldest first, one commit per mention.
+    """Poll one account once: fetch, import oldest first, one commit per page of mentions.
+
+    Each page's ideas, votes, log rows and acknowledgements are committed together with the
+    cursor (since_id) past them; a mention that fails is logged as failed inside the page
+    (importer.process_page). Killed mid-page, nothing of the page is kept, and the next poll
+    reads it again and handles each mention once.
 
     Returns None when another worker holds the account's lease or it waits for a reset.
     """
@@ -154,14 +162,17 @@ def run_import(
             # X charges for every post read: count them at once, before any is processed.
             usage.record_reads(account_id, len(mentions), now)
             db.session.commit()
-            for mention in mentions:
+            for offset in range(0, len(mentions), IMPORT_PAGE):
+                page = mentions[offset : offset + IMPORT_PAGE]
                 account = db.session.get_one(SocialAccount, account_id)
-                outcome = importer.process_mention(account, mention, now)
-                if int(mention.id) > int(account.since_id or 0):
-                    account.since_id = mention.id
+                outcomes = importer.process_page(account, page, now)
+                newest = max(page, key=lambda m: int(m.id)).id
+                if int(newest) > int(account.since_id or 0):
+                    account.since_id = newest
                 account.lease_until = utcnow() + lease  # still alive: keep the lease
                 db.session.commit()  # the cursor moves with the ideas it covers
-                result.add(outcome)
+                for outcome in outcomes:
+                    result.add(outcome)
                 if after_each is not None:
                     after_each()
             account = db.session.get_one(SocialAccount, account_id)

@@ -51,6 +51,7 @@ def mention_outcome_label(outcome: str) -> str:
         MentionOutcome.VOTED.value: _("counted as a vote"),
         MentionOutcome.SKIPPED.value: _("skipped"),
         MentionOutcome.ANSWERED.value: _("answered with an existing idea"),
+        MentionOutcome.FAILED.value: _("failed"),
     }
     return names.get(outcome, outcome)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 CLEAR_MATCH = 0.8  # share of the mention's key words the idea must contain
@@ -185,11 +186,11 @@ class KeyTerms:
     ignored: tuple[str, ...]
     text: str
 
-    @property
+    @cached_property
     def words(self) -> frozenset[str]:
         return frozenset(_fold_plural(w) for w in self.text.split())
 
-    @property
+    @cached_property
     def squeezed(self) -> str:
         return self.text.replace(" ", "")
 
@@ -260,8 +261,13 @@ def _request_word(token: _Token, ignored: list[str]) -> str:
     return word
 
 
+@lru_cache(maxsize=8192)
 def key_terms(text: str) -> KeyTerms:
-    """Return the key words of text: normalised, request and politeness words left out."""
+    """Return the key words of text: normalised, request and politeness words left out.
+
+    Cached: the importer compares each mention with a few popular ideas over and over, and
+    a KeyTerms is immutable.
+    """
     normal = normalise(text)
     ignored: list[str] = []
     kept: list[str] = []

@@ -83,6 +83,9 @@ class MentionOutcome(enum.StrEnum):
     SKIPPED = "skipped"
     # It repeats a launched or declined idea: answered with that idea, nothing created.
     ANSWERED = "answered"
+    # Processing it raised: nothing of it was kept (its savepoint rolled back), the reason
+    # says why, and the rest of its page was imported all the same.
+    FAILED = "failed"
 
 
 class MentionLog(Model):
