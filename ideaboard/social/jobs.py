@@ -24,9 +24,10 @@ from .models import SocialAccount
 
 logger = logging.getLogger(__name__)
 
-# Mentions per transaction: one page of X's mentions endpoint. A page is a few hundred
-# milliseconds of work, so a web vote on one of its ideas never waits long for the lock.
-IMPORT_PAGE = 100
+# Mentions per transaction. On SQLite a transaction holds the database's write lock, and 100
+# mentions were 0.5–1 s of work on a 100k board (most of it matching), so a web vote could
+# wait that long; 25 keeps that wait near a quarter of it for a few per cent of throughput.
+IMPORT_PAGE = 25
 SANDBOX_BRAND_ID = "1500000000000000001"
 SANDBOX_BRAND_USERNAME = "hanbit"
 

@@ -45,7 +45,7 @@ def test_a_mention_that_raises_is_logged_failed_and_its_page_is_imported(
     sandbox_store: SandboxStore,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ids, bad = post_many(sandbox_store, 150, bad=120)  # two pages; the second has the bad one
+    ids, bad = post_many(sandbox_store, 150, bad=120)  # several pages; a later one has the bad one
     real_ack = importer.enqueue_ack
 
     def ack(account: Any, idea: Idea, post_id: str, *args: Any, **kw: Any) -> None:
@@ -98,18 +98,24 @@ def test_a_database_error_rolls_the_page_and_its_cursor_back_and_the_rerun_impor
     with pytest.raises(OperationalError):
         jobs.run_import(brand_account, x_connector, owner="test-importer")
 
-    # The first page (100 mentions) was committed with its cursor; nothing of the second.
+    # The pages before the bad mention's were committed with their cursor; nothing of its own.
+    done = ids.index(bad) // jobs.IMPORT_PAGE * jobs.IMPORT_PAGE
+    assert 0 < done < ids.index(bad)
     account = db.session.get_one(SocialAccount, brand_account.id)
-    assert account.since_id == ids[99]
+    assert account.since_id == ids[done - 1]
     assert account.lease_owner is None
-    assert count(Idea) == 100
-    assert count(MentionLog) == 100
+    assert count(Idea) == done
+    assert count(MentionLog) == done
 
     monkeypatch.setattr(importer, "process_mention", real)
     rerun = jobs.run_import(brand_account, x_connector, owner="test-importer")
 
     assert rerun is not None
-    assert (rerun.imported, rerun.already_seen, rerun.failed) == (50, 0, 0)  # since the cursor
+    assert (rerun.imported, rerun.already_seen, rerun.failed) == (
+        150 - done,
+        0,
+        0,
+    )  # since the cursor
     assert sorted(db.session.scalars(select(Idea.source_post_id)), key=int) == ids
     assert Counter(db.session.scalars(select(MentionLog.outcome))) == {"imported": 150}
     assert count(OutboxMessage) == 150
