@@ -139,6 +139,7 @@ def render_page(
     reader_follows: Mapping[int, bool] | None = None,
     shared: bool = True,
     more_context: Callable[[], dict[str, Any]] | None = None,
+    rendered_content: Callable[[dict[str, Any]], Iterable[Any]] | None = None,
     **context: Any,
 ) -> str:
     """Render template for the signed-in reader from the shared copy of its content.
@@ -147,6 +148,9 @@ def render_page(
     authors: who wrote what is on the page (a reader among them gets a page of their own).
     shared: False for a page that must be the reader's own (a refused form, say).
     more_context: context only a render needs (forms, say): not built for a kept copy.
+    rendered_content: when the rows rendered are read apart from content (the board reads
+    plain values to look its copy up, and ideas only to render it), what they show, in
+    content's terms: the copy is kept under that, so it never holds what its key does not.
     reader_votes / reader_follows: the reader's vote and follow per idea id, for the slots.
     The context must also carry them as the template expects (my_votes, my_vote, following),
     for the pages that are not shared.
@@ -163,7 +167,27 @@ def render_page(
 
     if not (shared and _shareable(authors)):
         return render_template(template, **full_context())
-    key = ":".join(
+    minute = int(database.utcnow().timestamp() // 60)
+    html = cache.get(_key(content, minute))
+    if html is None:
+        full = full_context()
+        g._ib_shared_render = True
+        try:
+            html = render_template(template, **full)
+        finally:
+            g._ib_shared_render = False
+        real_token = g.get("csrf_token")  # a form's hidden_tag() put the real one in
+        if real_token:
+            html = html.replace(real_token, CSRF_PLACEHOLDER)
+        kept = content if rendered_content is None else rendered_content(full)
+        cache.set(
+            _key(kept, minute), html, timeout=current_app.config["IDEABOARD_SHARED_PAGE_SECONDS"]
+        )
+    return _fill(html, reader_votes or {}, reader_follows or {})
+
+
+def _key(content: Iterable[Any], minute: int) -> str:
+    return ":".join(
         (
             _PREFIX,
             request.host,
@@ -172,21 +196,9 @@ def render_page(
             _role(),
             request.full_path,
             # The minute, as the app's clock tells it: relative times ("3 minutes ago").
-            fingerprint(*content, int(database.utcnow().timestamp() // 60)),
+            fingerprint(*content, minute),
         )
     )
-    html = cache.get(key)
-    if html is None:
-        g._ib_shared_render = True
-        try:
-            html = render_template(template, **full_context())
-        finally:
-            g._ib_shared_render = False
-        real_token = g.get("csrf_token")  # a form's hidden_tag() put the real one in
-        if real_token:
-            html = html.replace(real_token, CSRF_PLACEHOLDER)
-        cache.set(key, html, timeout=current_app.config["IDEABOARD_SHARED_PAGE_SECONDS"])
-    return _fill(html, reader_votes or {}, reader_follows or {})
 
 
 def _vote_parts(mine: int, texts: Mapping[str, str]) -> dict[str, str]:

@@ -223,3 +223,37 @@ def test_the_navigation_counts_are_the_readers_own_and_current(app: Flask, board
     assert _unread(_page(app, min_, "/", shared=True)) == min_before  # not hers
     ana.post("/notifications/read", data={"csrf_token": csrf_token(ana)})
     assert _unread(_page(app, ana, "/", shared=True)) == 0
+
+
+@pytest.mark.parametrize("who", ["ana", "staff", "anonymous"])
+def test_a_board_page_is_rendered_once_and_served_from_its_copy(app: Flask, board, who) -> None:
+    """The board looks its copy up by plain values (queries.list_cards) and keeps it under the
+    values of the ideas it rendered (queries.card_values): the two must agree, or every
+    request would render the page again."""
+    from flask import template_rendered
+
+    client = _signed_in(app, board.get(who))
+    rendered: list[str] = []
+
+    def count(sender: Flask, template, context, **extra) -> None:
+        rendered.append(template.name)
+
+    paths = ["/", "/?sort=top", "/?sort=new", "/?category=product", "/?q=아이디어"]
+    with template_rendered.connected_to(count, app):
+        for path in paths:
+            first = _page(app, client, path, shared=True)
+            again = _page(app, client, path, shared=True)
+            assert _normal(again) == _normal(first)
+    assert rendered.count("ideas/index.html") == len(paths)
+
+
+def test_card_values_read_either_way_agree(app: Flask, board) -> None:
+    from ideaboard.ideas import queries
+
+    for sort in queries.Sort:
+        cards = queries.list_cards(sort=sort, limit=4)
+        db.session.expunge_all()
+        ideas = queries.list_ideas(sort=sort, limit=4, cards=True)
+        assert cards.values == [queries.card_values(idea) for idea in ideas.items]
+        assert cards.next_cursor == ideas.next_cursor
+        assert cards.next_cursor is not None

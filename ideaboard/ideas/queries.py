@@ -42,6 +42,16 @@ class IdeaPage:
     next_cursor: str | None
 
 
+@dataclass
+class CardPage:
+    """One page of the board as the values its cards show (see card_values), not as ideas:
+    what a board page's shared copy is looked up by (memberpages.py) without loading ideas."""
+
+    values: list[tuple[Any, ...]]
+    next_cursor: str | None
+    ids: list[int]
+
+
 def parse_sort(raw: str | None) -> Sort:
     """Return the sort named by raw (default Trending), or raise ValidationFailed."""
     if not raw:
@@ -117,7 +127,7 @@ def _sort_key(sort: Sort) -> list[Any]:
     return [Idea.created_at, Idea.id]
 
 
-def _cursor_values(sort: Sort, idea: Idea) -> list[Any]:
+def _cursor_values(sort: Sort, idea: Any) -> list[Any]:
     if sort is Sort.TRENDING:
         return [idea.hot, idea.id]
     if sort is Sort.TOP:
@@ -148,10 +158,72 @@ def list_ideas(
 
     cards: load only what an idea card shows (no body; the author's name, not their whole
     row): a board page's ideas are most of its database time."""
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
-    query = visible_ideas(viewer)
+    query, key, limit = _board_query(sort, stage, category, q, cursor, limit, viewer)
     if cards:
         query = query.options(*_card_options())
+    items = list(db.session.scalars(query).unique())
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = _encode_cursor(_cursor_values(sort, items[-1]))
+    return IdeaPage(items=items, next_cursor=next_cursor)
+
+
+def list_cards(
+    *,
+    sort: Sort = Sort.TRENDING,
+    stage: str | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+    viewer: User | None = None,
+) -> CardPage:
+    """The page list_ideas returns, as card_values rows: one plain query, no ideas loaded."""
+    query, _key, limit = _board_query(sort, stage, category, q, cursor, limit, viewer)
+    rows = list(
+        db.session.execute(
+            query.with_only_columns(*_card_columns(), User.name).outerjoin(
+                User, User.id == Idea.author_id
+            )
+        )
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(_cursor_values(sort, rows[-1]))
+    return CardPage(values=[tuple(row) for row in rows], next_cursor=next_cursor,
+                    ids=[row.id for row in rows])  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _card_columns() -> tuple[Any, ...]:
+    return tuple(c for c in Idea.__table__.c if c.key not in ("body", "body_html"))
+
+
+def card_values(idea: Idea) -> tuple[Any, ...]:
+    """What a card of the idea shows, as list_cards reads it: its columns but the body, and
+    its author's name (equal values for equal cards, whichever way they were read)."""
+    loaded = idea.__dict__
+    author = loaded.get("author")
+    return (
+        *(loaded.get(c.key) for c in _card_columns()),
+        author.name if author is not None else None,
+    )
+
+
+def _board_query(
+    sort: Sort,
+    stage: str | None,
+    category: str | None,
+    q: str | None,
+    cursor: str | None,
+    limit: int,
+    viewer: User | None,
+) -> tuple[Select[Idea], list[Any], int]:
+    """The select of a board page (limit + 1 rows, ordered), its sort key and the limit."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = visible_ideas(viewer)
     if stage:
         stage_query = select(Stage.id).where(Stage.slug == stage)
         if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
@@ -177,12 +249,7 @@ def list_ideas(
         bound = [literal(value, column.type) for column, value in zip(key, values, strict=True)]
         query = query.where(tuple_(*key) < tuple_(*bound))
     query = query.order_by(*(column.desc() for column in key)).limit(limit + 1)
-    items = list(db.session.scalars(query).unique())
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = _encode_cursor(_cursor_values(sort, items[-1]))
-    return IdeaPage(items=items, next_cursor=next_cursor)
+    return query, key, limit
 
 
 @lru_cache(maxsize=1)
@@ -211,10 +278,39 @@ def similar_ideas(title: str, *, limit: int = 5, viewer: User | None = None) -> 
 
 def votes_of(user: User, ideas: list[Idea]) -> dict[int, int]:
     """Return {idea id: the user's vote} for the ideas the user voted on."""
-    if not ideas or not user.is_authenticated:
+    return votes_on(user, [idea.id for idea in ideas])
+
+
+def votes_on(user: User, idea_ids: list[int]) -> dict[int, int]:
+    """Return {idea id: the user's vote} for those of the ideas the user voted on."""
+    if not idea_ids or not user.is_authenticated:
         return {}
-    rows = db.session.execute(_votes_of_query(), {"user_id": user.id, "ids": [i.id for i in ideas]})
+    rows = db.session.execute(_votes_of_query(), {"user_id": user.id, "ids": idea_ids})
     return {idea_id: value for idea_id, value in rows}
+
+
+def cards_by_id(idea_ids: list[int], viewer: User | None) -> list[Idea]:
+    """The ideas (loaded for their cards) in the order of idea_ids, those the viewer may see."""
+    if not idea_ids:
+        return []
+    query = visible_ideas(viewer).where(Idea.id.in_(idea_ids)).options(*_card_options())
+    found = {idea.id: idea for idea in db.session.scalars(query).unique()}
+    return [found[idea_id] for idea_id in idea_ids if idea_id in found]
+
+
+def workflow_rows() -> list[tuple[Any, ...]]:
+    """Every stage and category as plain values: part of what a board page shows (names,
+    colours, the filters), read cheaply for its shared copy's key."""
+    stages, categories = _workflow_rows_queries()
+    return [tuple(row) for query in (stages, categories) for row in db.session.execute(query)]
+
+
+@lru_cache(maxsize=1)
+def _workflow_rows_queries() -> tuple[Any, Any]:
+    return (
+        select(Stage.__table__).order_by(Stage.id),
+        select(Category.__table__).order_by(Category.id),
+    )
 
 
 @lru_cache(maxsize=1)

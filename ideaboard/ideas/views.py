@@ -47,58 +47,88 @@ def _viewer() -> Any:
 @bp.get("/")
 @cache_for_visitors
 def index() -> str | tuple[str, int]:
-    """Show the board: a tab, filters, a search and one keyset page."""
+    """Show the board: a tab, filters, a search and one keyset page.
+
+    Most requests are answered from the page's shared copy (memberpages.py), looked up by
+    the values its cards show (one plain query); ideas are loaded only to render it.
+    """
     args = request.args
     viewer = _viewer()
-    error = None
+    filters = {k: args.get(k, "") for k in ("stage", "category", "q")}
     try:
         sort = queries.parse_sort(args.get("sort"))
-        page = queries.list_ideas(
-            sort=sort,
-            stage=args.get("stage") or None,
-            category=args.get("category") or None,
-            q=args.get("q") or None,
-            cursor=args.get("cursor") or None,
-            limit=current_app.config["IDEABOARD_PAGE_SIZE"],
-            viewer=viewer,
-            cards=True,
-        )
+        board = {
+            "sort": sort,
+            "stage": args.get("stage") or None,
+            "category": args.get("category") or None,
+            "q": args.get("q") or None,
+            "cursor": args.get("cursor") or None,
+            "limit": current_app.config["IDEABOARD_PAGE_SIZE"],
+            "viewer": viewer,
+        }
+        if board["q"]:  # a search finds its ideas its own way (ideas/search.py)
+            page = queries.list_ideas(**board, cards=True)
+            cards = queries.CardPage(
+                values=[queries.card_values(idea) for idea in page.items],
+                next_cursor=page.next_cursor,
+                ids=[idea.id for idea in page.items],
+            )
+        else:
+            page = None
+            cards = queries.list_cards(**board)
     except ValidationFailed as exc:
-        error = exc.message
-        sort = queries.Sort.TRENDING
-        page = queries.IdeaPage(items=[], next_cursor=None)
-    my_votes = queries.votes_of(viewer, page.items) if viewer else {}
-    filters = {k: args.get(k, "") for k in ("stage", "category", "q")}
-    stages, categories = queries.all_stages(), queries.all_categories()
-    if error:
-        return render_template(
-            "ideas/index.html",
-            page=page,
-            sort=sort,
-            sorts=list(queries.Sort),
-            filters=filters,
-            active_filters={k: v for k, v in filters.items() if v},
-            stages=stages,
-            categories=categories,
-            my_votes=my_votes,
-            error=error,
-            first_page=not args.get("cursor"),
-        ), 400
-    # Signed-in readers get the page from its shared copy, their votes filled in.
+        return _board_page(
+            queries.Sort.TRENDING, queries.IdeaPage(items=[], next_cursor=None), filters, {},
+            error=exc.message,
+        ), 400  # fmt: skip
+    my_votes = queries.votes_on(viewer, cards.ids) if viewer else {}
+
+    def ideas() -> queries.IdeaPage:
+        if page is not None:
+            return page
+        return queries.IdeaPage(queries.cards_by_id(cards.ids, viewer), cards.next_cursor)
+
     return memberpages.render_page(
         "ideas/index.html",
-        content=[page.items, page.next_cursor, stages, categories],
+        content=[cards.values, cards.next_cursor, queries.workflow_rows()],
+        # The copy is kept under what was rendered (the ideas may have moved on meanwhile).
+        rendered_content=lambda context: [
+            [queries.card_values(idea) for idea in context["page"].items],
+            context["page"].next_cursor,
+            queries.workflow_rows(),
+        ],
         reader_votes=my_votes,
-        page=page,
-        sort=sort,
-        sorts=list(queries.Sort),
-        filters=filters,
-        active_filters={k: v for k, v in filters.items() if v},
-        stages=stages,
-        categories=categories,
-        my_votes=my_votes,
-        error=None,
-        first_page=not args.get("cursor"),
+        more_context=lambda: _board_context(sort, ideas(), filters, my_votes),
+    )
+
+
+def _board_context(
+    sort: queries.Sort, page: queries.IdeaPage, filters: dict[str, str], my_votes: dict[int, int]
+) -> dict[str, Any]:
+    return {
+        "page": page,
+        "sort": sort,
+        "sorts": list(queries.Sort),
+        "filters": filters,
+        "active_filters": {k: v for k, v in filters.items() if v},
+        "stages": queries.all_stages(),
+        "categories": queries.all_categories(),
+        "my_votes": my_votes,
+        "error": None,
+        "first_page": not request.args.get("cursor"),
+    }
+
+
+def _board_page(
+    sort: queries.Sort,
+    page: queries.IdeaPage,
+    filters: dict[str, str],
+    my_votes: dict[int, int],
+    *,
+    error: str,
+) -> str:
+    return render_template(
+        "ideas/index.html", **{**_board_context(sort, page, filters, my_votes), "error": error}
     )
 
 
