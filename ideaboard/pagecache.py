@@ -56,7 +56,9 @@ def init_page_cache(app: Flask) -> None:
     backend: dict[str, Any] = (
         {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url}
         if redis_url
-        else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 500}
+        # In the process: at most 2,000 pages (anonymous copies and memberpages.py's shared
+        # copies, ~20-60 KB each), a third of them dropped when it is full.
+        else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     )
     cache.init_app(app, config={**backend, "CACHE_KEY_PREFIX": _PREFIX})
     # Flask-WTF offers csrf_token() both as a global and from a context processor; this
