@@ -67,7 +67,7 @@ def slot(kind: str, ident: int, part: str) -> str:
 
 
 # --- the content key ------------------------------------------------------------------------
-# Per mapped class: its column attributes, and its many-to-one relationships (a row it holds).
+# Per mapped class: its column attributes, and the rows it always holds loaded.
 _SHAPES: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
@@ -76,7 +76,11 @@ def _shape(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if shape is None:
         mapper: Mapper[Any] = inspect(cls)
         columns = tuple(attr.key for attr in mapper.column_attrs)
-        held = tuple(rel.key for rel in mapper.relationships if not rel.uselist)
+        # Only the rows a query always loads with it (lazy="joined"): what else happens to be
+        # loaded depends on what ran before, and the key must not.
+        held = tuple(
+            rel.key for rel in mapper.relationships if not rel.uselist and rel.lazy == "joined"
+        )
         shape = _SHAPES[cls] = (columns, held)
     return shape
 
@@ -168,7 +172,8 @@ def render_page(
     if not (shared and _shareable(authors)):
         return render_template(template, **full_context())
     minute = int(database.utcnow().timestamp() // 60)
-    html = cache.get(_key(content, minute))
+    key = _key(content, minute)  # before rendering loads more of the rows
+    html = cache.get(key)
     if html is None:
         full = full_context()
         g._ib_shared_render = True
@@ -179,10 +184,9 @@ def render_page(
         real_token = g.get("csrf_token")  # a form's hidden_tag() put the real one in
         if real_token:
             html = html.replace(real_token, CSRF_PLACEHOLDER)
-        kept = content if rendered_content is None else rendered_content(full)
-        cache.set(
-            _key(kept, minute), html, timeout=current_app.config["IDEABOARD_SHARED_PAGE_SECONDS"]
-        )
+        if rendered_content is not None:
+            key = _key(rendered_content(full), minute)
+        cache.set(key, html, timeout=current_app.config["IDEABOARD_SHARED_PAGE_SECONDS"])
     return _fill(html, reader_votes or {}, reader_follows or {})
 
 

@@ -226,8 +226,8 @@ def test_the_navigation_counts_are_the_readers_own_and_current(app: Flask, board
 
 
 @pytest.mark.parametrize("who", ["ana", "staff", "anonymous"])
-def test_a_board_page_is_rendered_once_and_served_from_its_copy(app: Flask, board, who) -> None:
-    """The board looks its copy up by plain values (queries.list_cards) and keeps it under the
+def test_a_page_is_rendered_once_and_served_from_its_copy(app: Flask, board, who) -> None:
+    """The key is taken before rendering loads more of the rows. The board looks its copy up by plain values (queries.list_cards) and keeps it under the
     values of the ideas it rendered (queries.card_values): the two must agree, or every
     request would render the page again."""
     from flask import template_rendered
@@ -239,12 +239,14 @@ def test_a_board_page_is_rendered_once_and_served_from_its_copy(app: Flask, boar
         rendered.append(template.name)
 
     paths = ["/", "/?sort=top", "/?sort=new", "/?category=product", "/?q=아이디어"]
+    ideas = [f"/ideas/{idea.id}" for idea in board["ideas"][1:4]]  # nothing of theirs on them
     with template_rendered.connected_to(count, app):
-        for path in paths:
+        for path in paths + ideas:
             first = _page(app, client, path, shared=True)
             again = _page(app, client, path, shared=True)
             assert _normal(again) == _normal(first)
     assert rendered.count("ideas/index.html") == len(paths)
+    assert rendered.count("ideas/show.html") == len(ideas)
 
 
 def test_card_values_read_either_way_agree(app: Flask, board) -> None:

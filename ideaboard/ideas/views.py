@@ -206,7 +206,7 @@ def _show_page(
     return memberpages.render_page(
         "ideas/show.html",
         # The timeline (status changes with their stages and staff) is part of what it shows.
-        content=[idea, idea.status_changes, comments, replies, edited],
+        content=[idea, idea.status_changes, comments, replies, edited, queries.workflow_rows()],
         # A reader who wrote the idea or a comment on it sees their own edit links (and
         # their hidden text): never a shared copy. Neither is a refused form.
         authors=[idea.author_id, *(c.author_id for c in comments)],
