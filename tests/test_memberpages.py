@@ -227,9 +227,9 @@ def test_the_navigation_counts_are_the_readers_own_and_current(app: Flask, board
 
 @pytest.mark.parametrize("who", ["ana", "staff", "anonymous"])
 def test_a_page_is_rendered_once_and_served_from_its_copy(app: Flask, board, who) -> None:
-    """The key is taken before rendering loads more of the rows. The board looks its copy up by plain values (queries.list_cards) and keeps it under the
-    values of the ideas it rendered (queries.card_values): the two must agree, or every
-    request would render the page again."""
+    """The key is taken before rendering loads more of the rows. The board looks its copy
+    up by plain values (queries.list_cards) and keeps it under the values of the ideas it
+    rendered (queries.card_values): the two must agree, or every request would render again."""
     from flask import template_rendered
 
     client = _signed_in(app, board.get(who))
