@@ -20,7 +20,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..triage.models import Stage
 from .models import Category, Follow, Idea, Vote
-from .search import match_all, match_any, overlap, terms_of
+from .search import match_any, ordered_matches, overlap, terms_of
 
 MAX_PAGE_SIZE = 100
 MAX_CURSOR = 200  # a cursor holds two values; anything longer was not made here
@@ -159,17 +159,19 @@ def list_ideas(
                 _("There is no category called %(c)s.", c=category), field="category"
             )
         query = query.where(Idea.category_id == category_id)
-    condition = match_all(terms_of(q))
-    if condition is not None:
-        query = query.where(condition)
     key = _sort_key(sort)
     if cursor:
         values = _decode_cursor(cursor, sort)
         # Bound with each column's own type: the date goes through UTCDateTime (naive UTC).
         bound = [literal(value, column.type) for column, value in zip(key, values, strict=True)]
         query = query.where(tuple_(*key) < tuple_(*bound))
-    query = query.order_by(*(column.desc() for column in key)).limit(limit + 1)
-    items = list(db.session.scalars(query).unique())
+    terms = terms_of(q)
+    if terms:
+        # The plan depends on how common the terms are (see search.ordered_matches).
+        items = ordered_matches(query, terms, key, limit + 1)
+    else:
+        query = query.order_by(*(column.desc() for column in key)).limit(limit + 1)
+        items = list(db.session.scalars(query).unique())
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]

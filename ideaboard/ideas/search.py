@@ -9,13 +9,19 @@ Every term must match (AND), in the title or the body.
 
 PostgreSQL uses ILIKE '%term%' per term, served by pg_trgm GIN indexes on title and body
 for terms of three or more characters (migration 59c328c80f5d); shorter terms scan.
+
+A page of results in a sort order (`ordered_matches`, what the board's search runs) picks its
+plan by how common the query is, so that a page costs about the same for a term in half the
+board as for a term in five ideas: see ordered_matches.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from .models import Idea
@@ -23,7 +29,8 @@ from .models import Idea
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 64
 TRIGRAM = 3
-FTS_DIRECT_LIMIT = 1000  # see _fts_ids
+FTS_DIRECT_LIMIT = 1000  # see _fts_ids and ordered_matches
+WALK_WINDOW = 2000  # see ordered_matches
 
 
 def terms_of(query: str | None) -> list[str]:
@@ -44,11 +51,18 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _like_term(term: str) -> ColumnElement[bool]:
+def _like_term(term: str, entity: Any = Idea) -> ColumnElement[bool]:
     pattern = _like_pattern(term)
+    if db.engine.dialect.name == "sqlite":
+        # SQLite's LIKE ignores ASCII letter case by itself, as lower() does (ASCII only):
+        # the same rows as ILIKE's lower(x) LIKE lower(y), without lower-casing every row.
+        return or_(
+            entity.title.like(pattern, escape="\\"),
+            entity.body.like(pattern, escape="\\"),
+        )
     return or_(
-        Idea.title.ilike(pattern, escape="\\"),
-        Idea.body.ilike(pattern, escape="\\"),
+        entity.title.ilike(pattern, escape="\\"),
+        entity.body.ilike(pattern, escape="\\"),
     )
 
 
@@ -105,6 +119,141 @@ def match_any(terms: list[str]) -> ColumnElement[bool] | None:
         conditions.append(_fts_ids(" OR ".join(_fts_phrase(t) for t in long_terms)))
     conditions.extend(_like_term(t) for t in short_terms)
     return or_(*conditions)
+
+
+def ordered_matches(query: Select[Any], terms: list[str], key: list[Any], limit: int) -> list[Idea]:
+    """Return the first `limit` ideas of query that contain every term, in descending key order.
+
+    query selects Idea with its filters (visibility, stage, category, a keyset cursor) and no
+    order; key is the sort's columns (e.g. hot, id). Two plans give the same page, and their
+    costs run opposite ways:
+
+    - the *walk*: go down the sort's index and test each idea for the terms, stopping at
+      `limit` matches: about limit / (share of ideas matching) rows — a few hundred for a
+      common term, the whole board for a rare one;
+    - the *list*: look the matches up in the text index (FTS5 trigrams / pg_trgm) and sort
+      them: linear in the matches — nothing for a rare term, a sixth of the board for
+      "데이터".
+
+    The walk goes through at most WALK_WINDOW ideas (the first WALK_WINDOW of the filtered
+    order, read lazily): if that yields a page, or is the end of the order, it is the answer;
+    otherwise the query is rare in this order and the list serves it, sorting at most a few
+    thousand matches per million ideas (fewer than limit in WALK_WINDOW). On SQLite, counting
+    up to FTS_DIRECT_LIMIT + 1 matches of the terms of three or more characters is cheap, so a
+    query known to be rare goes to the list at once.
+    """
+    order = [column.desc() for column in key]
+    sqlite = db.engine.dialect.name == "sqlite"
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    short = [_like_term(t) for t in terms if len(t) < TRIGRAM]
+    matches = None
+    if sqlite and long_terms:
+        matches = (
+            select(text("rowid"))
+            .select_from(text("idea_fts"))
+            .where(
+                text("idea_fts MATCH :fts").bindparams(
+                    fts=" AND ".join(_fts_phrase(t) for t in long_terms)
+                )
+            )
+        )
+        found = list(db.session.scalars(matches.limit(FTS_DIRECT_LIMIT + 1)))
+        if len(found) <= FTS_DIRECT_LIMIT:
+            return _page(query.where(Idea.id.in_(found), *short).order_by(*order).limit(limit))
+        if not all(_like_matches_fts(t) for t in long_terms):
+            # LIKE would not fold this term's letters as FTS5 does: keep FTS as the test,
+            # walking the sort's index (`id + 0` stops SQLite driving the query by rowid).
+            return _page(
+                query.where((Idea.id + 0).in_(matches), *short).order_by(*order).limit(limit)
+            )
+    walked = _walk(query, terms, key, limit)
+    if walked is not None:
+        return walked
+    if matches is not None:
+        return _page(query.where(Idea.id.in_(matches), *short).order_by(*order).limit(limit))
+    if sqlite:  # only terms of one or two characters: no index can list them
+        return _page(query.where(*short).order_by(*order).limit(limit))
+    return _listed_postgresql(query, terms, order, limit)
+
+
+def _page(query: Select[Any]) -> list[Idea]:
+    return list(db.session.scalars(query).unique())
+
+
+def _like_matches_fts(term: str) -> bool:
+    """Tell whether LIKE finds the same ideas for term as FTS5's case-folding trigrams.
+
+    SQLite's LIKE folds ASCII letters only; a term whose other characters have no case
+    (Hangul, Han, digits, emoji) matches the same rows either way.
+    """
+    return all(c.isascii() or c.lower() == c.upper() for c in term)
+
+
+def _walk(query: Select[Any], terms: list[str], key: list[Any], limit: int) -> list[Idea] | None:
+    """The page from the first WALK_WINDOW ideas in order, or None if they were too few."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    window = query.order_by(*(column.desc() for column in key)).limit(WALK_WINDOW).subquery()
+    walked = aliased(Idea, window)
+    keys = [getattr(walked, column.key) for column in key]
+    page = select(walked).where(*(_like_term(t, walked) for t in terms)).limit(limit)
+    if not sqlite:
+        # PostgreSQL keeps the window's order through the subquery: no sort, and the limit
+        # stops the index walk after `limit` matches.
+        page = page.order_by(*(column.desc() for column in keys))
+    # SQLite would sort the whole window for an outer ORDER BY; without one it reads the
+    # window (a co-routine in index order) only until `limit` matches. Its order is checked.
+    items = _page(page)
+    values = [tuple(getattr(item, column.key) for column in key) for item in items]
+    if any(a <= b for a, b in zip(values, values[1:], strict=False)):
+        return None  # not in the window's order: let the list answer
+    if len(items) >= limit:
+        return items
+    seen = db.session.scalar(
+        select(func.count()).select_from(
+            query.with_only_columns(Idea.id)
+            .order_by(*(column.desc() for column in key))
+            .limit(WALK_WINDOW)
+            .subquery()
+        )
+    )
+    return items if (seen or 0) < WALK_WINDOW else None
+
+
+def _listed_postgresql(
+    query: Select[Any], terms: list[str], order: list[Any], limit: int
+) -> list[Idea]:
+    """The page from every match, found through the trigram indexes and sorted (PostgreSQL).
+
+    Reached when the walk showed the terms are rare in this order; the planner's estimate
+    for ILIKE may still favour walking the sort's index (through the whole table) or a
+    sequential scan, so both are switched off for this one statement.
+    """
+    before = db.session.execute(
+        text(
+            "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), "
+            "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
+        )
+    ).one()
+    try:
+        ids = list(
+            db.session.scalars(
+                query.with_only_columns(Idea.id)
+                .where(*(_like_term(t) for t in terms))
+                .order_by(*order)
+                .limit(limit)
+            )
+        )
+    finally:
+        db.session.execute(
+            text(
+                "SELECT set_config('enable_seqscan', :seq, true), "
+                "set_config('enable_indexscan', :index, true)"
+            ),
+            {"seq": before[0], "index": before[1]},
+        )
+    if not ids:
+        return []
+    return _page(query.where(Idea.id.in_(ids)).order_by(*order))
 
 
 def overlap(terms: list[str], idea: Idea) -> float:
