@@ -21,7 +21,6 @@ import unicodedata
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
-from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from .models import Idea
@@ -192,31 +191,37 @@ def _like_matches_fts(term: str) -> bool:
 def _walk(query: Select[Any], terms: list[str], key: list[Any], limit: int) -> list[Idea] | None:
     """The page from the first WALK_WINDOW ideas in order, or None if they were too few."""
     sqlite = db.engine.dialect.name == "sqlite"
-    window = query.order_by(*(column.desc() for column in key)).limit(WALK_WINDOW).subquery()
-    walked = aliased(Idea, window)
-    keys = [getattr(walked, column.key) for column in key]
-    page = select(walked).where(*(_like_term(t, walked) for t in terms)).limit(limit)
+    order = [column.desc() for column in key]
+    # The window carries only what the test and the order need (building a subquery of every
+    # column of ideas costs more Python than the walk costs SQL); the page is loaded by id.
+    window = (
+        query.with_only_columns(Idea.title, Idea.body, *key)
+        .order_by(*order)
+        .limit(WALK_WINDOW)
+        .subquery()
+    )
+    keys = [window.c[column.key] for column in key]
+    page = select(*keys).where(*(_like_term(t, window.c) for t in terms)).limit(limit)
     if not sqlite:
         # PostgreSQL keeps the window's order through the subquery: no sort, and the limit
         # stops the index walk after `limit` matches.
         page = page.order_by(*(column.desc() for column in keys))
     # SQLite would sort the whole window for an outer ORDER BY; without one it reads the
     # window (a co-routine in index order) only until `limit` matches. Its order is checked.
-    items = _page(page)
-    values = [tuple(getattr(item, column.key) for column in key) for item in items]
+    values = [tuple(row) for row in db.session.execute(page)]
     if any(a <= b for a, b in zip(values, values[1:], strict=False)):
         return None  # not in the window's order: let the list answer
-    if len(items) >= limit:
-        return items
-    seen = db.session.scalar(
-        select(func.count()).select_from(
-            query.with_only_columns(Idea.id)
-            .order_by(*(column.desc() for column in key))
-            .limit(WALK_WINDOW)
-            .subquery()
+    if len(values) < limit:
+        seen = db.session.scalar(
+            select(func.count()).select_from(
+                query.with_only_columns(Idea.id).order_by(*order).limit(WALK_WINDOW).subquery()
+            )
         )
-    )
-    return items if (seen or 0) < WALK_WINDOW else None
+        if (seen or 0) >= WALK_WINDOW:
+            return None
+    if not values:
+        return []
+    return _page(query.where(Idea.id.in_([v[-1] for v in values])).order_by(*order))
 
 
 def _listed_postgresql(

@@ -139,7 +139,9 @@ def test_search_pages_match_python_filter_in_every_sort_and_filter(
         assert all(len(page) == 25 for page in pages[:-1])
 
 
-def test_each_plan_is_taken(app: Flask, board: dict[str, str], monkeypatch) -> None:
+def test_each_plan_is_taken(
+    app: Flask, board: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The queries above do cross the thresholds: the walk answers some, the list others."""
     walks: list[tuple[str, bool]] = []
     walk = search._walk
