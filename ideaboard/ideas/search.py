@@ -7,8 +7,10 @@ or two characters ("이월", "5G") cannot be served by trigrams; they are checke
 the rows the longer terms left, or on the whole table when the query has only short terms.
 Every term must match (AND), in the title or the body.
 
-PostgreSQL uses ILIKE '%term%' per term, served by pg_trgm GIN indexes on title and body
-for terms of three or more characters (migration 59c328c80f5d); shorter terms scan.
+PostgreSQL tests each term as `search_text LIKE lower('%term%')`, search_text being the stored
+lower(title || newline || body) — what `title ILIKE … OR body ILIKE …` means, without
+lower-casing every row at every test —, served by a pg_trgm GIN index for terms of three or
+more characters (migrations 59c328c80f5d, d3c5a7e9f1b2); shorter terms scan.
 
 A page of results in a sort order (`ordered_matches`, what the board's search runs) picks its
 plan by how common the query is, so that a page costs about the same for a term in half the
@@ -20,7 +22,17 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 
 from ..extensions import db
 from .models import Idea
@@ -50,19 +62,35 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _like_term(term: str, entity: Any = Idea) -> ColumnElement[bool]:
+# PostgreSQL: lower(title || E'\n' || body), a stored column with a pg_trgm GIN index (migration
+# d3c5a7e9f1b2). Not mapped on Idea: SQLite has no such column.
+SEARCH_TEXT: ColumnClause[str] = literal_column("ideas.search_text")
+
+
+def _like_term(term: str, columns: Any = None) -> ColumnElement[bool]:
+    """The term occurs in the title or the body: columns has title and body (SQLite) or
+    search_text (PostgreSQL); by default the ideas table's."""
     pattern = _like_pattern(term)
     if db.engine.dialect.name == "sqlite":
+        source = Idea if columns is None else columns
         # SQLite's LIKE ignores ASCII letter case by itself, as lower() does (ASCII only):
         # the same rows as ILIKE's lower(x) LIKE lower(y), without lower-casing every row.
         return or_(
-            entity.title.like(pattern, escape="\\"),
-            entity.body.like(pattern, escape="\\"),
+            source.title.like(pattern, escape="\\"),
+            source.body.like(pattern, escape="\\"),
         )
-    return or_(
-        entity.title.ilike(pattern, escape="\\"),
-        entity.body.ilike(pattern, escape="\\"),
-    )
+    # What title ILIKE p OR body ILIKE p means on a multibyte database (both sides
+    # lower-cased; a term holds no white space, so no match spans the newline), without
+    # lower-casing each row's text at every test.
+    text_ = SEARCH_TEXT if columns is None else columns.search_text
+    return text_.like(func.lower(pattern), escape="\\")
+
+
+def _text_columns() -> list[Any]:
+    """What _like_term tests, to carry through a subquery."""
+    if db.engine.dialect.name == "sqlite":
+        return [Idea.title, Idea.body]
+    return [SEARCH_TEXT.label("search_text")]
 
 
 def _fts_phrase(term: str) -> str:
@@ -195,7 +223,7 @@ def _walk(query: Select[Any], terms: list[str], key: list[Any], limit: int) -> l
     # The window carries only what the test and the order need (building a subquery of every
     # column of ideas costs more Python than the walk costs SQL); the page is loaded by id.
     window = (
-        query.with_only_columns(Idea.title, Idea.body, *key)
+        query.with_only_columns(*_text_columns(), *key)
         .order_by(*order)
         .limit(WALK_WINDOW)
         .subquery()
