@@ -36,7 +36,16 @@ INDEXES = [
 def upgrade():
     for name, columns in INDEXES:
         op.create_index(name, "ideas", columns)
-    if op.get_bind().dialect.name != "postgresql":
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        # Where ANALYZE has run, SQLite takes an index without statistics for a very selective
+        # one: it would pick (category_id, created_at, id) for Trending by category and sort
+        # every idea of the category (0.4 s at 1M ideas). Give the new indexes theirs.
+        if bind.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+        ).first():
+            for name, _columns in INDEXES:
+                op.execute(f"ANALYZE {name}")
         return
     op.execute(
         "ALTER TABLE ideas ADD COLUMN search_text text "
