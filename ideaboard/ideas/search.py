@@ -220,39 +220,36 @@ def _walk(query: Select[Any], terms: list[str], key: list[Any], limit: int) -> l
     """The page from the first WALK_WINDOW ideas in order, or None if they were too few."""
     order = [column.desc() for column in key]
     # The window carries only what the test and the order need (building a subquery of every
-    # column of ideas costs more Python than the walk costs SQL); the page is loaded by id.
-    columns = [*_text_columns(), *key]
-    if db.engine.dialect.name == "sqlite":
-        window = query.with_only_columns(*columns).order_by(*order).limit(WALK_WINDOW).subquery()
-        keys = [window.c[column.key] for column in key]
-        # SQLite would sort the whole window for an outer ORDER BY; without one it reads the
-        # window (a co-routine in index order) only until `limit` matches. The order is
-        # checked below.
-        page = select(*keys).where(*(_like_term(t, window.c) for t in terms)).limit(limit)
-        values = [tuple(row) for row in db.session.execute(page)]
-        full = len(values) < limit and (_window_size(query, order) >= WALK_WINDOW)
-    else:
-        # PostgreSQL keeps the window's order through the subquery (no sort: the limit stops
-        # the index walk after `limit` matches). The window's last row comes along, matching
-        # or not, to tell a full window from the end of the order.
-        walked = func.row_number().over(order_by=order).label("walked")
-        window = (
-            query.with_only_columns(*columns, walked).order_by(*order).limit(WALK_WINDOW).subquery()
-        )
-        keys = [window.c[column.key] for column in key]
-        matched = and_(*(_like_term(t, window.c) for t in terms))
-        page = (
-            select(*keys, matched.label("matched"), window.c.walked)
-            .where(or_(matched, window.c.walked == WALK_WINDOW))
+    # column of ideas costs more Python than the walk costs SQL).
+    window = (
+        query.with_only_columns(*_text_columns(), *key)
+        .order_by(*order)
+        .limit(WALK_WINDOW)
+        .subquery()
+    )
+    keys = [window.c[column.key] for column in key]
+    matches = [_like_term(t, window.c) for t in terms]
+    if db.engine.dialect.name != "sqlite":
+        # One statement: the ideas whose ids the walk finds. PostgreSQL keeps the window's
+        # order through the subquery (no sort: the limit stops the index walk after `limit`
+        # matches), then fetches those few by primary key.
+        found = (
+            select(window.c.id)
+            .where(*matches)
             .order_by(*(column.desc() for column in keys))
-            .limit(limit + 1)
+            .limit(limit)
         )
-        rows = db.session.execute(page).all()
-        values = [tuple(row[: len(key)]) for row in rows if row.matched][:limit]
-        full = any(row.walked == WALK_WINDOW for row in rows)
+        items = _page(query.where(Idea.id.in_(found)).order_by(*order))
+        if len(items) < limit and _window_size(query, order) >= WALK_WINDOW:
+            return None
+        return items
+    # SQLite would sort the whole window for an outer ORDER BY; without one it reads the window
+    # (a co-routine in index order) only until `limit` matches. That order is checked, so the
+    # keys come back first and the ideas are loaded by id.
+    values = [tuple(row) for row in db.session.execute(select(*keys).where(*matches).limit(limit))]
     if any(a <= b for a, b in zip(values, values[1:], strict=False)):
         return None  # not in the window's order: let the list answer
-    if len(values) < limit and full:
+    if len(values) < limit and _window_size(query, order) >= WALK_WINDOW:
         return None
     if not values:
         return []
