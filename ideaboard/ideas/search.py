@@ -184,9 +184,10 @@ def ordered_matches(query: Select[Any], terms: list[str], key: list[Any], limit:
                 )
             )
         )
-        found = list(db.session.scalars(matches.limit(FTS_DIRECT_LIMIT + 1)))
-        if len(found) <= FTS_DIRECT_LIMIT:
-            return _page(query.where(Idea.id.in_(found), *short).order_by(*order).limit(limit))
+        counted = select(func.count()).select_from(matches.limit(FTS_DIRECT_LIMIT + 1).subquery())
+        if (db.session.scalar(counted) or 0) <= FTS_DIRECT_LIMIT:
+            # SQLite drives this by the matches' rowids and sorts them.
+            return _page(query.where(Idea.id.in_(matches), *short).order_by(*order).limit(limit))
         if not all(_like_matches_fts(t) for t in long_terms):
             # LIKE would not fold this term's letters as FTS5 does: keep FTS as the test,
             # walking the sort's index (`id + 0` stops SQLite driving the query by rowid).
