@@ -31,9 +31,12 @@ def include_name(name, type_, parent_names):
     """Leave search structures that no model maps out of autogenerate's comparison.
 
     idea_fts and its shadow tables are SQLite's FTS5 search index; ix_ideas_*_trgm are
-    PostgreSQL's pg_trgm indexes. Both are created by migrations.
+    PostgreSQL's pg_trgm indexes, and ideas.search_text the generated column one of them
+    indexes (PostgreSQL only, so not on the model). All are created by migrations.
     """
     if type_ == "table" and name and name.startswith("idea_fts"):
+        return False
+    if type_ == "column" and name == "search_text" and parent_names.get("table_name") == "ideas":
         return False
     return not (type_ == "index" and name and name.endswith("_trgm"))
 

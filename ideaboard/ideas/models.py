@@ -51,6 +51,10 @@ class Idea(Model):
         Index("ix_ideas_score_id", "score", "id"),
         Index("ix_ideas_stage_hot_id", "stage_id", "hot", "id"),
         Index("ix_ideas_category_hot_id", "category_id", "hot", "id"),
+        # Top and New with a stage or category filter (and search's walk through them).
+        Index("ix_ideas_stage_score_id", "stage_id", "score", "id"),
+        Index("ix_ideas_category_score_id", "category_id", "score", "id"),
+        Index("ix_ideas_category_created_id", "category_id", "created_at", "id"),
         Index("ix_ideas_created_id", "created_at", "id"),  # the New tab
         Index("ix_ideas_author_id", "author_id"),
         Index("ix_ideas_stage_created", "stage_id", "created_at"),

@@ -22,7 +22,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..triage.models import Stage
 from .models import Category, Follow, Idea, Vote
-from .search import match_all, match_any, overlap, terms_of
+from .search import match_any, ordered_matches, overlap, terms_of
 
 MAX_PAGE_SIZE = 100
 MAX_CURSOR = 200  # a cursor holds two values; anything longer was not made here
@@ -158,10 +158,16 @@ def list_ideas(
 
     cards: load only what an idea card shows (no body; the author's name, not their whole
     row): a board page's ideas are most of its database time."""
-    query, key, limit = _board_query(sort, stage, category, q, cursor, limit, viewer)
+    query, key, limit = _board_query(sort, stage, category, cursor, limit, viewer)
     if cards:
         query = query.options(*_card_options())
-    items = list(db.session.scalars(query).unique())
+    terms = terms_of(q)
+    if terms:
+        # The plan depends on how common the terms are (see search.ordered_matches).
+        items = ordered_matches(query, terms, key, limit + 1)
+    else:
+        query = query.order_by(*(column.desc() for column in key)).limit(limit + 1)
+        items = list(db.session.scalars(query).unique())
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
@@ -174,13 +180,14 @@ def list_cards(
     sort: Sort = Sort.TRENDING,
     stage: str | None = None,
     category: str | None = None,
-    q: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
     viewer: User | None = None,
 ) -> CardPage:
-    """The page list_ideas returns, as card_values rows: one plain query, no ideas loaded."""
-    query, _key, limit = _board_query(sort, stage, category, q, cursor, limit, viewer)
+    """The page list_ideas returns without a search, as card_values rows: one plain query,
+    no ideas loaded (a search picks its own plan: list_ideas)."""
+    query, key, limit = _board_query(sort, stage, category, cursor, limit, viewer)
+    query = query.order_by(*(column.desc() for column in key)).limit(limit + 1)
     rows = list(
         db.session.execute(
             query.with_only_columns(*_card_columns(), User.name).outerjoin(
@@ -216,12 +223,12 @@ def _board_query(
     sort: Sort,
     stage: str | None,
     category: str | None,
-    q: str | None,
     cursor: str | None,
     limit: int,
     viewer: User | None,
 ) -> tuple[Select[Idea], list[Any], int]:
-    """The select of a board page (limit + 1 rows, ordered), its sort key and the limit."""
+    """The select of a board page's ideas (filters and cursor, no order), its sort key and
+    the page size."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     query = visible_ideas(viewer)
     if stage:
@@ -239,16 +246,12 @@ def _board_query(
                 _("There is no category called %(c)s.", c=category), field="category"
             )
         query = query.where(Idea.category_id == category_id)
-    condition = match_all(terms_of(q))
-    if condition is not None:
-        query = query.where(condition)
     key = _sort_key(sort)
     if cursor:
         values = _decode_cursor(cursor, sort)
         # Bound with each column's own type: the date goes through UTCDateTime (naive UTC).
         bound = [literal(value, column.type) for column, value in zip(key, values, strict=True)]
         query = query.where(tuple_(*key) < tuple_(*bound))
-    query = query.order_by(*(column.desc() for column in key)).limit(limit + 1)
     return query, key, limit
 
 

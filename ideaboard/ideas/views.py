@@ -75,7 +75,7 @@ def index() -> str | tuple[str, int]:
             )
         else:
             page = None
-            cards = queries.list_cards(**board)
+            cards = queries.list_cards(**{k: v for k, v in board.items() if k != "q"})
     except ValidationFailed as exc:
         return _board_page(
             queries.Sort.TRENDING, queries.IdeaPage(items=[], next_cursor=None), filters, {},
