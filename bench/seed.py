@@ -324,7 +324,7 @@ def seed(url: str, sizes: Sizes, *, seed_value: int = 2026, check: bool = True) 
                          "source_author_handle", "source_post_id", "source_lang", "score",
                          "up_count", "down_count", "comment_count", "follower_count", "hot",
                          "first_response_at", "stage_entered_at", "held", "created_at",
-                         "updated_at"]  # fmt: skip
+                         "updated_at", "last_activity_at"]  # fmt: skip
             authors = [rng.choice(customer_ids) for _ in range(sizes.ideas)]
 
             def ideas() -> Iterator[tuple[Any, ...]]:
@@ -346,7 +346,7 @@ def seed(url: str, sizes: Sizes, *, seed_value: int = 2026, check: bool = True) 
                         score, up, down, comment_counts[i], 1, hot_rank(score, created[i]),
                         naive(created[i] + timedelta(hours=5)) if answered else None,
                         naive(created[i] + timedelta(hours=5 if answered else 0)), False,
-                        naive(created[i]), naive(created[i]),
+                        naive(created[i]), naive(created[i]), naive(created[i]),
                     )  # fmt: skip
 
             writer.write("ideas", idea_cols, ideas(), sizes.ideas)
