@@ -324,3 +324,19 @@ def test_many_voters_and_self_races_on_one_idea_keep_counts_equal_to_rows(
     assert hot == hot_rank(score, db.session.get(Idea, idea_id).created_at)
     following = db.session.scalar(select(func.count()).where(Follow.idea_id == idea_id))
     assert followers == following
+
+
+def test_what_the_session_holds_is_written_before_the_vote(app, make_idea, make_user):
+    """A follow added but not flushed is seen by the vote (no second follow, no error)."""
+    idea, voter = make_idea(), make_user()
+    db.session.execute(
+        update(Idea).where(Idea.id == idea.id).values(follower_count=Idea.follower_count + 1)
+    )
+    db.session.refresh(voter)  # loaded: voting reads no attribute (no autoflush by the ORM)
+    idea_id = idea.id
+    db.session.add(Follow(user_id=voter.id, idea_id=idea_id))  # pending, not flushed
+    services.vote_on(voter, idea_id, 1)
+    db.session.commit()
+    assert _stored(idea.id)[:3] == (1, 1, 0)
+    assert _stored(idea.id)[4] == 2
+    assert db.session.scalar(select(func.count()).where(Follow.idea_id == idea.id)) == 2
