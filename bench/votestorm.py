@@ -165,16 +165,17 @@ def storm(
 
 
 def count_mismatches(database_url: str, idea_ids: list[int]) -> list[dict[str, Any]]:
-    """Return the ideas whose stored up/down/score differ from their vote rows."""
+    """Return the ideas whose stored up/down/score or follower count differ from their rows
+    (a first vote also makes the voter follow the idea)."""
     engine = create_engine(database_url)
     sql = text(
         """
-        SELECT i.id, i.up_count, i.down_count, i.score,
-               coalesce(sum(CASE WHEN v.value = 1 THEN 1 ELSE 0 END), 0) AS up,
-               coalesce(sum(CASE WHEN v.value = -1 THEN 1 ELSE 0 END), 0) AS down
-        FROM ideas i LEFT JOIN votes v ON v.idea_id = i.id
+        SELECT i.id, i.up_count, i.down_count, i.score, i.follower_count,
+               (SELECT count(*) FROM votes v WHERE v.idea_id = i.id AND v.value = 1) AS up,
+               (SELECT count(*) FROM votes v WHERE v.idea_id = i.id AND v.value = -1) AS down,
+               (SELECT count(*) FROM follows f WHERE f.idea_id = i.id) AS followers
+        FROM ideas i
         WHERE i.id IN ({})
-        GROUP BY i.id, i.up_count, i.down_count, i.score
         """.format(", ".join(str(int(i)) for i in idea_ids))  # noqa: S608 - integers only
     )
     try:
@@ -185,6 +186,6 @@ def count_mismatches(database_url: str, idea_ids: list[int]) -> list[dict[str, A
     return [
         dict(row)
         for row in rows
-        if (row["up_count"], row["down_count"], row["score"])
-        != (row["up"], row["down"], row["up"] - row["down"])
+        if (row["up_count"], row["down_count"], row["score"], row["follower_count"])
+        != (row["up"], row["down"], row["up"] - row["down"], row["followers"])
     ]

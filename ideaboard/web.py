@@ -475,7 +475,9 @@ def _cache_headers(response: Response) -> Response:
     """
     if request.endpoint == "static" or "Cache-Control" in response.headers:
         return response
-    if current_user.is_authenticated or request.method not in ("GET", "HEAD"):
+    # The method first: after a write's commit the user object is expired, and asking it
+    # whether it is signed in would cost a query (and a transaction) for nothing.
+    if request.method not in ("GET", "HEAD") or current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -16,12 +16,13 @@ import logging
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, request
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..database import rows_matched, table_of, utcnow, write_intent
+from ..database import UTCDateTime, rows_matched, table_of, utcnow, write_intent
 from ..extensions import db
 from .models import User, UserSession
 
@@ -98,6 +99,23 @@ def _parse(key: str) -> tuple[int, str] | None:
     return (number, secret) if 0 < number < 2**31 else None
 
 
+@cache
+def _live_sign_in() -> Select[User, UserSession]:
+    """The loader's query, built once: every signed-in request runs it, and building the
+    statement cost more than running it (its SQL is compiled once either way)."""
+    return (
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.id == bindparam("row_id"),
+            UserSession.token_hash == bindparam("token_hash"),
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > bindparam("now", type_=UTCDateTime),
+            User.active.is_(True),
+        )
+    )
+
+
 def load(key: str) -> User | None:
     """Flask-Login's user loader: the active user whose live sign-in this key names."""
     parsed = _parse(key)
@@ -106,15 +124,7 @@ def load(key: str) -> User | None:
     row_id, secret = parsed
     now = utcnow()
     found = db.session.execute(
-        select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            UserSession.id == row_id,
-            UserSession.token_hash == hash_secret(secret),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-            User.active.is_(True),
-        )
+        _live_sign_in(), {"row_id": row_id, "token_hash": hash_secret(secret), "now": now}
     ).first()
     if found is None:
         return None

@@ -136,8 +136,7 @@ def vote(user: User, idea_id: int, body: VoteRequest) -> VoteOut:
 
     Ideas in closed stages (launched, declined, duplicate) take no votes: 409 `voting_closed`.
     """
-    idea = ideas.get_idea(idea_id, user)
-    tally = ideas.cast_vote(user, idea, body.value)
+    tally = ideas.vote_on(user, idea_id, body.value)
     db.session.commit()
     return VoteOut(score=tally.score, up=tally.up, down=tally.down, my_vote=tally.my_vote)
 

@@ -24,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ..accounts.blocking import ensure_may_contribute
 from ..accounts.models import User
@@ -40,6 +42,7 @@ from ..events import (
 from ..extensions import db
 from ..text import check_length, clean_text, render_markdown
 from ..triage.models import IdeaEdit, Stage, StageRole, StatusChange, stage_with_role
+from . import votesql
 from .models import (
     Category,
     Comment,
@@ -216,23 +219,94 @@ def cast_vote(user: User, idea: Idea, value: int, *, imported: bool = False) -> 
 
     `imported` marks a vote taken from a social post on behalf of its author's shadow user.
     The idea row is locked first, so the stored counts move with the vote rows under any
-    concurrency.
+    concurrency. A first vote makes the voter follow the idea.
     """
-    if not imported:
-        ensure_may_contribute(user)
-    if type(value) is not int or value not in VOTE_VALUES:
-        raise ValidationFailed(_("A vote is 1 (up), -1 (down) or 0 (withdraw)."), field="value")
+    _check_vote(user, value, imported=imported)
     # An imported vote comes from a social author's shadow user, who never signs in.
     allowed = idea.voting_open if imported else can_vote(user, idea)
     if not allowed:
         raise VotingClosed(_("Voting on this idea is closed."))
+    if not _vote_in_one_statement():
+        return _cast_vote_in_steps(user, idea, value)
+    outcome = votesql.vote_in_one_statement(user.id, idea.id, value, follow=user.active)
+    if outcome is None:  # deleted meanwhile
+        raise NotFound(_("There is no idea with this number."))
+    return _tally(user.id, idea.id, value, outcome)
+
+
+def vote_on(user: User, idea_id: int, value: int) -> VoteTally:
+    """Vote on the idea with this number, for the web form and the API: what get_idea and then
+    cast_vote do, with the same refusals in the same order (no such idea, or hidden: 404;
+    blocked: 403; a bad value: 422; closed: 409), but on PostgreSQL without loading the idea:
+    the vote is one statement, and the refusals come from what it found.
+    """
+    if (
+        not _vote_in_one_statement()
+        or not user.is_authenticated
+        or user.is_blocked
+        or type(value) is not int
+        or value not in VOTE_VALUES
+    ):
+        return cast_vote(user, get_idea(idea_id, user), value)
+    outcome = votesql.vote_in_one_statement(user.id, idea_id, value, follow=user.active)
+    if outcome is None or (outcome.hidden and not user.is_staff):
+        raise NotFound(_("There is no idea with this number."))
+    return _tally(user.id, idea_id, value, outcome)
+
+
+def _check_vote(user: User, value: object, *, imported: bool) -> None:
+    if not imported:
+        ensure_may_contribute(user)
+    if type(value) is not int or value not in VOTE_VALUES:
+        raise ValidationFailed(_("A vote is 1 (up), -1 (down) or 0 (withdraw)."), field="value")
+
+
+def _vote_in_one_statement() -> bool:
+    """PostgreSQL votes in one statement (ideas.votesql); SQLite in steps (its writers are
+    serialised by BEGIN IMMEDIATE, and its statements cost no round trip)."""
+    return bool(db.engine.dialect.name == "postgresql")
+
+
+def _tally(user_id: int, idea_id: int, value: int, outcome: votesql.VoteOutcome) -> VoteTally:
+    """The tally of a vote made in one statement, after refusing one the idea does not take;
+    objects already loaded in the session are brought in step with what the statement wrote
+    (as the ORM-enabled statements of the SQLite path do)."""
+    if not outcome.open:  # hidden, or its stage closed (checked again under the lock)
+        raise VotingClosed(_("Voting on this idea is closed."))
+    if outcome.written:
+        session = db.session()
+        idea = session.identity_map.get(identity_key(Idea, idea_id))
+        if idea is not None:
+            for name, new in (
+                ("score", outcome.score),
+                ("up_count", outcome.up),
+                ("down_count", outcome.down),
+                ("hot", outcome.hot),
+                ("follower_count", outcome.follower_count),
+            ):
+                set_committed_value(idea, name, new)
+        for loaded in list(session.identity_map.values()):
+            known = sa_inspect(loaded).dict
+            if isinstance(loaded, Vote) and (known.get("user_id"), known.get("idea_id")) == (
+                user_id,
+                idea_id,
+            ):
+                if value == 0:
+                    session.expunge(loaded)
+                else:
+                    session.expire(loaded)
+    return VoteTally(score=outcome.score, up=outcome.up, down=outcome.down, my_vote=value)
+
+
+def _cast_vote_in_steps(user: User, idea: Idea, value: int) -> VoteTally:
+    """cast_vote's database work as separate statements (SQLite; the reference the one-statement
+    PostgreSQL vote is tested against)."""
     # Lock the idea's row and read its counts under the lock (FOR UPDATE on PostgreSQL; on
     # SQLite, writers are already serialised by BEGIN IMMEDIATE), then read the user's vote
     # in a statement of its own: on PostgreSQL a statement that waited for the lock still
     # sees other tables as they were when it started, so a vote committed meanwhile by the
     # same user racing themselves would be missed. The writes are plain statements, not the
-    # unit of work (a vote is the busiest write on the board); ORM-enabled UPDATE/DELETE
-    # keep any loaded Idea and Vote objects in step.
+    # unit of work; ORM-enabled UPDATE/DELETE keep any loaded Idea and Vote objects in step.
     counts = db.session.execute(
         select(Idea.score, Idea.up_count, Idea.down_count)
         .where(Idea.id == idea.id)
