@@ -101,7 +101,9 @@ def test_a_refused_merge_keeps_every_card_then_merge_by_searching_the_title(
     # Merge by searching the target's title: the autocomplete fills the number.
     merge.get_by_label("Find the idea by its title").fill("family data")
     choices = merge.locator(".candidate-list li")
-    expect(choices).to_have_count(1)  # never the idea itself
+    # The list comes after a typing pause and a fetch: under `make test`, with both suites on
+    # two cores, that has taken longer than expect()'s default 5 s.
+    expect(choices).to_have_count(1, timeout=TIMEOUT_MS)  # never the idea itself
     expect(choices.first).to_contain_text(f"#{original.id} Family data sharing plan")
     assert serious(tab, axe_source) == []  # the page with every card and the results
     choices.first.get_by_role("button").click()

@@ -428,14 +428,21 @@ def test_staff_need_the_csrf_token_and_the_staff_role(
     assert [r.state for r in rows(change)] == ["held"]
 
 
-def _wait_for_lock_wait(connection: Any, timeout: float = 10.0) -> None:
-    """Wait until another backend waits for a row lock (the staff member's UPDATE)."""
+def _wait_for_lock_wait(
+    connection: Any, errors: list[BaseException] | None = None, timeout: float = 30.0
+) -> None:
+    """Wait until another backend waits for a row lock (the staff member's UPDATE).
+
+    Generous: under `make test` both suites share two cores, and the other thread must open
+    its session and reach its UPDATE first. An error in that thread ends the wait at once
+    and is reported."""
     deadline = time.monotonic() + timeout
     query = text(
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE wait_event_type = 'Lock' AND datname = current_database()"
     )
     while connection.execute(query).scalar() == 0:
+        assert not errors, f"the stage change failed before it waited: {errors!r}"
         assert time.monotonic() < deadline, "the stage change never waited for the claim"
         time.sleep(0.01)
 
@@ -478,7 +485,7 @@ def test_racing_a_claim_on_postgresql_never_supersedes_a_claimed_row(
         staff_thread = threading.Thread(target=change_in_another_session, args=("planned",))
         staff_thread.start()
         with db.engine.connect() as observer:
-            _wait_for_lock_wait(observer)
+            _wait_for_lock_wait(observer, errors)
         claim.commit()
     staff_thread.join(timeout=10)
     assert not staff_thread.is_alive()
