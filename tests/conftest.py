@@ -10,7 +10,6 @@ the run is skipped with the reason, except in CI (CI=true), where that is an err
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 for _name in ("DATABASE_URL", "REDIS_URL", "IDEABOARD_X_API_URL"):
@@ -150,18 +148,3 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
     monkeypatch.setattr(database, "clock", fake.now)
     return fake
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app (the module's `app` fixture) served on a free loopback port by a threaded
-    server in this process; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()

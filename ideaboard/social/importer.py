@@ -32,14 +32,7 @@ from ..i18n import supported_language
 from ..ideas import services as ideas
 from ..ideas.models import Idea, Source, Vote
 from ..ideas.ranking import hot_rank
-from ..ideas.search import (
-    FTS_DIRECT_LIMIT,
-    TRIGRAM,
-    _like_term,
-    match_any,
-    terms_of,
-    text_overlap,
-)
+from ..ideas.search import FTS_DIRECT_LIMIT, TRIGRAM, _like_term, match_any, terms_of
 from ..outbox.models import OutboxKind, OutboxMessage
 from ..text import render_markdown, truncate
 from ..triage.models import Stage
@@ -488,7 +481,17 @@ def _holding_any(terms: list[str]) -> ColumnElement[bool] | None:
 
 def _overlap(terms: list[str], title: str, body: str) -> float:
     """The share of terms in the title (1) or only the body (½): ideas.search.overlap's rule."""
-    return text_overlap(terms, title, body)
+    if not terms:
+        return 0.0
+    title, body = title.casefold(), body.casefold()
+    total = 0.0
+    for term in terms:
+        folded = term.casefold()
+        if folded in title:
+            total += 1.0
+        elif folded in body:
+            total += 0.5
+    return total / len(terms)
 
 
 def _vote_on_match(
