@@ -8,12 +8,14 @@ sees two sets of fixtures; tests/test_suite_layout.py keeps that from happening.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
 from flask import g
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
 from ideaboard.accounts.models import Role, User
@@ -181,3 +183,31 @@ class Clock:
         else:
             self._offset += step
         return self.now()
+
+
+# --- PostgreSQL lock waits ----------------------------------------------------------------------
+
+
+def wait_for_lock_waiter(
+    connection: Any, errors: list[BaseException] | None = None, timeout: float = 30.0
+) -> None:
+    """Wait until another backend of this database waits for a lock (PostgreSQL only).
+
+    `connection` is a SQLAlchemy connection that polls pg_stat_activity. PostgreSQL reads
+    that view once per transaction and shows the same rows until the snapshot is cleared, so
+    every poll clears it first: without that, a poll that came before the other thread reached
+    its lock saw "nobody waits" for as long as the transaction lasted (the claim-race test
+    failed that way whenever the suite was slow). An error in `errors` (appended by the
+    thread that should be waiting) ends the wait at once and is reported."""
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    while True:
+        connection.execute(text("SELECT pg_stat_clear_snapshot()"))
+        if connection.execute(query).scalar():
+            return
+        assert not errors, f"the other thread failed before it waited: {errors!r}"
+        assert time.monotonic() < deadline, "the other backend never waited for the lock"
+        time.sleep(0.01)

@@ -11,7 +11,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import event, func, select, update
 
 from ideaboard.accounts.blocking import UserBlocked, block_user
 from ideaboard.accounts.models import Role
@@ -21,7 +21,7 @@ from ideaboard.extensions import db
 from ideaboard.ideas import services, votesql
 from ideaboard.ideas.models import Follow, Idea, Vote
 from ideaboard.ideas.ranking import hot_rank
-from tests.helpers import csrf_token, post
+from tests.helpers import csrf_token, post, wait_for_lock_waiter
 from tests.ideas.helpers import JSON, T0, sign_in, stage_by_slug
 
 # 0→0, 0→1, 1→1, 1→−1, −1→−1, −1→0, 0→0, 0→−1, −1→1, 1→0, and a first vote again.
@@ -240,7 +240,7 @@ def test_a_vote_that_waited_behind_the_same_users_vote_reads_it_again(app, make_
         thread = threading.Thread(target=second, name="second")
         thread.start()
         started.wait(10)
-        _wait_for_lock_waiter(first)
+        wait_for_lock_waiter(first)
         tx.commit()
         first.close()
         thread.join(30)
@@ -259,26 +259,6 @@ def test_a_vote_that_waited_behind_the_same_users_vote_reads_it_again(app, make_
 
 def _params(user_id: int, idea_id: int, value: int) -> dict[str, object]:
     return {"user_id": user_id, "idea_id": idea_id, "value": value, "follow": True, "now": utcnow()}
-
-
-def _wait_for_lock_waiter(connection, timeout: float = 10.0) -> None:
-    """Wait until another backend waits for a lock (the second vote is behind the first)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        # Activity is read once per transaction unless the snapshot is cleared.
-        connection.execute(text("SELECT pg_stat_clear_snapshot()"))
-        waiting = connection.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-        ).scalar()
-        if waiting:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the second vote never waited for the lock")
 
 
 @pytest.mark.slow

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from ideaboard.accounts.models import User
 from ideaboard.database import utcnow
@@ -32,7 +31,7 @@ from ideaboard.social.models import MentionLog, SocialAccount
 from ideaboard.triage.models import Stage, StatusChange
 from ideaboard.triage.services import change_stage, find_stage, merge_ideas
 from sandboxes.x import SandboxStore, post_mention
-from tests.helpers import Clock, csrf_token, login, post
+from tests.helpers import Clock, csrf_token, login, post, wait_for_lock_waiter
 
 Replies = Callable[[], dict[str, list[dict[str, Any]]]]
 
@@ -428,25 +427,6 @@ def test_staff_need_the_csrf_token_and_the_staff_role(
     assert [r.state for r in rows(change)] == ["held"]
 
 
-def _wait_for_lock_wait(
-    connection: Any, errors: list[BaseException] | None = None, timeout: float = 30.0
-) -> None:
-    """Wait until another backend waits for a row lock (the staff member's UPDATE).
-
-    Generous: under `make test` both suites share two cores, and the other thread must open
-    its session and reach its UPDATE first. An error in that thread ends the wait at once
-    and is reported."""
-    deadline = time.monotonic() + timeout
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-    )
-    while connection.execute(query).scalar() == 0:
-        assert not errors, f"the stage change failed before it waited: {errors!r}"
-        assert time.monotonic() < deadline, "the stage change never waited for the claim"
-        time.sleep(0.01)
-
-
 @pytest.mark.postgresql_only
 def test_racing_a_claim_on_postgresql_never_supersedes_a_claimed_row(
     x_app: Any,
@@ -485,7 +465,7 @@ def test_racing_a_claim_on_postgresql_never_supersedes_a_claimed_row(
         staff_thread = threading.Thread(target=change_in_another_session, args=("planned",))
         staff_thread.start()
         with db.engine.connect() as observer:
-            _wait_for_lock_wait(observer, errors)
+            wait_for_lock_waiter(observer, errors)
         claim.commit()
     staff_thread.join(timeout=10)
     assert not staff_thread.is_alive()
