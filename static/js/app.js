@@ -224,3 +224,7 @@ function setupMergeSearch() {
 
 setupSavedReplyPicker();
 setupMergeSearch();
+
+// Every enhancement above is in place. The script runs deferred, after the page is parsed:
+// the browser tests wait for this mark before they type into a field that is enhanced.
+document.documentElement.dataset.enhanced = "true";

@@ -23,6 +23,19 @@ class LiveServer:
         return self.url + path
 
 
+def enhanced(tab: Any) -> None:
+    """Wait until static/js/app.js has set up the page it is on.
+
+    The script runs deferred. After a form posts and the next page shows its flash, the
+    script may still be loading: a field typed into then has no listener yet (the merge
+    autocomplete stayed empty and the saved-reply picker fell back to reloading the page,
+    once each under `make test`). Call this after such a navigation, once something on the
+    new page has been seen, and before using what the script adds."""
+    from playwright.sync_api import expect
+
+    expect(tab.locator("html[data-enhanced]")).to_be_attached(timeout=TIMEOUT_MS)
+
+
 # axe-core: the impacts that fail a test (moderate and minor ones are printed).
 FAIL_ON = ("serious", "critical")
 

@@ -19,7 +19,14 @@ from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.triage import services
 from ideaboard.triage.models import IdeaNote, Team
-from tests.browser.helpers import DESKTOP, FAIL_ON, TIMEOUT_MS, LiveServer, axe_violations
+from tests.browser.helpers import (
+    DESKTOP,
+    FAIL_ON,
+    TIMEOUT_MS,
+    LiveServer,
+    axe_violations,
+    enhanced,
+)
 from tests.helpers import PASSWORD
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
@@ -99,10 +106,10 @@ def test_a_refused_merge_keeps_every_card_then_merge_by_searching_the_title(
     assert (saved.team_id, saved.assignee_id, saved.category.slug) == (billing.id, staff.id, "app")
 
     # Merge by searching the target's title: the autocomplete fills the number.
+    enhanced(tab)  # the page the routing form came back to
     merge.get_by_label("Find the idea by its title").fill("family data")
     choices = merge.locator(".candidate-list li")
-    # The list comes after a typing pause and a fetch: under `make test`, with both suites on
-    # two cores, that has taken longer than expect()'s default 5 s.
+    # The list comes after a typing pause and a fetch: give it the browser tests' wait.
     expect(choices).to_have_count(1, timeout=TIMEOUT_MS)  # never the idea itself
     expect(choices.first).to_contain_text(f"#{original.id} Family data sharing plan")
     assert serious(tab, axe_source) == []  # the page with every card and the results
@@ -148,6 +155,7 @@ def test_note_and_saved_answer_on_a_phone_in_korean_and_what_the_customer_sees(
     tab.get_by_role("button", name="메모 저장").click()
     expect(tab.locator(".flash")).to_contain_text("내부 메모를 저장했습니다.")
 
+    enhanced(tab)  # the page the note form came back to
     picker = tab.locator("form[data-saved-reply-picker]")
     picker.get_by_label("저장된 답변").select_option(label="검토 시작")
     picker.get_by_label("넣을 곳").select_option("answer")
