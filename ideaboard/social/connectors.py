@@ -1,5 +1,9 @@
 """Connectors: the small interface the importer and the outbox use to talk to a network.
 
+Everything network-specific lives in a connector: the importer, matching, moderation, the
+fan-out and the outbox only see Mentions, Posted results and the two errors below, whatever
+the network. X is here; Bluesky is in bluesky.py and Mastodon in mastodon.py.
+
 The X connector runs on tweepy's Client (X API v2). With IDEABOARD_X_API_URL its requests go
 to another base URL — the built-in sandbox in the demo and the tests — through the very same
 tweepy code.
@@ -38,7 +42,14 @@ _LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+\s*")
 
 @dataclass(frozen=True)
 class Mention:
-    """A post that mentions the account, in the shape the importer needs."""
+    """A post that mentions the account, in the shape the importer needs.
+
+    Ids are the network's own, as strings: X and Mastodon post ids, Bluesky at:// URIs (at
+    most 300 characters). `author_id` is the one thing about a person that never changes
+    (an X user id, a Bluesky DID, a Mastodon account's id on the brand's instance).
+    `cursor` is where the import stands once this mention is handled: the connector's
+    cursor_key() orders cursors, and the mention's own id stands in when it is empty (X).
+    """
 
     id: str
     text: str
@@ -51,10 +62,19 @@ class Mention:
     replied_to: str | None = None
     quoted: str | None = None
     is_retweet: bool = False
+    network: str = "x"
+    permalink: str = ""  # the post's web address; X's is built from the handle and id
+    cursor: str = ""
 
     @property
     def url(self) -> str:
+        if self.permalink:
+            return self.permalink
         return f"https://x.com/{self.author_handle or 'i'}/status/{self.id}"
+
+    @property
+    def position(self) -> str:
+        return self.cursor or self.id
 
 
 @dataclass(frozen=True)
@@ -64,7 +84,9 @@ class Posted:
 
 
 class SendError(Exception):
-    """A post failed. `final` means trying again cannot help; `retry_at` is X's reset time."""
+    """A post failed. `final` means trying again cannot help; `retry_at` is the network's
+    rate-limit reset; `auth` means the credentials were refused (an expired app password, a
+    revoked token): the account needs staff, and sending waits instead of retrying."""
 
     def __init__(
         self,
@@ -74,11 +96,13 @@ class SendError(Exception):
         retry_at: datetime | None = None,
         ambiguous: bool = False,
         duplicate: bool = False,
+        auth: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.final = final
         self.retry_at = retry_at
+        self.auth = auth
         # X refused the post as duplicate content: the same text is already there.
         self.duplicate = duplicate
         # The request may have reached X (a timeout): check before sending again.
@@ -86,20 +110,32 @@ class SendError(Exception):
 
 
 class FetchError(Exception):
-    """Reading mentions failed; `retry_at` is set for rate limits."""
+    """Reading mentions failed; `retry_at` is set for rate limits; `auth` when the network
+    refused the credentials (shown to staff; polling pauses instead of retrying for ever)."""
 
-    def __init__(self, message: str, *, retry_at: datetime | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_at: datetime | None = None, auth: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.retry_at = retry_at
+        self.auth = auth
 
 
 class Connector(Protocol):
     """What IdeaBoard needs from a social network."""
 
-    def fetch_mentions(
-        self, *, since_id: str | None, start_time: datetime | None
-    ) -> list[Mention]: ...
+    network: str
+
+    def fetch_mentions(self, *, since_id: str | None, start_time: datetime | None) -> list[Mention]:
+        """Every reachable mention after the cursor `since_id` (a Mention.position), or
+        since `start_time` when given (the overlap re-read), oldest first, without
+        duplicates."""
+        ...
+
+    def cursor_key(self, cursor: str) -> tuple[Any, ...]:
+        """Order cursors: a bigger key is further on."""
+        ...
 
     def post_reply(self, text: str, in_reply_to: str) -> Posted: ...
 
@@ -135,6 +171,8 @@ def _messages(error: tweepy.errors.HTTPException) -> str:
 class XConnector:
     """The X API v2 through tweepy, for one brand account."""
 
+    network = "x"
+
     def __init__(
         self,
         *,
@@ -164,6 +202,11 @@ class XConnector:
     def close(self) -> None:
         """Close the HTTP session."""
         self.client.session.close()
+
+    @staticmethod
+    def cursor_key(cursor: str) -> tuple[Any, ...]:
+        """X post ids grow with time."""
+        return (int(cursor),)
 
     def fetch_mentions(self, *, since_id: str | None, start_time: datetime | None) -> list[Mention]:
         """Return every reachable mention newer than since_id / start_time, oldest first."""
