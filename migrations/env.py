@@ -4,8 +4,8 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import types as sa_types
 from flask import current_app
+from sqlalchemy import types as sa_types
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
