@@ -241,13 +241,14 @@ def _log(
         MentionLog(
             account_id=account.id,
             post_id=mention.id,
-            author_handle=mention.author_handle[:60],
+            author_handle=mention.author_handle[:255],
+            post_url=mention.url[:500],
             text=mention.text,
             posted_at=mention.created_at,
             outcome=outcome.value,
             reason=reason[:200],
             idea_id=idea.id if idea else None,
-            author_remote_id=mention.author_id[:40] or None,
+            author_remote_id=mention.author_id[:300] or None,
             lang=(mention.lang or "")[:8] or None,
             match_detail=match,
         )

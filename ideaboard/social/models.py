@@ -121,6 +121,8 @@ class MentionLog(Model):
     # Who posted it (the network's user id: one person however their handle changes) and in
     # which language, so a stage change can answer every post that voted, once per person.
     author_remote_id: Mapped[str | None] = mapped_column(String(300))
+    # The post's web address (a Mastodon post's cannot be rebuilt from its id).
+    post_url: Mapped[str | None] = mapped_column(String(500))
     lang: Mapped[str | None] = mapped_column(String(8))
     # Why it matched an existing idea (social.matching.Match.detail): score, words, ignored.
     match_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -9,6 +9,8 @@
   unless its admin changed it); the account keeps the one its instance reported.
 - `social_accounts.service_url`: the server the account lives on (a Bluesky PDS, a
   Mastodon instance), so several accounts on different servers can be connected.
+- `mention_log.post_url`: the post's web address; a Mastodon post's cannot be rebuilt from
+  its id (X's could), and an undone match makes an idea that links it.
 
 Revision ID: e5b7c9d1f3a4
 Revises: d3c5a7e9f1b2
@@ -43,6 +45,8 @@ def upgrade():
     with op.batch_alter_table("social_accounts") as batch:
         batch.add_column(sa.Column("post_limit", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("service_url", sa.String(length=300), nullable=True))
+    with op.batch_alter_table("mention_log") as batch:
+        batch.add_column(sa.Column("post_url", sa.String(length=500), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         for table, column, old, new, nullable in WIDER:
             op.alter_column(
@@ -66,6 +70,8 @@ def downgrade():
                 type_=sa.String(length=old),
                 existing_nullable=nullable,
             )
+    with op.batch_alter_table("mention_log") as batch:
+        batch.drop_column("post_url")
     with op.batch_alter_table("social_accounts") as batch:
         batch.drop_column("service_url")
         batch.drop_column("post_limit")
