@@ -61,6 +61,7 @@ class EchoPost:
     person: str
     posted_at: datetime | None
     handle: str = ""  # the author's handle, named in a thread's continuations
+    network: str = "x"  # the network the post is on
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -90,7 +91,10 @@ def _guess_lang(text: str) -> str | None:
 
 def _account_networks() -> dict[int, str]:
     """Return {account id: network} for every connected account (a handful)."""
-    return dict(db.session.execute(select(SocialAccount.id, SocialAccount.network)).tuples())
+    return {
+        row.id: row.network
+        for row in db.session.execute(select(SocialAccount.id, SocialAccount.network))
+    }
 
 
 def _authors(
@@ -172,6 +176,7 @@ def audience(ideas: Iterable[Idea]) -> tuple[list[EchoPost], set[str]]:
                 ),
                 posted_at=idea.created_at,
                 handle=idea.source_author_handle or "",
+                network=idea.source,
             ),
         )
     for log in logs:
@@ -191,6 +196,7 @@ def audience(ideas: Iterable[Idea]) -> tuple[list[EchoPost], set[str]]:
             ),
             posted_at=log.posted_at or log.fetched_at,
             handle=log.author_handle or "",
+            network=networks.get(log.account_id, "x"),
         )
     latest: dict[str, EchoPost] = {}
     for post in candidates.values():

@@ -2,7 +2,7 @@
 
 The importer, matching, moderation, the fan-out and the outbox serve every network alike;
 what they need to know about one (how a post is measured and how long it may be, which
-outbox kinds carry its replies and posts, where a person's profile is, what it costs) is
+outbox kinds carry its replies and posts, whether it costs money) is
 here, and everything else is in the network's connector (connectors.py, bluesky.py,
 mastodon.py).
 """
@@ -43,11 +43,10 @@ def mastodon_length(text: str) -> int:
 @dataclass(frozen=True)
 class Network:
     slug: str
-    name: str  # a brand name: not translated
+    name: str  # a brand name: not translated (ideas.attribution.NETWORK_NAMES)
     reply_kind: str
     post_kind: str
     limit: PostLimit
-    profile_url: str  # with {handle}
     paid: bool  # X charges for every post read and written; the others are free
 
 
@@ -58,7 +57,6 @@ NETWORKS: dict[str, Network] = {
         reply_kind=OutboxKind.X_REPLY.value,
         post_kind=OutboxKind.X_POST.value,
         limit=X_LIMIT,
-        profile_url="https://x.com/{handle}",
         paid=True,
     ),
     "bluesky": Network(
@@ -67,7 +65,6 @@ NETWORKS: dict[str, Network] = {
         reply_kind=OutboxKind.BLUESKY_REPLY.value,
         post_kind=OutboxKind.BLUESKY_POST.value,
         limit=PostLimit(BLUESKY_GRAPHEMES, bluesky_length, "graphemes"),
-        profile_url="https://bsky.app/profile/{handle}",
         paid=False,
     ),
     "mastodon": Network(
@@ -76,7 +73,6 @@ NETWORKS: dict[str, Network] = {
         reply_kind=OutboxKind.MASTODON_REPLY.value,
         post_kind=OutboxKind.MASTODON_POST.value,
         limit=PostLimit(MASTODON_DEFAULT_CHARACTERS, mastodon_length, "characters"),
-        profile_url="",  # a handle names its instance: user@instance (see profile_url)
         paid=False,
     ),
 }
@@ -111,14 +107,3 @@ def limit_for(account: SocialAccount | None) -> PostLimit:
     if account.post_limit:
         return PostLimit(account.post_limit, known.limit.measure, known.limit.unit)
     return known.limit
-
-
-def profile_url(network_slug: str, handle: str) -> str | None:
-    """Return the public profile address of handle on a network, or None."""
-    if not handle:
-        return None
-    if network_slug == "mastodon":
-        user, _, instance = handle.lstrip("@").partition("@")
-        return f"https://{instance}/@{user}" if instance else None
-    known = NETWORKS.get(network_slug)
-    return known.profile_url.format(handle=handle) if known else None

@@ -37,7 +37,7 @@ from .accounts import DISABLED
 from .connectors import Connector, SendError
 from .jobs import connector_for
 from .models import SocialAccount
-from .networks import POST_KINDS, REPLY_KINDS, SOCIAL_KINDS
+from .networks import POST_KINDS, REPLY_KINDS, SOCIAL_KINDS, network_of_kind
 
 ConnectorFactory = Callable[[SocialAccount], Connector]
 DISABLED_RECHECK = timedelta(hours=1)
@@ -58,9 +58,14 @@ class XMessage:
     cost_usd: float
 
 
-def default_account() -> SocialAccount | None:
-    """Return the first connected account (answers rows that name none)."""
-    return db.session.scalar(select(SocialAccount).order_by(SocialAccount.id).limit(1))
+def default_account(kind: str) -> SocialAccount | None:
+    """Return the first connected account of the row kind's network (answers rows that name
+    none)."""
+    known = network_of_kind(kind)
+    query = select(SocialAccount).order_by(SocialAccount.id).limit(1)
+    if known is not None:
+        query = query.where(SocialAccount.network == known.slug)
+    return db.session.scalar(query)
 
 
 def failed_outcome(error: SendError) -> Failed | Deferred:
@@ -84,7 +89,7 @@ class SocialSender:
 
     def prepare(self, row: OutboxMessage, now: datetime) -> XMessage | Outcome:
         account = db.session.get(SocialAccount, row.account_id) if row.account_id else None
-        account = account or default_account()
+        account = account or default_account(row.kind)
         if account is None:
             return Failed("no social account is connected", final=True)
         if not account.active:  # an admin disabled it: the reply waits, checked hourly

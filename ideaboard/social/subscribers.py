@@ -51,10 +51,11 @@ def enqueue_stage_echo(
     words_by_lang: dict[str, reply_templates.Wording] = {}
     accounts = _accounts({post.account_id for post in posts})
     for post in posts:
-        account = accounts.get(post.account_id) if post.account_id else accounts.get(None)
-        if account is None:
-            continue  # the account it came through is gone: there is nobody to answer with
-        reply_kind = network(account.network).reply_kind
+        account = accounts.get(post.account_id)
+        # A post logged without its account is answered by the network's first account
+        # when the reply is sent (senders.default_account).
+        reply_kind = network(post.network).reply_kind
+        limit = limit_for(account) if account is not None else network(post.network).limit
         lang = supported_language(post.lang, default_locale)
         if lang not in words_by_lang:
             words_by_lang[lang] = reply_templates.wording("stage", stage.slug, lang)
@@ -72,7 +73,7 @@ def enqueue_stage_echo(
             note=change.note,
             handle=post.handle,
             more_url=idea_url(target_idea),
-            limit=limit_for(account),
+            limit=limit,
         )
         row = OutboxMessage(
             kind=reply_kind,
@@ -95,19 +96,14 @@ def enqueue_stage_echo(
 
 
 def _accounts(ids: Iterable[int | None]) -> dict[int | None, SocialAccount]:
-    """Return the accounts by id; None maps to the first account (for posts logged without
-    one, from before accounts were recorded)."""
-    wanted = {i for i in ids if i is not None}
-    found: dict[int | None, SocialAccount] = {}
-    if wanted:
-        for account in db.session.scalars(
-            select(SocialAccount).where(SocialAccount.id.in_(sorted(wanted)))
-        ):
-            found[account.id] = account
-    first = db.session.scalar(select(SocialAccount).order_by(SocialAccount.id).limit(1))
-    if first is not None:
-        found[None] = first
-    return found
+    """Return the accounts by id."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {
+        account.id: account
+        for account in db.session.scalars(select(SocialAccount).where(SocialAccount.id.in_(wanted)))
+    }
 
 
 def merge_target(idea: Idea) -> Idea:
