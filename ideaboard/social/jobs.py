@@ -20,7 +20,7 @@ from ..config import check_service_url, check_x_api_url
 from ..database import utcnow, write_intent
 from ..extensions import db
 from . import importer, usage
-from .connectors import Connector, FetchError, XConnector
+from .connectors import Connector, FetchError, Identity, XConnector
 from .models import SocialAccount
 from .networks import network
 
@@ -78,7 +78,7 @@ def connector_for(account: SocialAccount) -> Connector:
     return x_connector(account)
 
 
-def _variable_part(name: str) -> str:
+def variable_part(name: str) -> str:
     """A handle in an environment variable's name: hanbit.bsky.social → HANBIT_BSKY_SOCIAL."""
     return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
@@ -103,7 +103,7 @@ def bluesky_service(account: SocialAccount | None = None) -> str:
 
 def bluesky_password(handle: str) -> str | None:
     """IDEABOARD_BLUESKY_<HANDLE>_APP_PASSWORD, else the default account's app password."""
-    specific = os.environ.get(f"IDEABOARD_BLUESKY_{_variable_part(handle)}_APP_PASSWORD")
+    specific = os.environ.get(f"IDEABOARD_BLUESKY_{variable_part(handle)}_APP_PASSWORD")
     if specific:
         return specific
     config = current_app.config
@@ -141,7 +141,7 @@ def mastodon_instance(account: SocialAccount | None = None) -> str | None:
 
 def mastodon_token(username: str) -> str | None:
     """IDEABOARD_MASTODON_<USERNAME>_ACCESS_TOKEN, else the default account's token."""
-    specific = os.environ.get(f"IDEABOARD_MASTODON_{_variable_part(username)}_ACCESS_TOKEN")
+    specific = os.environ.get(f"IDEABOARD_MASTODON_{variable_part(username)}_ACCESS_TOKEN")
     if specific:
         return specific
     config = current_app.config
@@ -231,17 +231,25 @@ def _connect_default(slug: str) -> SocialAccount:
     return connect_account(probe, service)
 
 
-def connect_account(probe: SocialAccount, service: str) -> SocialAccount:
-    """Log in as the (unsaved) account `probe`, learn who it is, and add it (committed).
-
-    The connector's identify() tells the account's id, handle and, on Mastodon, the
-    instance's post limit. FetchError when the network refuses or cannot be reached."""
+def identify(probe: SocialAccount, service: str) -> Identity:
+    """Log in as the (unsaved) account `probe` on `service` and learn who it is: its id,
+    handle and, on Mastodon, the instance's post limit. FetchError when the network refuses
+    or cannot be reached. Call it with no transaction open."""
     probe.service_url = service
     connector = connector_for(probe)
     try:
-        who = connector.identify()
+        return connector.identify()
     finally:
         connector.close()
+
+
+def connect_account(probe: SocialAccount, service: str) -> SocialAccount:
+    """Log in as the (unsaved) account `probe`, learn who it is, and add it (committed)."""
+    return save_account(probe, service, identify(probe, service))
+
+
+def save_account(probe: SocialAccount, service: str, who: Identity) -> SocialAccount:
+    """Add the account `probe` turned out to be (committed)."""
     account = SocialAccount(
         network=probe.network,
         remote_user_id=who.remote_user_id,
