@@ -1,0 +1,35 @@
+"""The Bluesky brand account the tests run as, settings aiming IdeaBoard at the sandbox, and
+small helpers for the Bluesky tests (fixtures are in fixtures.py, exposed by the conftest)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandboxes.bluesky import DEFAULT_APP_PASSWORD, DEFAULT_BRAND_HANDLE, SandboxStore
+
+BLUESKY_HANDLE = DEFAULT_BRAND_HANDLE  # hanbit.bsky.social
+BLUESKY_APP_PASSWORD = DEFAULT_APP_PASSWORD
+
+
+def bluesky_settings(sandbox_url: str) -> dict[str, Any]:
+    """The app settings that aim the Bluesky connector at the sandbox."""
+    return {
+        "IDEABOARD_BLUESKY_HANDLE": BLUESKY_HANDLE,
+        "IDEABOARD_BLUESKY_APP_PASSWORD": BLUESKY_APP_PASSWORD,
+        "IDEABOARD_BLUESKY_SERVICE": sandbox_url,
+    }
+
+
+def raw_post(
+    store: SandboxStore, handle: str, record: dict[str, Any], **kwargs: Any
+) -> dict[str, Any]:
+    """Store a record exactly as given (no facet detection): a post made by another client."""
+    with store.transaction(write=True) as tx:
+        author = store.ensure_actor(tx, handle)
+        return store.create_post(tx, author["did"], record, **kwargs)
+
+
+def utf8_slice(text: str, facet: dict[str, Any]) -> str:
+    """The text a facet's byte range covers."""
+    index = facet["index"]
+    return text.encode("utf-8")[index["byteStart"] : index["byteEnd"]].decode("utf-8")
