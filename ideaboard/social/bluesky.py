@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+import httpx
 import regex
 from atproto import Client, models
 from atproto_client.exceptions import (
@@ -260,8 +261,12 @@ class BlueskyConnector:
         return json.dumps({"service": self.service_url, "session": session.export()})
 
     def _session_changed(self, _event: Any, _session: Any) -> None:
-        if self._session_store is not None and self.session_string is not None:
+        if self._session_store is None or self.session_string is None:
+            return
+        try:
             self._session_store[1](self.session_string)
+        except Exception:  # a session that was not saved only costs a login next time
+            logger.warning("bluesky: could not save the session of @%s", self.handle, exc_info=True)
 
     def _restore_session(self) -> bool:
         """Reuse a saved session for this handle and service; False when there is none."""
@@ -282,13 +287,20 @@ class BlueskyConnector:
             return False
         try:
             self.client.login(session_string=session, fetch_bsky_profile=False)
-        except (AtProtocolError, ValueError):
+            restored = self.client._session
+            # The SDK reads the tokens' expiry before every call: they must decode.
+            if restored is None or restored.access_jwt_payload.exp is None:
+                return False
+        except Exception:  # noqa: BLE001 - a damaged saved session is replaced by a login
+            logger.info("bluesky: the saved session of @%s is unusable; logging in", self.handle)
             return False
         self.did = did
         return True
 
     def _login(self) -> None:
-        """Create a session with the handle and app password."""
+        """Create a session with the handle and app password (at the configured service: a
+        restored session may have moved the client to the account's own PDS)."""
+        self.client.update_base_url(self.service_url)
         try:
             self.client.login(self.handle, self._app_password, fetch_bsky_profile=False)
         except (UnauthorizedError, BadRequestError) as error:
@@ -381,7 +393,7 @@ class BlueskyConnector:
             raise FetchError(
                 f"Bluesky refused the session: {_describe(error)}", auth=True
             ) from error
-        except (AtProtocolError, ValueError) as error:
+        except (AtProtocolError, httpx.HTTPError, ValueError) as error:
             raise FetchError(f"Bluesky: {_describe(error)}") from error
         return sorted(mentions.values(), key=lambda m: self.cursor_key(m.cursor))
 
@@ -487,6 +499,8 @@ class BlueskyConnector:
             return SendError(f"Bluesky refused the session: {_describe(error)}", auth=True)
         if isinstance(error, BadRequestError):
             return SendError(f"Bluesky refused the post: {_describe(error)}", final=True)
+        if isinstance(error, httpx.HTTPError):  # a transport failure the SDK did not wrap
+            return SendError(f"Bluesky: {_describe(error)}", ambiguous=sending)
         if isinstance(error, AtProtocolError):
             return SendError(f"Bluesky: {_describe(error)}")
         raise error
@@ -504,9 +518,9 @@ class BlueskyConnector:
             raise SendError(f"lookup failed: {_describe(error)}", ambiguous=True) from error
         except RateLimitExceededError as error:
             raise SendError("rate limited (429)", retry_at=_retry_at(error)) from error
-        except _CredentialsRefused as error:
+        except (_CredentialsRefused, UnauthorizedError) as error:
             raise SendError(str(error), auth=True) from error
-        except AtProtocolError as error:
+        except (AtProtocolError, httpx.HTTPError) as error:
             raise SendError(f"lookup failed: {_describe(error)}", ambiguous=True) from error
         wanted = _comparable(text)
         for reply in getattr(response.thread, "replies", None) or []:

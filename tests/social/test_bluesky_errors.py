@@ -4,6 +4,7 @@ and an app password that was revoked (auth=True, never retried for ever, never s
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -240,3 +241,19 @@ def test_an_expired_saved_session_falls_back_to_the_app_password(
     second = make_bluesky_connector(session_store=(lambda: saved[-1], saved.append))
     assert len(second.fetch_mentions(since_id=None, start_time=None)) == 1
     assert session_stats(bluesky_store)["made"] == 2
+
+
+def test_a_damaged_saved_session_is_replaced_by_a_login(
+    make_bluesky_connector: ConnectorFactory, bluesky_url: str, bluesky_store: SandboxStore
+) -> None:
+    damaged = json.dumps(
+        {
+            "service": bluesky_url,
+            "session": f"{BLUESKY_HANDLE}:::did:plc:x:::not-a-jwt:::not-a-jwt:::{bluesky_url}/xrpc",
+        }
+    )
+    saved: list[str] = []
+    connector = make_bluesky_connector(session_store=(lambda: damaged, saved.append))
+    assert connector.fetch_mentions(since_id=None, start_time=None) == []
+    assert session_stats(bluesky_store)["made"] == 1
+    assert json.loads(saved[-1])["service"] == bluesky_url
