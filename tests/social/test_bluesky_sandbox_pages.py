@@ -4,15 +4,18 @@ may reach the sandbox at all."""
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.serving import make_server
 
 from ideaboard.social.bluesky import BlueskyConnector
 from ideaboard.social.connectors import FetchError
-from sandboxes.bluesky import SandboxStore, create_sandbox_app, timeline
-from tests.social.bluesky.helpers import BLUESKY_HANDLE
+from sandboxes.bluesky import SandboxStore, create_sandbox_app, post_mention, timeline
+from tests.social.bluesky.helpers import BLUESKY_APP_PASSWORD, BLUESKY_HANDLE
 
 STRANGER = {"REMOTE_ADDR": "203.0.113.9"}
 
@@ -151,3 +154,36 @@ def test_pages_carry_security_headers(bluesky_app: Flask) -> None:
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Strict" in cookie
+
+
+def test_mounted_under_a_prefix_the_sdk_and_the_page_work_through_it(tmp_path: Any) -> None:
+    host = Flask("host")
+    sandbox = create_sandbox_app(str(tmp_path / "mounted.sqlite"))
+    host.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+        host.wsgi_app, {"/bluesky-sandbox": sandbox}
+    )
+    page = host.test_client().get("/bluesky-sandbox/sandbox/")
+    assert page.status_code == 200
+    assert "Path=/bluesky-sandbox/sandbox/" in page.headers["Set-Cookie"]
+    assert "http://localhost/bluesky-sandbox" in page.get_data(as_text=True)
+    post_mention(
+        str(tmp_path / "mounted.sqlite"), handle="kim", text=f"@{BLUESKY_HANDLE} #아이디어"
+    )
+    server = make_server("127.0.0.1", 0, host, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    connector = BlueskyConnector(
+        handle=BLUESKY_HANDLE,
+        app_password=BLUESKY_APP_PASSWORD,
+        service_url=f"http://127.0.0.1:{server.server_port}/bluesky-sandbox",
+        timeout=5,
+    )
+    try:
+        [mention] = connector.fetch_mentions(since_id=None, start_time=None)
+        assert mention.hashtags == ["아이디어"]
+        assert connector.post_reply("고마워요", mention.id).id.startswith("at://did:plc:")
+    finally:
+        connector.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
