@@ -103,6 +103,8 @@ def check_facets(text: str, facets: Any) -> str | None:
             return "a facet's byteStart/byteEnd must lie within the text's UTF-8 bytes"
         for feature in features:
             kind = feature.get("$type") if isinstance(feature, dict) else None
+            if not isinstance(kind, str):
+                return "each facet feature must be an object with a $type"
             if kind in known:
                 value = feature.get(known[kind])
                 if not isinstance(value, str) or not value or len(value) > 3000:

@@ -21,4 +21,7 @@ def parse_time(value: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError("a datetime needs a time zone")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:  # e.g. year 1 an hour east of UTC
+        raise ValueError("a datetime out of range") from error

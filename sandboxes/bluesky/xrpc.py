@@ -34,6 +34,9 @@ MAX_CURSOR_CHARS = 100
 MAX_URIS = 25
 MAX_REASONS = 20
 MAX_ID_CHARS = 253
+# Record keys may be 512 characters; the sandbox keeps a post's URI within 300 (IdeaBoard's
+# column), so it takes keys up to 100.
+MAX_RKEY_CHARS = 100
 RKEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:~-")
 
 
@@ -167,7 +170,7 @@ def create_record() -> Response:
     body = _body()
     repo = _string(body, "repo", limit=MAX_ID_CHARS)
     collection = _string(body, "collection", limit=317)
-    rkey = _string(body, "rkey", required=False, limit=512)
+    rkey = _string(body, "rkey", required=False, limit=MAX_RKEY_CHARS)
     store = current_sandbox().store
     with store.transaction() as tx:
         actor = store.find_actor(tx, repo)

@@ -4,6 +4,7 @@ inputs (a 4xx with a message for every bad request, never a 500)."""
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -241,6 +242,34 @@ BAD_BODIES: list[Any] = [
     },
     {"repo": "{did}", "collection": "app.bsky.feed.post", "rkey": "../x", "record": _record()},
     {"repo": ["list"], "collection": "app.bsky.feed.post", "record": _record()},
+    {"repo": "{did}", "collection": "app.bsky.feed.post", "rkey": "k" * 101, "record": _record()},
+    {
+        "repo": "{did}",
+        "collection": "app.bsky.feed.post",
+        "record": {**_record(), "createdAt": "0001-01-01T00:00:00+01:00"},
+    },
+    {
+        "repo": "{did}",
+        "collection": "app.bsky.feed.post",
+        "record": _record(facets=[{"index": {"byteStart": 0, "byteEnd": 1}, "features": ["x"]}]),
+    },
+    {
+        "repo": "{did}",
+        "collection": "app.bsky.feed.post",
+        "record": _record(
+            facets=[
+                {
+                    "index": {"byteStart": 0, "byteEnd": 1},
+                    "features": [{"$type": "app.bsky.richtext.facet#mention", "did": 7}],
+                }
+            ]
+        ),
+    },
+    {
+        "repo": "{did}",
+        "collection": "app.bsky.feed.post",
+        "record": _record(embed={"$type": "app.bsky.embed.recordWithMedia", "record": "x"}),
+    },
 ]
 
 
@@ -315,3 +344,78 @@ def test_fault_switches_are_validated(bluesky_app: Flask) -> None:
         assert client.post("/sandbox/faults", json=body).status_code == 400
     assert client.post("/sandbox/faults", json={"latency_ms": 1}).status_code == 200
     assert client.delete("/sandbox/faults").get_json()["data"]["latency_ms"] == 0
+
+
+ODD_VALUES: list[Any] = [
+    None,
+    0,
+    -1,
+    True,
+    1e308,
+    "",
+    "x" * 5000,
+    "가" * 400,
+    [],
+    {},
+    [{}],
+    [None],
+    {"$type": 1},
+    {"uri": "at://did:plc:a/app.bsky.feed.post/x", "cid": "bafyreiaaaaaaaa"},
+    [{"index": {"byteStart": 0, "byteEnd": 1}, "features": [{"$type": "x"}]}],
+    "2026-13-45T99:99:99Z",
+    "at://did:plc:a/app.bsky.feed.post/x",
+]
+PATHS = [
+    ("repo",),
+    ("collection",),
+    ("rkey",),
+    ("record",),
+    ("record", "text"),
+    ("record", "createdAt"),
+    ("record", "langs"),
+    ("record", "facets"),
+    ("record", "reply"),
+    ("record", "reply", "root"),
+    ("record", "reply", "parent"),
+    ("record", "embed"),
+    ("record", "embed", "record"),
+    ("record", "$type"),
+    ("validate",),
+    ("swapCommit",),
+]
+
+
+def test_odd_values_anywhere_in_a_create_record_body_never_cause_a_500(
+    bluesky_app: Flask,
+) -> None:
+    rng = random.Random(18)  # noqa: S311 - reproducible test data
+    client = bluesky_app.test_client()
+    session = _login(client)
+    parent = {
+        "uri": f"at://{session['did']}/app.bsky.feed.post/3kaaaaaaaaaa2",
+        "cid": "bafyrei" + "a" * 52,
+    }
+    statuses = set()
+    for _ in range(300):
+        body: dict[str, Any] = {
+            "repo": session["did"],
+            "collection": "app.bsky.feed.post",
+            "record": _record(
+                reply={"root": dict(parent), "parent": dict(parent)},
+                embed={"$type": "app.bsky.embed.record", "record": dict(parent)},
+            ),
+        }
+        for _ in range(rng.randint(1, 3)):
+            path = rng.choice(PATHS)
+            target: Any = body
+            for key in path[:-1]:
+                target = target.get(key) if isinstance(target, dict) else None
+            if isinstance(target, dict):
+                target[path[-1]] = rng.choice(ODD_VALUES)
+        response = client.post(
+            "/xrpc/com.atproto.repo.createRecord", headers=_auth(session), json=body
+        )
+        statuses.add(response.status_code)
+        assert response.status_code < 500, (body, response.get_data(as_text=True))
+    assert 400 in statuses
+    assert client.get("/sandbox/").status_code == 200  # whatever was stored still renders
