@@ -347,6 +347,28 @@ class BlueskyConnector:
         """Close the HTTP connection pool."""
         self.client.request.close()
 
+    def account_info(self) -> dict[str, str]:
+        """Log in and return the account's {"did", "handle", "display_name"}: what the
+        add-account form checks and stores. FetchError (auth=True when the app password is
+        refused) otherwise."""
+        try:
+            profile = self._call(
+                lambda: self.client.app.bsky.actor.get_profile(
+                    models.AppBskyActorGetProfile.Params(actor=self.did or self.handle)
+                )
+            )
+        except _CredentialsRefused as error:
+            raise FetchError(str(error), auth=True) from error
+        except RateLimitExceededError as error:
+            raise FetchError("rate limited (429)", retry_at=_retry_at(error)) from error
+        except (AtProtocolError, httpx.HTTPError, ValueError) as error:
+            raise FetchError(f"Bluesky: {_describe(error)}") from error
+        return {
+            "did": str(profile.did),
+            "handle": str(profile.handle),
+            "display_name": str(profile.display_name or profile.handle),
+        }
+
     # reading ---------------------------------------------------------------------------------
     @staticmethod
     def cursor_key(cursor: str) -> tuple[Any, ...]:

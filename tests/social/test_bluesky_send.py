@@ -15,7 +15,7 @@ from ideaboard.social.bluesky import (
     length_problem,
     post_length,
 )
-from ideaboard.social.connectors import SendError
+from ideaboard.social.connectors import FetchError, SendError
 from sandboxes.bluesky import SandboxStore, delete_post, timeline
 from tests.social.bluesky.helpers import BLUESKY_HANDLE, utf8_slice
 
@@ -131,3 +131,16 @@ def test_find_reply_finds_our_reply_by_text_and_nothing_else(
     assert bluesky_connector.find_reply(mention["uri"], "다른 글") is None
     missing = mention["uri"].rsplit("/", 1)[0] + "/3zzzzzzzzzzzz"
     assert bluesky_connector.find_reply(missing, text) is None
+
+
+def test_account_info_logs_in_and_names_the_account(
+    bluesky_connector: BlueskyConnector, make_bluesky_connector: Callable[..., BlueskyConnector]
+) -> None:
+    info = bluesky_connector.account_info()
+    assert info["handle"] == BLUESKY_HANDLE
+    assert info["did"] == bluesky_connector.did
+    assert info["display_name"] == "Hanbit Telecom"
+    wrong = make_bluesky_connector(app_password="xxxx-xxxx-xxxx-xxxx")
+    with pytest.raises(FetchError) as caught:
+        wrong.account_info()
+    assert caught.value.auth
