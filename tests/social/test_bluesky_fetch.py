@@ -9,7 +9,7 @@ from typing import Any
 
 from ideaboard.social.bluesky import MAX_PAGES, PAGE_SIZE, BlueskyConnector, hashtags_of
 from sandboxes.bluesky import SandboxStore, post_mention
-from tests.social.bluesky.helpers import BLUESKY_HANDLE, raw_post
+from tests.social.bluesky.helpers import BLUESKY_HANDLE, bulk_mentions, raw_post
 
 MentionFn = Callable[..., dict[str, Any]]
 
@@ -134,10 +134,10 @@ def test_mentions_come_oldest_first_and_the_cursor_resumes_without_duplicates(
 
 
 def test_paging_reads_every_page_once_in_order(
-    bluesky_connector: BlueskyConnector, bluesky_mention: MentionFn
+    bluesky_connector: BlueskyConnector, bluesky_store: SandboxStore
 ) -> None:
     count = PAGE_SIZE * 2 + 17
-    posts = [bluesky_mention(f"@{BLUESKY_HANDLE} 글 {i}", handle=f"u{i % 7}") for i in range(count)]
+    posts = bulk_mentions(bluesky_store, count)
     read = bluesky_connector.fetch_mentions(since_id=None, start_time=None)
     assert [m.id for m in read] == [p["uri"] for p in posts]
     keys = [bluesky_connector.cursor_key(m.cursor) for m in read]
@@ -153,26 +153,11 @@ def test_a_round_reads_at_most_max_pages(
     bluesky_connector: BlueskyConnector, bluesky_store: SandboxStore
 ) -> None:
     total = PAGE_SIZE * MAX_PAGES + 5
-    with bluesky_store.transaction(write=True) as tx:
-        author = bluesky_store.ensure_actor(tx, "bulk.bsky.social")
-        brand = bluesky_store.find_actor(tx, BLUESKY_HANDLE)
-        assert brand is not None
-        mention = f"@{BLUESKY_HANDLE}"
-        facet = {
-            "index": {"byteStart": 0, "byteEnd": len(mention)},
-            "features": [{"$type": "app.bsky.richtext.facet#mention", "did": brand["did"]}],
-        }
-        for i in range(total):
-            record = {
-                "$type": "app.bsky.feed.post",
-                "text": f"{mention} {i}",
-                "createdAt": "2026-06-01T00:00:00.000Z",
-                "facets": [facet],
-            }
-            bluesky_store.create_post(tx, author["did"], record)
+    posts = bulk_mentions(bluesky_store, total)
     read = bluesky_connector.fetch_mentions(since_id=None, start_time=None)
     assert len(read) == PAGE_SIZE * MAX_PAGES
-    assert read[-1].text.endswith(f" {total - 1}")  # the newest ones
+    assert read[-1].id == posts[-1]["uri"]  # the newest ones
+    assert read[0].id == posts[5]["uri"]
 
 
 def test_the_overlap_re_read_finds_a_late_indexed_post_the_cursor_passed(

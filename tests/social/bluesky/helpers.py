@@ -33,3 +33,27 @@ def utf8_slice(text: str, facet: dict[str, Any]) -> str:
     """The text a facet's byte range covers."""
     index = facet["index"]
     return text.encode("utf-8")[index["byteStart"] : index["byteEnd"]].decode("utf-8")
+
+
+def bulk_mentions(store: SandboxStore, count: int, *, prefix: str = "글") -> list[dict[str, Any]]:
+    """Post `count` mentions of the brand (by seven customers) in one transaction, oldest first."""
+    posts = []
+    with store.transaction(write=True) as tx:
+        brand = store.find_actor(tx, BLUESKY_HANDLE)
+        assert brand is not None
+        mention = f"@{BLUESKY_HANDLE}"
+        facet = {
+            "index": {"byteStart": 0, "byteEnd": len(mention.encode())},
+            "features": [{"$type": "app.bsky.richtext.facet#mention", "did": brand["did"]}],
+        }
+        for i in range(count):
+            author = store.ensure_actor(tx, f"u{i % 7}.bsky.social")
+            record = {
+                "$type": "app.bsky.feed.post",
+                "text": f"{mention} {prefix} {i}",
+                "createdAt": "2026-06-01T00:00:00.000Z",
+                "langs": ["ko"],
+                "facets": [facet],
+            }
+            posts.append(store.create_post(tx, author["did"], record))
+    return posts
