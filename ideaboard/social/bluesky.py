@@ -398,10 +398,13 @@ class BlueskyConnector:
                         continue
                     mention = self._mention(notification)
                     key = self.cursor_key(mention.cursor)
-                    if (since is not None and key <= since) or (
-                        start is not None and key[0] < start
-                    ):
+                    # Skip what is at or before the cursor; stop paging only after a page
+                    # that reached an earlier time (ties in time may straddle pages).
+                    if start is not None and key[0] < start:
                         passed = True
+                        continue
+                    if since is not None and key <= since:
+                        passed = passed or key[0] < since[0]
                         continue
                     mentions.setdefault(mention.id, mention)
                 page_cursor = response.cursor

@@ -187,3 +187,16 @@ def test_cursor_key_orders_by_time_then_uri_and_tolerates_junk() -> None:
     assert c < a
     assert key("garbage") < a
     assert key("") < a
+
+
+def test_mentions_sharing_one_time_across_pages_are_all_read_after_the_cursor(
+    bluesky_connector: BlueskyConnector, bluesky_store: SandboxStore
+) -> None:
+    # 150 posts claiming the same creation time sort together; their order within that time
+    # is the server's, not the cursor's, so one page may hold posts on both sides of it.
+    posts = bulk_mentions(bluesky_store, PAGE_SIZE + 50, same_time=True)
+    read = bluesky_connector.fetch_mentions(since_id=None, start_time=None)
+    assert sorted(m.id for m in read) == sorted(p["uri"] for p in posts)
+    since = read[49]
+    rest = bluesky_connector.fetch_mentions(since_id=since.position, start_time=None)
+    assert [m.id for m in rest] == [m.id for m in read[50:]]

@@ -3,9 +3,11 @@ small helpers for the Bluesky tests (fixtures are in fixtures.py, exposed by the
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandboxes.bluesky import DEFAULT_APP_PASSWORD, DEFAULT_BRAND_HANDLE, SandboxStore
+from sandboxes.bluesky.times import format_time
 
 BLUESKY_HANDLE = DEFAULT_BRAND_HANDLE  # hanbit.bsky.social
 BLUESKY_APP_PASSWORD = DEFAULT_APP_PASSWORD
@@ -35,9 +37,13 @@ def utf8_slice(text: str, facet: dict[str, Any]) -> str:
     return text.encode("utf-8")[index["byteStart"] : index["byteEnd"]].decode("utf-8")
 
 
-def bulk_mentions(store: SandboxStore, count: int, *, prefix: str = "글") -> list[dict[str, Any]]:
-    """Post `count` mentions of the brand (by seven customers) in one transaction, oldest first."""
+def bulk_mentions(
+    store: SandboxStore, count: int, *, prefix: str = "글", same_time: bool = False
+) -> list[dict[str, Any]]:
+    """Post `count` mentions of the brand (by seven customers) in one transaction, oldest first
+    (written a millisecond apart an hour ago, or all at the same moment with same_time)."""
     posts = []
+    start = datetime.now(UTC) - timedelta(hours=1)
     with store.transaction(write=True) as tx:
         brand = store.find_actor(tx, BLUESKY_HANDLE)
         assert brand is not None
@@ -51,7 +57,7 @@ def bulk_mentions(store: SandboxStore, count: int, *, prefix: str = "글") -> li
             record = {
                 "$type": "app.bsky.feed.post",
                 "text": f"{mention} {prefix} {i}",
-                "createdAt": "2026-06-01T00:00:00.000Z",
+                "createdAt": format_time(start + timedelta(milliseconds=0 if same_time else i)),
                 "langs": ["ko"],
                 "facets": [facet],
             }
