@@ -20,8 +20,10 @@ language. A post holds 300 graphemes (post_length) and 3000 bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -65,6 +67,29 @@ TOKEN_ERRORS = frozenset(
 
 # (load, save): where the session string is kept between runs (it holds tokens: keep it secret).
 SessionStore = tuple[Callable[[], str | None], Callable[[str], None]]
+
+# Without a session_store, sessions are kept in this process, so a connector made for each
+# round does not log in each time (Bluesky allows about 100 logins a day per account). The key
+# includes a hash of the app password: a connector with another password never reuses them.
+_PROCESS_SESSIONS: dict[str, str] = {}
+_PROCESS_SESSIONS_LOCK = threading.Lock()
+
+
+def process_session_store(service_url: str, handle: str, app_password: str) -> SessionStore:
+    """A session store in this process's memory for one account (the default)."""
+    digest = hashlib.sha256(app_password.encode()).hexdigest()
+    key = f"{service_url.rstrip('/')}|{handle.lower()}|{digest}"
+
+    def load() -> str | None:
+        with _PROCESS_SESSIONS_LOCK:
+            return _PROCESS_SESSIONS.get(key)
+
+    def save(session: str) -> None:
+        with _PROCESS_SESSIONS_LOCK:
+            _PROCESS_SESSIONS[key] = session
+
+    return load, save
+
 
 _GRAPHEME = regex.compile(r"\X")
 _HANGUL = regex.compile(r"\p{Hangul}")
@@ -241,7 +266,9 @@ class BlueskyConnector:
         self._app_password = app_password
         self.service_url = (service_url or DEFAULT_SERVICE).rstrip("/")
         self.timeout = timeout
-        self._session_store = session_store
+        self._session_store = session_store or process_session_store(
+            self.service_url, self.handle, app_password
+        )
         self.did: str | None = None
         self.client = Client(base_url=self.service_url, request=Request(timeout=timeout))
         self.client.on_session_change(self._session_changed)
@@ -261,7 +288,7 @@ class BlueskyConnector:
         return json.dumps({"service": self.service_url, "session": session.export()})
 
     def _session_changed(self, _event: Any, _session: Any) -> None:
-        if self._session_store is None or self.session_string is None:
+        if self.session_string is None:
             return
         try:
             self._session_store[1](self.session_string)
@@ -270,8 +297,6 @@ class BlueskyConnector:
 
     def _restore_session(self) -> bool:
         """Reuse a saved session for this handle and service; False when there is none."""
-        if self._session_store is None:
-            return False
         saved = self._session_store[0]()
         if not saved:
             return False

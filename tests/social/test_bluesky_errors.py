@@ -257,3 +257,21 @@ def test_a_damaged_saved_session_is_replaced_by_a_login(
     assert connector.fetch_mentions(since_id=None, start_time=None) == []
     assert session_stats(bluesky_store)["made"] == 1
     assert json.loads(saved[-1])["service"] == bluesky_url
+
+
+def test_connectors_made_per_round_share_one_session_in_the_process(
+    make_bluesky_connector: ConnectorFactory,
+    bluesky_mention: MentionFn,
+    bluesky_store: SandboxStore,
+) -> None:
+    bluesky_mention()
+    for _ in range(3):  # the worker makes a connector for each round
+        connector = make_bluesky_connector()
+        assert len(connector.fetch_mentions(since_id=None, start_time=None)) == 1
+        connector.close()
+    assert session_stats(bluesky_store)["made"] == 1
+    # Another app password is another key: its session is its own (and here, refused).
+    other = make_bluesky_connector(app_password="othe-rpas-swor-d000")
+    with pytest.raises(FetchError) as caught:
+        other.fetch_mentions(since_id=None, start_time=None)
+    assert caught.value.auth
