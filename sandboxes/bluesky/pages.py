@@ -35,7 +35,8 @@ _CSS = """\
  .post{margin:8px 0} .brand{border-left:4px solid #0a7aff} .deleted{opacity:.55}
  .deleted .text{text-decoration:line-through} .who b{margin-right:4px}
  .text{white-space:pre-wrap;margin:4px 0} .tag{color:#0a7aff}
- .actions{display:flex;gap:12px;font-size:13px;align-items:baseline} .actions a{color:#42576c}
+ .actions{display:flex;gap:12px;font-size:13px;align-items:baseline}
+ .actions a{color:#42576c;white-space:nowrap}
  .actions form{margin:0} .actions button.link{margin:0;font-size:13px;text-decoration:underline}
  .error{background:#fdecea;border:1px solid #f5c2c0;padding:8px;border-radius:8px}
  details{font-size:13px;margin:12px 0} pre{background:#fff;padding:8px;overflow:auto}
@@ -80,7 +81,10 @@ _PAGE = """<!doctype html>
   <div class="who"><b>{{ item.display_name }}</b><span class="muted">@{{ item.handle }} ·
    {{ item.created_at }}{% if item.langs %} · {{ item.langs|join(', ') }}{% endif %}
    {% if item.deleted %} · deleted{% endif %}</span></div>
-  <div class="text">{{ item.text }}</div>
+  <div class="text">{% for part, kind, href in item.segments -%}
+   {%- if kind == "link" %}<a href="{{ href }}" rel="nofollow noopener">{{ part }}</a>
+   {%- elif kind %}<span class="tag">{{ part }}</span>
+   {%- else %}{{ part }}{% endif %}{% endfor %}</div>
   {% if item.quote %}<div class="muted">quoting <code class="uri">{{ item.quote }}</code></div>
   {% endif %}
   <div class="actions">
@@ -140,9 +144,41 @@ def _threads(items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
     return ordered
 
 
+def _segments(item: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
+    """Split a post's text by its facets: (text, None | "link" | "tag" | "mention", href)."""
+    data = item["text"].encode("utf-8")
+    parts: list[tuple[str, str | None, str | None]] = []
+    cursor = 0
+    facets = item["facets"] if isinstance(item["facets"], list) else []
+    spans = []
+    for facet in facets:
+        index = facet.get("index") if isinstance(facet, dict) else None
+        features = facet.get("features") if isinstance(facet, dict) else None
+        if not isinstance(index, dict) or not isinstance(features, list) or not features:
+            continue
+        start, end = index.get("byteStart"), index.get("byteEnd")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(data):
+            spans.append((start, end, features[0] if isinstance(features[0], dict) else {}))
+    for start, end, feature in sorted(spans, key=lambda span: span[0]):
+        if start < cursor:
+            continue  # overlapping facets: keep the first
+        kind = str(feature.get("$type", "")).rpartition("#")[2] or None
+        href = feature.get("uri") if kind == "link" else None
+        if not (isinstance(href, str) and href.startswith(("https://", "http://"))):
+            href = None
+            kind = None if kind == "link" else kind
+        parts.append((data[cursor:start].decode("utf-8", "replace"), None, None))
+        parts.append((data[start:end].decode("utf-8", "replace"), kind, href))
+        cursor = end
+    parts.append((data[cursor:].decode("utf-8", "replace"), None, None))
+    return parts
+
+
 def _render(form: dict[str, str], error: str | None = None, status: int = 200) -> Response:
     sandbox = current_sandbox()
     items = timeline(sandbox.store)
+    for item in items:
+        item["segments"] = _segments(item)
     with sandbox.store.transaction() as tx:
         password = sandbox.store.app_password(tx, sandbox.brand_did)
     html = render_template_string(

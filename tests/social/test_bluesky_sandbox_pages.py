@@ -49,10 +49,16 @@ def test_the_page_posts_a_korean_mention_and_shows_the_brands_reply_under_it(
     [mention] = bluesky_connector.fetch_mentions(since_id=None, start_time=None)
     assert mention.author_handle == "kim.bsky.social"
     assert mention.hashtags == ["아이디어"]
-    bluesky_connector.post_reply("고맙습니다, 검토할게요", mention.id)
+    bluesky_connector.post_reply(
+        "고맙습니다, 검토할게요 https://ideas.example.kr/i/7 #아이디어", mention.id
+    )
     html = client.get("/sandbox/").get_data(as_text=True)
     assert html.index("로밍 요금") < html.index("고맙습니다, 검토할게요")
     assert 'class="post depth-1 brand' in html
+    # The reply's facets, drawn from their byte offsets, cover exactly the link and the tag.
+    reply_html = html[html.index("고맙습니다, 검토할게요") :]
+    assert '<a href="https://ideas.example.kr/i/7" rel="nofollow noopener">' in reply_html
+    assert '<span class="tag">#아이디어</span>' in reply_html
 
 
 def test_the_page_replies_to_a_post_given_by_uri(
