@@ -419,3 +419,41 @@ def test_odd_values_anywhere_in_a_create_record_body_never_cause_a_500(
         assert response.status_code < 500, (body, response.get_data(as_text=True))
     assert 400 in statuses
     assert client.get("/sandbox/").status_code == 200  # whatever was stored still renders
+
+
+def test_profile_handle_resolution_and_delete_record(
+    bluesky_app: Flask, bluesky_mention: MentionFn
+) -> None:
+    client = bluesky_app.test_client()
+    session = _login(client)
+    assert client.get(
+        f"/xrpc/com.atproto.identity.resolveHandle?handle={BLUESKY_HANDLE.upper()}"
+    ).get_json() == {"did": session["did"]}
+    profile = client.get(f"/xrpc/app.bsky.actor.getProfile?actor={BLUESKY_HANDLE}").get_json()
+    assert profile["did"] == session["did"]
+    assert profile["displayName"] == "Hanbit Telecom"
+    me = client.get("/xrpc/com.atproto.server.getSession", headers=_auth(session)).get_json()
+    assert me == {"handle": BLUESKY_HANDLE, "did": session["did"], "active": True}
+    created = client.post(
+        "/xrpc/com.atproto.repo.createRecord",
+        headers=_auth(session),
+        json={"repo": BLUESKY_HANDLE, "collection": "app.bsky.feed.post", "record": _record()},
+    ).get_json()
+    assert created["validationStatus"] == "valid"
+    assert created["uri"].startswith(f"at://{session['did']}/app.bsky.feed.post/")
+    rkey = created["uri"].rsplit("/", 1)[1]
+    deleted = client.post(
+        "/xrpc/com.atproto.repo.deleteRecord",
+        headers=_auth(session),
+        json={"repo": session["did"], "collection": "app.bsky.feed.post", "rkey": rkey},
+    )
+    assert deleted.status_code == 200
+    gone = client.get(f"/xrpc/app.bsky.feed.getPosts?uris={created['uri']}").get_json()
+    assert gone == {"posts": []}
+    other = bluesky_mention()
+    foreign = client.post(
+        "/xrpc/com.atproto.repo.deleteRecord",
+        headers=_auth(session),
+        json={"repo": other["did"], "collection": "app.bsky.feed.post", "rkey": "x"},
+    )
+    assert foreign.status_code == 400  # only one's own repository
