@@ -543,8 +543,12 @@ class BlueskyConnector:
             status = error.response.status_code if error.response is not None else None
             if status == 413:
                 return SendError(f"Bluesky: {_describe(error)}", final=True)
-            # No answer at all: the request may have arrived. A 502/409 answer: it did not.
+            # No answer at all: the request may have arrived. A 502 or 409 answer is a refusal
+            # to retry later, like any server error.
             return SendError(f"Bluesky: {_describe(error)}", ambiguous=sending and status is None)
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        if status == 504:  # the gateway gave up waiting: the post may have been made
+            return SendError(f"Bluesky: {_describe(error)}", ambiguous=sending)
         if isinstance(error, UnauthorizedError):
             return SendError(f"Bluesky refused the session: {_describe(error)}", auth=True)
         if isinstance(error, BadRequestError):

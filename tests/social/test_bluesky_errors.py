@@ -99,6 +99,14 @@ def test_server_errors_are_retryable_on_fetch_and_send(
         bluesky_connector.post_reply("답장", mention["uri"])
     assert not gateway.value.final
     assert not gateway.value.ambiguous
+    # A gateway timeout is a timeout: the post may exist, check before sending again.
+    set_faults(
+        bluesky_store, error_rate=1.0, error_status=504, endpoint="com.atproto.repo.createRecord"
+    )
+    with pytest.raises(SendError) as gateway_timeout:
+        bluesky_connector.post_reply("답장", mention["uri"])
+    assert gateway_timeout.value.ambiguous
+    assert not gateway_timeout.value.final
 
 
 def test_a_timeout_on_send_is_ambiguous_and_find_reply_then_finds_the_post(
