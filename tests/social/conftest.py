@@ -176,3 +176,15 @@ def import_posts(
         return posts, ideas
 
     return run
+
+
+# --- Bluesky: the sandbox PDS on loopback and connectors aimed at it (tests/social/bluesky) ---
+from tests.social.bluesky.fixtures import (  # noqa: E402, F401  # fixtures, used by name
+    bluesky_app,
+    bluesky_connector,
+    bluesky_db,
+    bluesky_mention,
+    bluesky_store,
+    bluesky_url,
+    make_bluesky_connector,
+)
