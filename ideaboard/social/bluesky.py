@@ -47,7 +47,9 @@ from atproto_client.models.utils import get_model_as_dict
 from atproto_client.request import Request
 from atproto_core.exceptions import AtProtocolError
 
-from .connectors import FetchError, Mention, Posted, SendError
+from ..text import graphemes
+from .connectors import FetchError, Identity, Mention, Posted, SendError
+from .networks import bluesky_length
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,6 @@ def process_session_store(service_url: str, handle: str, app_password: str) -> S
     return load, save
 
 
-_GRAPHEME = regex.compile(r"\X")
 _HANGUL = regex.compile(r"\p{Hangul}")
 _LINK = regex.compile(r"https?://[^\s<>\"']+")
 _LINK_TAIL = regex.compile(r"[.,;:!?)\]}'\"]+$")
@@ -108,7 +109,7 @@ class _CredentialsRefused(Exception):
 
 def post_length(text: str) -> int:
     """The length Bluesky limits: extended grapheme clusters of the NFC text (한, 👍🏽 are one)."""
-    return len(_GRAPHEME.findall(unicodedata.normalize("NFC", text)))
+    return bluesky_length(text)
 
 
 def length_problem(text: str) -> str | None:
@@ -130,7 +131,7 @@ def _tags_in_text(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, tag) code-point spans of #tags, as the Bluesky app detects them."""
     for match in _TAG.finditer(text):
         tag = _TAG_TAIL.sub("", match.group(1))
-        if tag and not tag.isdigit() and len(_GRAPHEME.findall(tag)) <= MAX_TAG_GRAPHEMES:
+        if tag and not tag.isdigit() and len(graphemes(tag)) <= MAX_TAG_GRAPHEMES:
             yield match.start(1) - 1, match.start(1) + len(tag), tag
 
 
@@ -393,6 +394,13 @@ class BlueskyConnector:
             "handle": str(profile.handle),
             "display_name": str(profile.display_name or profile.handle),
         }
+
+    def identify(self) -> Identity:
+        """Who the account is: its DID (kept as the account's remote id) and handle."""
+        info = self.account_info()
+        return Identity(
+            remote_user_id=info["did"], username=info["handle"], display_name=info["display_name"]
+        )
 
     # reading ---------------------------------------------------------------------------------
     @staticmethod
