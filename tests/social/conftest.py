@@ -176,3 +176,7 @@ def import_posts(
         return posts, ideas
 
     return run
+
+
+# Bluesky's reference servers (PDS + AppView), once per session: see tests/social/devenv.py.
+from tests.social.devenv import atproto_devenv, bluesky_brand, bluesky_customer  # noqa: E402, F401

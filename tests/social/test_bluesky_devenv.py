@@ -1,0 +1,186 @@
+"""Against Bluesky's reference servers (tests/social/devenv.py): what the Bluesky connector needs.
+
+The customer's posts go to the real PDS, the real AppView indexes them from its event stream,
+and the brand reads its notifications through the PDS (which proxies them from the AppView),
+exactly as a client of bsky.social does; every call goes through the `atproto` SDK.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from atproto import Client, client_utils, models
+from atproto_client.exceptions import UnauthorizedError
+
+from tests.social.devenv import DevNetwork, wait_for
+
+pytestmark = pytest.mark.slow
+
+Notification = models.AppBskyNotificationListNotifications.Notification
+
+
+def notification_for(client: Client, uri: str, reason: str) -> Notification | None:
+    """Return client's notification about the post at uri with this reason, if there is one."""
+    page = client.app.bsky.notification.list_notifications(params={"limit": 100})
+    for notification in page.notifications:
+        if notification.uri == uri and notification.reason == reason:
+            return notification
+    return None
+
+
+def idea_mention(network: DevNetwork, words: str) -> client_utils.TextBuilder:
+    """Return a Korean post mentioning the brand, tagged #아이디어 with a tag facet."""
+    return (
+        client_utils.TextBuilder()
+        .mention(f"@{network.brand.handle}", network.brand.did)
+        .text(f" {words} ")
+        .tag("#아이디어", "아이디어")
+    )
+
+
+def test_customers_tagged_korean_mention_reaches_the_brand_with_facets_and_langs(
+    atproto_devenv: DevNetwork, bluesky_brand: Client, bluesky_customer: Client
+) -> None:
+    words = f"다크 모드를 넣어 주세요 {uuid.uuid4().hex[:8]}"
+    post = bluesky_customer.send_post(idea_mention(atproto_devenv, words), langs=["ko"])
+
+    seen = wait_for(lambda: notification_for(bluesky_brand, post.uri, "mention"))
+
+    assert seen.author.did == atproto_devenv.customer.did
+    assert seen.author.handle == atproto_devenv.customer.handle
+    assert seen.record.text == f"@{atproto_devenv.brand.handle} {words} #아이디어"
+    assert seen.record.langs == ["ko"]
+    tags = [
+        feature.tag
+        for facet in seen.record.facets or []
+        for feature in facet.features
+        if isinstance(feature, models.AppBskyRichtextFacet.Tag)
+    ]
+    assert tags == ["아이디어"]
+    # Facet offsets count UTF-8 bytes: the slice is exactly "#아이디어" (13 bytes).
+    tag_facet = next(
+        facet
+        for facet in seen.record.facets or []
+        if isinstance(facet.features[0], models.AppBskyRichtextFacet.Tag)
+    )
+    raw = seen.record.text.encode("utf-8")
+    assert raw[tag_facet.index.byte_start : tag_facet.index.byte_end].decode() == "#아이디어"
+    assert seen.cid == post.cid
+
+
+def test_brands_replies_with_strong_refs_show_in_the_customers_thread(
+    atproto_devenv: DevNetwork, bluesky_brand: Client, bluesky_customer: Client
+) -> None:
+    post = bluesky_customer.send_post(
+        idea_mention(atproto_devenv, f"알림을 묶어 주세요 {uuid.uuid4().hex[:8]}"), langs=["ko"]
+    )
+    mention = wait_for(lambda: notification_for(bluesky_brand, post.uri, "mention"))
+    root = models.create_strong_ref(mention)
+
+    first = bluesky_brand.send_post(
+        "의견 감사합니다! 검토 중입니다. (1/2)",
+        reply_to=models.AppBskyFeedPost.ReplyRef(root=root, parent=root),
+        langs=["ko"],
+    )
+    second = bluesky_brand.send_post(
+        "다음 업데이트에 반영할게요. (2/2)",
+        reply_to=models.AppBskyFeedPost.ReplyRef(
+            root=root, parent=models.create_strong_ref(first)
+        ),
+        langs=["ko"],
+    )
+
+    def thread_with_both() -> models.AppBskyFeedDefs.ThreadViewPost | None:
+        thread = bluesky_customer.get_post_thread(post.uri, depth=5).thread
+        assert isinstance(thread, models.AppBskyFeedDefs.ThreadViewPost)
+        replies = thread.replies or []
+        if replies and isinstance(replies[0], models.AppBskyFeedDefs.ThreadViewPost):
+            if replies[0].replies:
+                return thread
+        return None
+
+    thread = wait_for(thread_with_both)
+    (reply,) = thread.replies or []
+    assert isinstance(reply, models.AppBskyFeedDefs.ThreadViewPost)
+    assert reply.post.uri == first.uri
+    assert reply.post.author.did == atproto_devenv.brand.did
+    assert reply.post.record.text == "의견 감사합니다! 검토 중입니다. (1/2)"
+    assert reply.post.record.reply.root.uri == post.uri
+    assert reply.post.record.reply.root.cid == post.cid
+    (nested,) = reply.replies or []
+    assert isinstance(nested, models.AppBskyFeedDefs.ThreadViewPost)
+    assert nested.post.uri == second.uri
+    assert nested.post.record.reply.root.uri == post.uri
+    assert nested.post.record.reply.parent.uri == first.uri
+    assert nested.post.record.reply.parent.cid == first.cid
+    # The customer is told about the brand's answer.
+    assert wait_for(lambda: notification_for(bluesky_customer, first.uri, "reply"))
+
+
+def test_replies_and_quotes_of_the_brands_posts_reach_it_with_their_reasons(
+    atproto_devenv: DevNetwork, bluesky_brand: Client, bluesky_customer: Client
+) -> None:
+    announcement = bluesky_brand.send_post(
+        f"새 기능 의견을 받습니다 {uuid.uuid4().hex[:8]}", langs=["ko"]
+    )
+    # The customer answers a post they have seen, i.e. one the AppView has indexed. (The AppView
+    # indexes each account's events in parallel: a reply indexed before its parent notifies
+    # nobody, so answering before the announcement is indexed would race.)
+    wait_for(lambda: bluesky_customer.get_posts([announcement.uri]).posts or None)
+    ref = models.create_strong_ref(announcement)
+    reply = bluesky_customer.send_post(
+        "검색 필터가 있으면 좋겠어요 #아이디어",
+        reply_to=models.AppBskyFeedPost.ReplyRef(root=ref, parent=ref),
+        langs=["ko"],
+    )
+    quote = bluesky_customer.send_post(
+        "저도 한 표! #아이디어",
+        embed=models.AppBskyEmbedRecord.Main(record=ref),
+        langs=["ko"],
+    )
+
+    replied = wait_for(lambda: notification_for(bluesky_brand, reply.uri, "reply"))
+    quoted = wait_for(lambda: notification_for(bluesky_brand, quote.uri, "quote"))
+
+    assert replied.record.reply.parent.uri == announcement.uri
+    assert replied.record.text == "검색 필터가 있으면 좋겠어요 #아이디어"
+    assert quoted.record.embed.record.uri == announcement.uri
+    assert quoted.author.handle == atproto_devenv.customer.handle
+
+
+def test_notification_pages_follow_the_cursor_without_repeats(
+    atproto_devenv: DevNetwork, bluesky_brand: Client, bluesky_customer: Client
+) -> None:
+    posts = [
+        bluesky_customer.send_post(
+            idea_mention(atproto_devenv, f"페이지 {n} {uuid.uuid4().hex[:8]}"), langs=["ko"]
+        )
+        for n in range(3)
+    ]
+    wait_for(lambda: notification_for(bluesky_brand, posts[-1].uri, "mention"))
+
+    seen: list[str] = []
+    cursor = None
+    for _ in range(20):
+        page = bluesky_brand.app.bsky.notification.list_notifications(
+            params={"limit": 2, "cursor": cursor}
+        )
+        seen.extend(n.uri for n in page.notifications)
+        cursor = page.cursor
+        if not cursor or all(p.uri in seen for p in posts):
+            break
+
+    assert len(seen) == len(set(seen))
+    # Newest first: the three mentions come in the reverse of the order they were posted.
+    order = [seen.index(p.uri) for p in posts]
+    assert order == sorted(order, reverse=True)
+
+
+def test_a_wrong_app_password_is_refused_as_unauthorized(atproto_devenv: DevNetwork) -> None:
+    client = Client(base_url=atproto_devenv.pds_url)
+    with pytest.raises(UnauthorizedError) as refused:
+        client.login(atproto_devenv.brand.handle, "aaaa-bbbb-cccc-dddd")
+    client.request.close()
+    assert refused.value.response is not None
+    assert refused.value.response.status_code == 401
