@@ -8,6 +8,7 @@ exactly as a client of bsky.social does; every call goes through the `atproto` S
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from atproto import Client, client_utils, models
@@ -17,11 +18,9 @@ from tests.social.devenv import DevNetwork, wait_for
 
 pytestmark = pytest.mark.slow
 
-Notification = models.AppBskyNotificationListNotifications.Notification
 
-
-def notification_for(client: Client, uri: str, reason: str) -> Notification | None:
-    """Return client's notification about the post at uri with this reason, if there is one."""
+def notification_for(client: Client, uri: str, reason: str) -> Any:
+    """Return client's notification about the post at uri with this reason, or None."""
     page = client.app.bsky.notification.list_notifications(params={"limit": 100})
     for notification in page.notifications:
         if notification.uri == uri and notification.reason == reason:
@@ -85,9 +84,7 @@ def test_brands_replies_with_strong_refs_show_in_the_customers_thread(
     )
     second = bluesky_brand.send_post(
         "다음 업데이트에 반영할게요. (2/2)",
-        reply_to=models.AppBskyFeedPost.ReplyRef(
-            root=root, parent=models.create_strong_ref(first)
-        ),
+        reply_to=models.AppBskyFeedPost.ReplyRef(root=root, parent=models.create_strong_ref(first)),
         langs=["ko"],
     )
 
