@@ -11,7 +11,7 @@
 //   REDIS_HOST          default 127.0.0.1:6379 (dev-env insists on it)
 //
 // Everything except the JSON line goes to stderr.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
@@ -46,9 +46,6 @@ net.Server.prototype.listen = function (...args) {
 // Library chatter must not mix with the JSON line on stdout.
 console.log = console.info = (...a) => console.error(...a)
 
-// The PDS keeps its data and blobs under os.tmpdir(); give it our own.
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'ideaboard-atproto-'))
-process.env.TMPDIR = tmp
 
 const require = createRequire(path.join(devenvDir, 'package.json'))
 const { TestNetwork } = require('@atproto/dev-env')
@@ -91,6 +88,18 @@ async function dropSchemas(onlyPid) {
     }
   }
 }
+
+// The PDS keeps its data and blobs under os.tmpdir(); give it our own, named
+// after our pid like the schemas, and remove those of runs that were killed.
+const tmpRoot = os.tmpdir()
+for (const name of readdirSync(tmpRoot)) {
+  const match = /^ideaboard-atproto-([0-9]+)-/.exec(name)
+  if (match && !alive(Number(match[1]))) {
+    rmSync(path.join(tmpRoot, name), { recursive: true, force: true })
+  }
+}
+const tmp = mkdtempSync(path.join(tmpRoot, `ideaboard-atproto-${process.pid}-`))
+process.env.TMPDIR = tmp
 
 let network
 let stopping = false
