@@ -8,7 +8,8 @@
 //   ATPROTO_DEVENV_DIR  folder whose node_modules holds @atproto/dev-env
 //                       (default: build/atproto-devenv, made by `make`)
 //   DB_POSTGRES_URL     default postgresql://postgres@127.0.0.1:5432/postgres
-//   REDIS_HOST          default 127.0.0.1:6379 (dev-env insists on it)
+//   REDIS_HOST          default 127.0.0.1:6379 (dev-env insists that it is set;
+//                       this version's AppView never connects to it)
 //
 // Everything except the JSON line goes to stderr.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'

@@ -134,7 +134,6 @@ def start_devenv(log_dir: Path, timeout: float = START_TIMEOUT) -> DevNetwork:
         **os.environ,
         "ATPROTO_DEVENV_DIR": str(DEVENV_DIR),
         "DB_POSTGRES_URL": postgres_url(),
-        "REDIS_HOST": os.environ.get("ATPROTO_DEVENV_REDIS_HOST", "127.0.0.1:6379"),
         "LOG_ENABLED": "false",
     }
     with open(log_path, "w", encoding="utf-8") as log:
