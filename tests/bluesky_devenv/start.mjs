@@ -139,7 +139,7 @@ try {
   network = await TestNetwork.create({
     dbPostgresUrl: dbUrl,
     dbPostgresSchema: schema,
-    pds: { hostname: 'localhost' },
+    pds: { hostname: 'localhost', rateLimitsEnabled: true },
   })
   const brand = await account('hanbit.test')
   const customer = await account('minji.test')

@@ -6,9 +6,12 @@ the brand (@hanbit.test) and a customer (@minji.test) with app passwords and pri
 JSON line. `start_devenv` runs that script and reads the line; closing its stdin stops it, and
 it drops its PostgreSQL schemas on the way out.
 
-The fixtures (`atproto_devenv`, once per session, and `bluesky_brand` / `bluesky_customer`,
-logged-in `atproto` clients) skip with the reason when node, the npm package or PostgreSQL is
-missing, except in CI, where that fails the test.
+The fixtures (`atproto_devenv`, and `bluesky_brand` / `bluesky_customer`, `atproto` clients
+logged in once: all three once per session) skip with the reason when node, the npm package or
+PostgreSQL is missing, except in CI, where that fails the test.
+
+The PDS enforces Bluesky's rate limits and sends their RateLimit-* headers, as bsky.social does:
+createSession allows 30 logins per identifier per 5 minutes, so log in once per test at most.
 
 Like on bsky.social, a post reaches listNotifications and getPostThread only once the AppView
 has indexed it from the PDS's event stream (well under a second here): use `wait_for`.
@@ -204,7 +207,7 @@ def atproto_devenv() -> Iterator[DevNetwork]:
             network.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def bluesky_brand(atproto_devenv: DevNetwork) -> Iterator[Client]:
     """The brand's `atproto` client, logged in at the dev PDS with its app password."""
     client = atproto_devenv.client(atproto_devenv.brand)
@@ -212,7 +215,7 @@ def bluesky_brand(atproto_devenv: DevNetwork) -> Iterator[Client]:
     client.request.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def bluesky_customer(atproto_devenv: DevNetwork) -> Iterator[Client]:
     """The customer's `atproto` client, logged in at the dev PDS with their app password."""
     client = atproto_devenv.client(atproto_devenv.customer)

@@ -8,11 +8,13 @@ exactly as a client of bsky.social does; every call goes through the `atproto` S
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from atproto import Client, client_utils, models
-from atproto_client.exceptions import UnauthorizedError
+from atproto_client.exceptions import RateLimitExceededError, UnauthorizedError
 
 from tests.social.devenv import DevNetwork, wait_for
 
@@ -181,3 +183,37 @@ def test_a_wrong_app_password_is_refused_as_unauthorized(atproto_devenv: DevNetw
     client.request.close()
     assert refused.value.response is not None
     assert refused.value.response.status_code == 401
+
+
+def test_too_many_logins_are_rate_limited_with_the_reset_time_in_headers(
+    atproto_devenv: DevNetwork,
+) -> None:
+    # createSession allows 30 tries per identifier in 5 minutes; an unknown handle spends them
+    # without touching the real accounts' budget (in parallel: each refusal costs the PDS a
+    # password hash).
+    identifier = f"probe-{uuid.uuid4().hex[:8]}.test"
+
+    def login() -> Exception | None:
+        client = Client(base_url=atproto_devenv.pds_url)
+        try:
+            client.login(identifier, "aaaa-bbbb-cccc-dddd")
+        except Exception as error:  # returned: the test checks its type
+            return error
+        finally:
+            client.request.close()
+        return None
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        refusals = list(pool.map(lambda _: login(), range(30)))
+    assert all(isinstance(error, UnauthorizedError) for error in refusals), refusals
+    limited = login()
+
+    now = datetime.now(UTC)
+    assert isinstance(limited, RateLimitExceededError), limited
+    assert limited.response is not None
+    assert limited.response.status_code == 429
+    assert limited.limit == 30
+    assert limited.remaining == 0
+    assert limited.policy == "30;w=300"
+    assert limited.reset_at is not None
+    assert now < limited.reset_at <= now + timedelta(minutes=5, seconds=1)
