@@ -131,7 +131,9 @@ async function account(handle) {
   const password = `pw-${handle}-${Math.random().toString(36).slice(2)}`
   await agent.createAccount({ handle, email: `${handle}@example.com`, password })
   const app = await agent.com.atproto.server.createAppPassword({ name: 'ideaboard' })
-  return { handle, did: agent.session.did, app_password: app.data.password }
+  // The account password too (test accounts only): making or revoking more app
+  // passwords needs a session opened with it.
+  return { handle, did: agent.session.did, password, app_password: app.data.password }
 }
 
 try {

@@ -29,10 +29,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 import pytest
-from atproto import Client
+from atproto import Client, client_utils
 from sqlalchemy import make_url
 
 from tests.databases import pg_admin_url, pg_unavailable_reason
@@ -55,6 +55,7 @@ class DevAccount:
 
     handle: str
     did: str
+    password: str = field(repr=False)  # the account password: only it may make app passwords
     app_password: str = field(repr=False)
 
 
@@ -70,10 +71,10 @@ class DevNetwork:
     process: subprocess.Popen[str] = field(repr=False)
     log_path: Path = field(repr=False)
 
-    def client(self, account: DevAccount) -> Client:
-        """Return an `atproto` client logged in at the PDS with the account's app password."""
+    def client(self, account: DevAccount, *, password: str | None = None) -> Client:
+        """Return an `atproto` client logged in at the PDS (with the app password by default)."""
         client = Client(base_url=self.pds_url)
-        client.login(account.handle, account.app_password)
+        client.login(account.handle, password or account.app_password)
         return client
 
     def log_tail(self, lines: int = 30) -> str:
@@ -186,6 +187,25 @@ def wait_for(find: Callable[[], T | None], timeout: float = INDEX_TIMEOUT) -> T:
         if time.monotonic() > deadline:
             raise AssertionError(f"not seen within {timeout} s")
         time.sleep(0.1)
+
+
+def notification_for(client: Client, uri: str, reason: str) -> Any:
+    """Return client's notification about the post at uri with this reason, or None."""
+    page = client.app.bsky.notification.list_notifications(params={"limit": 100})
+    for notification in page.notifications:
+        if notification.uri == uri and notification.reason == reason:
+            return notification
+    return None
+
+
+def idea_mention(network: DevNetwork, words: str) -> client_utils.TextBuilder:
+    """Return "@brand <words> #아이디어" with its mention and tag facets."""
+    return (
+        client_utils.TextBuilder()
+        .mention(f"@{network.brand.handle}", network.brand.did)
+        .text(f" {words} ")
+        .tag("#아이디어", "아이디어")
+    )
 
 
 # Fixtures (imported into tests/social/conftest.py).

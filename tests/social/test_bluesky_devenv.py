@@ -10,34 +10,15 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from atproto import Client, client_utils, models
-from atproto_client.exceptions import RateLimitExceededError, UnauthorizedError
+from atproto import Client, models
+from atproto_client.client.session import Session
+from atproto_client.exceptions import BadRequestError, RateLimitExceededError, UnauthorizedError
 
-from tests.social.devenv import DevNetwork, wait_for
+from tests.social.devenv import DevNetwork, idea_mention, notification_for, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def notification_for(client: Client, uri: str, reason: str) -> Any:
-    """Return client's notification about the post at uri with this reason, or None."""
-    page = client.app.bsky.notification.list_notifications(params={"limit": 100})
-    for notification in page.notifications:
-        if notification.uri == uri and notification.reason == reason:
-            return notification
-    return None
-
-
-def idea_mention(network: DevNetwork, words: str) -> client_utils.TextBuilder:
-    """Return a Korean post mentioning the brand, tagged #아이디어 with a tag facet."""
-    return (
-        client_utils.TextBuilder()
-        .mention(f"@{network.brand.handle}", network.brand.did)
-        .text(f" {words} ")
-        .tag("#아이디어", "아이디어")
-    )
 
 
 def test_customers_tagged_korean_mention_reaches_the_brand_with_facets_and_langs(
@@ -217,3 +198,69 @@ def test_too_many_logins_are_rate_limited_with_the_reset_time_in_headers(
     assert limited.policy == "30;w=300"
     assert limited.reset_at is not None
     assert now < limited.reset_at <= now + timedelta(minutes=5, seconds=1)
+
+
+def test_a_revoked_app_password_cannot_refresh_its_session_nor_log_in_again(
+    atproto_devenv: DevNetwork,
+) -> None:
+    brand = atproto_devenv.brand
+    name = f"spare-{uuid.uuid4().hex[:8]}"
+    owner = atproto_devenv.client(brand, password=brand.password)
+    worker = Client(base_url=atproto_devenv.pds_url)
+    again = Client(base_url=atproto_devenv.pds_url)
+    try:
+        spare = owner.com.atproto.server.create_app_password({"name": name}).password
+        worker.login(brand.handle, spare)
+        owner.com.atproto.server.revoke_app_password({"name": name})
+
+        # The access token lives on until it expires (2 hours), so reads still work ...
+        worker.app.bsky.notification.list_notifications()
+        # ... but the refresh the SDK makes before then is refused: a 400, not a 401.
+        refresh_jwt = Session.decode(worker.export_session_string()).refresh_jwt
+        with pytest.raises(BadRequestError) as refused:
+            worker.com.atproto.server.refresh_session(
+                headers={"Authorization": f"Bearer {refresh_jwt}"}
+            )
+        assert refused.value.response is not None
+        assert refused.value.response.status_code == 400
+        assert refused.value.response.content.error == "ExpiredToken"
+        # And logging in with it again is a 401.
+        with pytest.raises(UnauthorizedError):
+            again.login(brand.handle, spare)
+    finally:
+        for client in (owner, worker, again):
+            client.request.close()
+
+
+def test_a_post_may_have_300_graphemes_and_3000_utf8_bytes(bluesky_brand: Client) -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one grapheme, 18 bytes
+    bluesky_brand.send_post("가" * 300)  # 300 graphemes, 900 bytes
+    bluesky_brand.send_post("\u1112\u1161\u11ab" * 300)  # 300 graphemes of jamo, 2700 bytes
+    bluesky_brand.send_post(family * 166)  # 166 graphemes, 2988 bytes
+
+    with pytest.raises(BadRequestError) as graphemes:
+        bluesky_brand.send_post("가" * 301)
+    assert "grapheme too big (maximum 300, got 301)" in str(graphemes.value)
+    with pytest.raises(BadRequestError) as size:
+        bluesky_brand.send_post(family * 167)  # 167 graphemes, 3006 bytes
+    assert "string too big (maximum 3000, got 3006)" in str(size.value)
+
+
+def test_the_pds_accepts_a_reply_to_a_deleted_post_so_the_sender_must_look_first(
+    atproto_devenv: DevNetwork, bluesky_brand: Client, bluesky_customer: Client
+) -> None:
+    post = bluesky_customer.send_post(
+        idea_mention(atproto_devenv, f"곧 지울 글 {uuid.uuid4().hex[:8]}"), langs=["ko"]
+    )
+    mention = wait_for(lambda: notification_for(bluesky_brand, post.uri, "mention"))
+    bluesky_customer.delete_post(post.uri)
+    wait_for(lambda: None if bluesky_brand.get_posts([post.uri]).posts else True)
+
+    with pytest.raises(BadRequestError) as gone:
+        bluesky_brand.get_post_thread(post.uri)
+    assert gone.value.response.content.error == "NotFound"
+    ref = models.create_strong_ref(mention)
+    reply = bluesky_brand.send_post(
+        "답장", reply_to=models.AppBskyFeedPost.ReplyRef(root=ref, parent=ref)
+    )
+    assert reply.uri.startswith(f"at://{atproto_devenv.brand.did}/app.bsky.feed.post/")
