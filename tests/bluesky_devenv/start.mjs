@@ -47,7 +47,6 @@ net.Server.prototype.listen = function (...args) {
 // Library chatter must not mix with the JSON line on stdout.
 console.log = console.info = (...a) => console.error(...a)
 
-
 const require = createRequire(path.join(devenvDir, 'package.json'))
 const { TestNetwork } = require('@atproto/dev-env')
 const pg = require('pg')
