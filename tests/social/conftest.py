@@ -188,3 +188,6 @@ from tests.social.bluesky.fixtures import (  # noqa: E402, F401  # fixtures, use
     bluesky_url,
     make_bluesky_connector,
 )
+
+# Bluesky's reference servers (PDS + AppView), once per session: see tests/social/devenv.py.
+from tests.social.devenv import atproto_devenv, bluesky_brand, bluesky_customer  # noqa: E402, F401
