@@ -496,14 +496,16 @@ class BlueskyConnector:
             )
         except Exception as error:  # noqa: BLE001 - translated; nothing was sent yet
             raise self._send_error(error, sending=False) from error
-        if not response.posts:
-            raise SendError(
-                f"the post {in_reply_to} is deleted or not visible; it cannot be replied to",
-                final=True,
-            )
-        parent = response.posts[0]
-        parent_ref = models.ComAtprotoRepoStrongRef.Main(uri=parent.uri, cid=parent.cid)
-        parent_reply = _as_dict(parent.record).get("reply") or {}
+        if response.posts:
+            parent = response.posts[0]
+            uri, cid, record = parent.uri, parent.cid, _as_dict(parent.record)
+        else:
+            # Not in the AppView's index: deleted, or too new to be indexed yet (a thread's
+            # next part answers the brand's own reply a moment after it was written; seen on
+            # the reference servers). The repository itself answers at once.
+            uri, cid, record = self._record(in_reply_to)
+        parent_ref = models.ComAtprotoRepoStrongRef.Main(uri=uri, cid=cid)
+        parent_reply = record.get("reply") or {}
         root = parent_reply.get("root") or {}
         root_ref = (
             models.ComAtprotoRepoStrongRef.Main(uri=root["uri"], cid=root["cid"])
@@ -511,6 +513,31 @@ class BlueskyConnector:
             else parent_ref
         )
         return self._create(text, models.AppBskyFeedPost.ReplyRef(root=root_ref, parent=parent_ref))
+
+    def _record(self, uri: str) -> tuple[str, str, dict[str, Any]]:
+        """Read the post at uri from its repository: (uri, cid, record). SendError(final)
+        when the repository says it is not there (deleted); retryable otherwise."""
+        match = _AT_URI.match(uri)
+        if match is None:
+            raise SendError(f"not a Bluesky post URI: {uri[:80]!r}", final=True)
+        repo, collection, rkey = match.groups()
+        try:
+            found = self._call(
+                lambda: self.client.com.atproto.repo.get_record(
+                    models.ComAtprotoRepoGetRecord.Params(
+                        repo=repo, collection=collection, rkey=rkey
+                    )
+                )
+            )
+        except BadRequestError as error:
+            if _error_name(error) == "RecordNotFound":
+                raise SendError(
+                    f"the post {uri} is deleted; it cannot be replied to", final=True
+                ) from error
+            raise self._send_error(error, sending=False) from error
+        except Exception as error:  # noqa: BLE001 - translated; nothing was sent yet
+            raise self._send_error(error, sending=False) from error
+        return str(found.uri), str(found.cid), _as_dict(found.value)
 
     def post(self, text: str) -> Posted:
         """A top-level post on the brand account."""

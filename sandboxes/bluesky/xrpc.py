@@ -199,6 +199,28 @@ def create_record() -> Response:
     )
 
 
+@bp.get("/com.atproto.repo.getRecord")
+def get_record() -> Response:
+    """One record read from its repository (no index in between: a post just written is
+    there at once, unlike app.bsky.feed.getPosts, whose AppView indexes it a moment later)."""
+    _viewer(required=False)
+    repo = request.args.get("repo", "")
+    collection = request.args.get("collection", "")
+    rkey = request.args.get("rkey", "")
+    if not repo or len(repo) > MAX_ID_CHARS or not collection or len(collection) > 317:
+        raise invalid_request('Params must have the properties "repo" and "collection"')
+    if not rkey or len(rkey) > MAX_RKEY_CHARS:
+        raise invalid_request('Params must have the property "rkey"')
+    store = current_sandbox().store
+    with store.transaction() as tx:
+        actor = store.find_actor(tx, repo)
+        uri = f"at://{actor['did'] if actor else repo}/{collection}/{rkey}"
+        post = store.get_post(tx, uri)
+    if post is None or post["deleted"]:
+        raise invalid_request(f"Could not locate record: {uri}", error="RecordNotFound")
+    return jsonify({"uri": post["uri"], "cid": post["cid"], "value": post["record"]})
+
+
 @bp.post("/com.atproto.repo.deleteRecord")
 def delete_record() -> Response:
     """Delete one of the logged-in account's posts (absent records are not an error)."""

@@ -457,3 +457,24 @@ def test_profile_handle_resolution_and_delete_record(
         json={"repo": other["did"], "collection": "app.bsky.feed.post", "rkey": "x"},
     )
     assert foreign.status_code == 400  # only one's own repository
+
+
+def test_get_record_reads_a_post_from_its_repository_and_names_a_missing_one(
+    bluesky_app: Flask, bluesky_mention: MentionFn, bluesky_store: SandboxStore
+) -> None:
+    from sandboxes.bluesky import delete_post
+
+    post = bluesky_mention(f"@{BLUESKY_HANDLE} 가족 요금제 #아이디어")
+    _did, collection, rkey = post["uri"].removeprefix("at://").split("/")
+    client = bluesky_app.test_client()
+    query = f"repo={post['did']}&collection={collection}&rkey={rkey}"
+    body = client.get(f"/xrpc/com.atproto.repo.getRecord?{query}").get_json()
+    assert (body["uri"], body["cid"]) == (post["uri"], post["cid"])
+    assert body["value"]["text"] == f"@{BLUESKY_HANDLE} 가족 요금제 #아이디어"
+    assert delete_post(bluesky_store, post["uri"])
+    gone = client.get(f"/xrpc/com.atproto.repo.getRecord?{query}")
+    assert gone.status_code == 400
+    assert gone.get_json()["error"] == "RecordNotFound"
+    missing = client.get(f"/xrpc/com.atproto.repo.getRecord?repo={post['did']}")
+    assert missing.status_code == 400
+    assert missing.get_json()["error"] == "InvalidRequest"
