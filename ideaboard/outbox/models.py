@@ -67,7 +67,7 @@ class OutboxMessage(Model):
     state: Mapped[str] = mapped_column(String(16), default=OutboxState.PENDING.value)
     # Makes enqueueing idempotent, e.g. "x_reply:status:42:post:1861…" — one reply per post
     # per status change, however often the code path runs.
-    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     status_change_id: Mapped[int | None] = mapped_column(
         ForeignKey("status_changes.id", ondelete="SET NULL")
@@ -82,7 +82,7 @@ class OutboxMessage(Model):
     max_attempts: Mapped[int] = mapped_column(default=8)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
-    remote_id: Mapped[str | None] = mapped_column(String(64))
+    remote_id: Mapped[str | None] = mapped_column(String(300))  # a Bluesky post: an at:// URI
     remote_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

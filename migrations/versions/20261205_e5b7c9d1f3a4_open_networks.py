@@ -40,6 +40,8 @@ WIDER = [
     ("mention_log", "author_remote_id", 40, 300, True),
     ("ideas", "source_post_id", 40, 300, True),
     ("ideas", "source_author_handle", 120, 255, True),
+    ("outbox", "remote_id", 64, 300, True),  # the id of the post sent: an at:// URI on Bluesky
+    ("outbox", "dedupe_key", 200, 400, False),  # names the post replied to (up to 300)
 ]
 
 
