@@ -1,0 +1,387 @@
+"""The Mastodon connector: mentions from notifications, replies as statuses, through Mastodon.py.
+
+One connector serves one brand account on one server (`base_url`), with an access token made
+under Preferences → Development (scopes read:notifications read:statuses write:statuses
+read:accounts). Mastodon.py is set up so that it never waits on its own: rate limits raise
+(`ratelimit_method="throw"`), no version probe is made (`version_check_mode="none"`), and
+every request has a timeout. Requests go to base_url only.
+
+- Mentions are the `mention` notifications. The cursor is the notification id; later ones are
+  read forwards with `min_id` (oldest first, a page cap per round, the rest next round), the
+  overlap re-read (`start_time`) pages backwards with `max_id` until it passes that time.
+- A reply repeats the mention's visibility, never more public (public → `public_visibility`,
+  "unlisted" by default), starts with "@author" so a private or direct reply reaches its
+  author, keeps the mention's content warning, and is tagged "ko" or "en".
+- Status text is HTML on Mastodon: mastodon_text.html_to_text turns it into plain text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from mastodon import (
+    Mastodon,
+    MastodonAPIError,
+    MastodonError,
+    MastodonNetworkError,
+    MastodonNotFoundError,
+    MastodonRatelimitError,
+    MastodonServerError,
+    MastodonUnauthorizedError,
+)
+
+from .connectors import FetchError, Mention, Posted, SendError
+from .mastodon_text import (
+    MAX_CHARACTERS,
+    URL_CHARACTERS,
+    html_to_text,
+    language_of,
+    mentions_map,
+    reply_prefix,
+    strip_leading_mentions,
+)
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 40  # Mastodon's default and most servers' sensible page of notifications
+MAX_PAGES = 8  # per round: 320 mentions; the rest is read in the next round
+# From most public to least: a reply is never more public than the post it answers.
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+USER_AGENT = "IdeaBoard (Mastodon.py)"
+
+
+@dataclass(frozen=True)
+class InstanceLimits:
+    """What a server allows in one status (from /api/v2/instance)."""
+
+    max_characters: int = MAX_CHARACTERS
+    characters_reserved_per_url: int = URL_CHARACTERS
+
+
+def check_base_url(base_url: str) -> str:
+    """Return the base URL without a trailing slash; refuse plain http off this machine."""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "the Mastodon base URL must be an http(s) address, e.g. https://mastodon.social"
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError("the Mastodon base URL must use https (plain http only on this machine)")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("the Mastodon base URL takes no query, fragment or credentials")
+    return base_url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def reply_visibility(mention_visibility: str | None, public_visibility: str = "unlisted") -> str:
+    """The visibility of a reply: the mention's, or less public; never more public."""
+    wanted = mention_visibility if mention_visibility in VISIBILITIES else "direct"
+    floor = public_visibility if public_visibility in ("public", "unlisted") else "unlisted"
+    return max(wanted, floor, key=VISIBILITIES.index)
+
+
+def _status_code(error: MastodonAPIError) -> int | None:
+    args = error.args
+    return args[1] if len(args) > 1 and isinstance(args[1], int) else None
+
+
+def _message(error: MastodonError) -> str:
+    args = error.args
+    if isinstance(error, MastodonAPIError) and len(args) >= 4:
+        return f"{args[1]}: {args[3] or args[2]}"
+    return str(error)[:300]
+
+
+def _field(item: Any, name: str) -> Any:
+    """A field of a Mastodon.py entity (a dict subclass), or None."""
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def _aware(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class MastodonConnector:
+    """One brand account on one Mastodon server."""
+
+    network = "mastodon"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        access_token: str,
+        timeout: float = 10.0,
+        public_visibility: str = "unlisted",
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        if not access_token:
+            raise ValueError("a Mastodon access token is required")
+        if public_visibility not in ("public", "unlisted"):
+            raise ValueError('public_visibility must be "public" or "unlisted"')
+        self.public_visibility = public_visibility
+        self.session = requests.Session()
+        self.api = Mastodon(
+            access_token=access_token,
+            api_base_url=self.base_url,
+            ratelimit_method="throw",  # never sleep in the worker: report retry_at instead
+            request_timeout=timeout,
+            version_check_mode="none",  # no request on construction
+            session=self.session,
+            user_agent=USER_AGENT,
+        )
+        self._me: Any = None
+
+    def __repr__(self) -> str:  # never show the token
+        return f"MastodonConnector(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        self.session.close()
+
+    # the account ------------------------------------------------------------------------------
+    def me(self) -> Any:
+        """The brand's own account (verify_credentials, asked once per connector)."""
+        if self._me is None:
+            try:
+                self._me = self.api.account_verify_credentials()
+            except MastodonError as error:
+                raise self._fetch_error(error) from error
+        return self._me
+
+    @property
+    def account_id(self) -> str:
+        return str(_field(self.me(), "id"))
+
+    def instance_limits(self) -> InstanceLimits:
+        """The server's status limits from /api/v2/instance (/api/v1/instance on old servers;
+        500 characters and 23 per URL when neither says)."""
+        for read in (self.api.instance_v2, self.api.instance_v1):
+            try:
+                info = read()
+            except MastodonNotFoundError:
+                continue
+            except MastodonError as error:
+                raise self._fetch_error(error) from error
+            statuses = _field(_field(info, "configuration") or {}, "statuses") or {}
+            limit = _field(statuses, "max_characters")
+            per_url = _field(statuses, "characters_reserved_per_url")
+            if isinstance(limit, int) and limit > 0:
+                return InstanceLimits(
+                    max_characters=limit,
+                    characters_reserved_per_url=per_url
+                    if isinstance(per_url, int) and per_url >= 0
+                    else URL_CHARACTERS,
+                )
+        return InstanceLimits()
+
+    # reading ----------------------------------------------------------------------------------
+    @staticmethod
+    def cursor_key(cursor: str) -> tuple[Any, ...]:
+        """Notification ids: numbers on Mastodon (compared as numbers), strings elsewhere."""
+        return (int(cursor),) if cursor.isdigit() else (cursor,)
+
+    def fetch_mentions(self, *, since_id: str | None, start_time: datetime | None) -> list[Mention]:
+        """Every reachable mention after the cursor since_id, or since start_time, oldest first."""
+        found: dict[str, Mention] = {}
+        try:
+            if start_time is None and since_id:
+                self._read_forwards(since_id, found)
+            else:
+                self._read_backwards(_aware(start_time), found)
+        except MastodonError as error:
+            raise self._fetch_error(error) from error
+        return sorted(found.values(), key=lambda m: self.cursor_key(m.cursor))
+
+    def _read_forwards(self, since_id: str, found: dict[str, Mention]) -> None:
+        """Pages after since_id, oldest page first (min_id), up to MAX_PAGES."""
+        cursor: str = since_id
+        for _page in range(MAX_PAGES):
+            page = self.api.notifications(types=["mention"], min_id=cursor, limit=PAGE_SIZE)
+            if not page:
+                return
+            ids = [str(_field(n, "id")) for n in page]
+            for notification in page:
+                self._add(notification, found)
+            newest = max(ids, key=self.cursor_key)
+            if self.cursor_key(newest) <= self.cursor_key(cursor):
+                return  # a server that ignores min_id: stop rather than loop
+            cursor = newest
+
+    def _read_backwards(self, start_time: datetime | None, found: dict[str, Mention]) -> None:
+        """Newest first (max_id) until start_time is passed, up to MAX_PAGES."""
+        max_id: str | None = None
+        for _page in range(MAX_PAGES):
+            page = self.api.notifications(types=["mention"], max_id=max_id, limit=PAGE_SIZE)
+            if not page:
+                return
+            passed = False
+            for notification in page:
+                created = _aware(_field(notification, "created_at"))
+                if start_time is not None and created is not None and created < start_time:
+                    passed = True
+                    continue
+                self._add(notification, found)
+            oldest = min((str(_field(n, "id")) for n in page), key=self.cursor_key)
+            if passed or (
+                max_id is not None and self.cursor_key(oldest) >= self.cursor_key(max_id)
+            ):
+                return
+            max_id = oldest
+
+    def _add(self, notification: Any, found: dict[str, Mention]) -> None:
+        if _field(notification, "type") != "mention":
+            return
+        status = _field(notification, "status")
+        if not status:
+            return  # the status was deleted since
+        mention = self._mention(status, str(_field(notification, "id")))
+        found.setdefault(mention.id, mention)
+
+    def _mention(self, status: Any, cursor: str) -> Mention:
+        account = _field(status, "account") or {}
+        tags = [str(_field(t, "name")) for t in _field(status, "tags") or [] if _field(t, "name")]
+        quote = _field(status, "quote")
+        quoted = None
+        if quote:
+            inner = _field(quote, "quoted_status")
+            quoted_id = _field(inner, "id") if inner else _field(quote, "quoted_status_id")
+            quoted = str(quoted_id) if quoted_id else None
+        reply_to = _field(status, "in_reply_to_id")
+        return Mention(
+            id=str(_field(status, "id")),
+            text=html_to_text(str(_field(status, "content") or ""), mentions_map(dict(status))),
+            author_id=str(_field(account, "id") or ""),
+            author_handle=str(_field(account, "acct") or ""),
+            author_name=str(_field(account, "display_name") or _field(account, "username") or ""),
+            created_at=_aware(_field(status, "created_at")),
+            lang=_field(status, "language") or None,
+            hashtags=tags,
+            replied_to=str(reply_to) if reply_to else None,
+            quoted=quoted,
+            is_retweet=bool(_field(status, "reblog")),
+            network=self.network,
+            permalink=str(_field(status, "url") or _field(status, "uri") or ""),
+            cursor=cursor,
+        )
+
+    # writing ----------------------------------------------------------------------------------
+    def post_reply(self, text: str, in_reply_to: str) -> Posted:
+        """Reply to a status: its visibility or less public, its author mentioned first, its
+        content warning kept."""
+        try:
+            status = self.api.status(in_reply_to)
+        except (MastodonNotFoundError, MastodonAPIError) as error:
+            code = _status_code(error) if isinstance(error, MastodonAPIError) else None
+            if isinstance(error, MastodonNotFoundError) or code in (404, 410):
+                raise SendError(f"the status is gone: {_message(error)}", final=True) from error
+            raise self._send_error(error, sending=False) from error
+        except MastodonError as error:
+            raise self._send_error(error, sending=False) from error
+        acct = str(_field(_field(status, "account") or {}, "acct") or "")
+        first = text.split(maxsplit=1)[0] if text.split() else ""
+        body = text if acct and first == f"@{acct}" else reply_prefix(acct) + text
+        return self._create(
+            body,
+            in_reply_to=str(_field(status, "id")),
+            visibility=reply_visibility(_field(status, "visibility"), self.public_visibility),
+            spoiler_text=str(_field(status, "spoiler_text") or ""),
+        )
+
+    def post(self, text: str) -> Posted:
+        """A public status on the brand account."""
+        return self._create(text, in_reply_to=None, visibility="public", spoiler_text="")
+
+    def _create(
+        self, text: str, *, in_reply_to: str | None, visibility: str, spoiler_text: str
+    ) -> Posted:
+        # The same reply twice within the hour is answered with the first one by Mastodon.
+        key = hashlib.sha256(f"{in_reply_to or ''}\n{text}".encode()).hexdigest()
+        try:
+            created = self.api.status_post(
+                text,
+                in_reply_to_id=in_reply_to,
+                visibility=visibility,
+                spoiler_text=spoiler_text or None,
+                language=language_of(text),
+                idempotency_key=key,
+            )
+        except MastodonError as error:
+            raise self._send_error(error, sending=True) from error
+        post_id = str(_field(created, "id"))
+        url = _field(created, "url") or _field(created, "uri") or ""
+        return Posted(id=post_id, url=str(url))
+
+    def find_reply(self, in_reply_to: str, text: str) -> str | None:
+        """Our reply to in_reply_to with this text, if the thread has one."""
+        try:
+            context = self.api.status_context(in_reply_to)
+        except MastodonNotFoundError:
+            return None
+        except MastodonError as error:
+            if isinstance(error, MastodonRatelimitError):
+                raise self._send_error(error, sending=False) from error
+            raise SendError(f"lookup failed: {_message(error)}", ambiguous=True) from error
+        mine = self.account_id
+        wanted = strip_leading_mentions(text)
+        for status in _field(context, "descendants") or []:
+            author = _field(status, "account") or {}
+            if str(_field(author, "id")) != mine:
+                continue
+            content = html_to_text(str(_field(status, "content") or ""), mentions_map(dict(status)))
+            if strip_leading_mentions(content) == wanted:
+                return str(_field(status, "id"))
+        return None
+
+    # errors -----------------------------------------------------------------------------------
+    def _retry_at(self) -> datetime | None:
+        reset = self.api.ratelimit_reset  # epoch seconds, from X-RateLimit-Reset
+        return datetime.fromtimestamp(float(reset), UTC) if reset else None
+
+    def _fetch_error(self, error: MastodonError) -> FetchError:
+        if isinstance(error, MastodonRatelimitError):
+            return FetchError("rate limited (429)", retry_at=self._retry_at())
+        if isinstance(error, MastodonUnauthorizedError) or (
+            isinstance(error, MastodonAPIError) and _status_code(error) == 403
+        ):
+            return FetchError(f"the access token was refused: {_message(error)}", auth=True)
+        return FetchError(_message(error))
+
+    def _send_error(self, error: MastodonError, *, sending: bool) -> SendError:
+        if isinstance(error, MastodonRatelimitError):
+            return SendError("rate limited (429)", retry_at=self._retry_at())
+        if isinstance(error, MastodonUnauthorizedError):
+            return SendError(f"the access token was refused: {_message(error)}", auth=True)
+        if isinstance(error, MastodonServerError):
+            return SendError(_message(error))
+        if isinstance(error, MastodonNetworkError):
+            # The status may have been created before the connection broke: check first.
+            return SendError(f"network: {error}", ambiguous=sending)
+        if isinstance(error, MastodonAPIError):
+            code = _status_code(error)
+            if code == 403:
+                return SendError(f"the access token was refused: {_message(error)}", auth=True)
+            if code == 429:
+                return SendError("rate limited (429)", retry_at=self._retry_at())
+            if code is not None and 400 <= code < 500:
+                # Too long, a deleted target, a refused reply: sending again cannot help.
+                return SendError(_message(error), final=True)
+            return SendError(_message(error))
+        return SendError(str(error)[:300])
