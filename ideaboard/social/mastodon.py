@@ -221,8 +221,8 @@ class MastodonConnector:
             for notification in page:
                 self._add(notification, found)
             newest = max(ids, key=self.cursor_key)
-            if self.cursor_key(newest) <= self.cursor_key(cursor):
-                return  # a server that ignores min_id: stop rather than loop
+            if len(page) < PAGE_SIZE or self.cursor_key(newest) <= self.cursor_key(cursor):
+                return  # the last page (or a server that ignores min_id: stop, do not loop)
             cursor = newest
 
     def _read_backwards(self, start_time: datetime | None, found: dict[str, Mention]) -> None:
@@ -240,8 +240,10 @@ class MastodonConnector:
                     continue
                 self._add(notification, found)
             oldest = min((str(_field(n, "id")) for n in page), key=self.cursor_key)
-            if passed or (
-                max_id is not None and self.cursor_key(oldest) >= self.cursor_key(max_id)
+            if (
+                passed
+                or len(page) < PAGE_SIZE
+                or (max_id is not None and self.cursor_key(oldest) >= self.cursor_key(max_id))
             ):
                 return
             max_id = oldest

@@ -16,12 +16,12 @@ from .store import SandboxStore
 
 def account_url(root: str, account: dict[str, Any]) -> str:
     """The account's profile address in the sandbox."""
-    return f"{root}/@{quote(account['acct'])}"
+    return f"{root}/@{quote(account['acct'], safe='@')}"
 
 
 def status_url(root: str, account: dict[str, Any], status_id: int) -> str:
     """The status's public address in the sandbox (it opens the sandbox page at the status)."""
-    return f"{root}/@{quote(account['acct'])}/{status_id}"
+    return f"{root}/@{quote(account['acct'], safe='@')}/{status_id}"
 
 
 def account_json(

@@ -1,0 +1,279 @@
+"""The Mastodon connector through the real Mastodon.py, over HTTP, against the sandbox server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ideaboard.social import mastodon as mastodon_module
+from ideaboard.social.connectors import Connector, SendError
+from ideaboard.social.mastodon import InstanceLimits, MastodonConnector
+from ideaboard.social.mastodon_text import post_length
+from sandboxes.mastodon import delete_status, post_mention
+from tests.social.mastodon_helpers import BRAND_ACCOUNT_ID, brand_statuses
+
+
+def test_the_connector_meets_the_connector_protocol(mastodon_connector: MastodonConnector) -> None:
+    connector: Connector = mastodon_connector
+    assert connector.network == "mastodon"
+
+
+def test_the_connector_learns_the_brand_account_once(mastodon_connector: MastodonConnector) -> None:
+    assert mastodon_connector.account_id == BRAND_ACCOUNT_ID
+    assert mastodon_connector.me() is mastodon_connector.me()
+
+
+def test_construction_makes_no_request_and_refuses_plain_http_elsewhere() -> None:
+    # Port 9 on loopback: nothing listens; constructing must not try to connect.
+    connector = MastodonConnector(base_url="http://127.0.0.1:9", access_token="t")
+    connector.close()
+    with pytest.raises(ValueError, match="https"):
+        MastodonConnector(base_url="http://mastodon.example", access_token="t")
+    with pytest.raises(ValueError, match="token"):
+        MastodonConnector(base_url="https://mastodon.example", access_token="")
+    connector = MastodonConnector(base_url="https://m.example", access_token="s3cret-tok")
+    assert "s3cret-tok" not in repr(connector)
+    connector.close()
+
+
+def test_a_mention_carries_text_author_tags_language_and_links(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    status = post_mention(
+        mastodon_store,
+        acct="minji@other.example",
+        display_name="김민지",
+        text="@hanbit 지하철에서도 5G가 잘 터지면 좋겠어요 & 빨리요 <b>진짜</b>\n둘째 줄 #아이디어 #5G",
+    )
+    [mention] = mastodon_connector.fetch_mentions(since_id=None, start_time=None)
+    assert mention.id == str(status["id"])
+    assert mention.text == (
+        "@hanbit 지하철에서도 5G가 잘 터지면 좋겠어요 & 빨리요 <b>진짜</b>\n둘째 줄 #아이디어 #5G"
+    )
+    assert mention.hashtags == ["아이디어", "5G"]
+    assert mention.author_handle == "minji@other.example"
+    assert mention.author_name == "김민지"
+    assert mention.author_id.isdigit() and mention.author_id != BRAND_ACCOUNT_ID
+    assert mention.lang == "ko"
+    assert mention.network == "mastodon"
+    assert mention.permalink.endswith(f"/@minji@other.example/{status['id']}")
+    assert mention.url == mention.permalink
+    assert mention.created_at is not None and mention.created_at.tzinfo is not None
+    assert mention.replied_to is None and mention.quoted is None and not mention.is_retweet
+    assert mention.cursor.isdigit() and mention.position == mention.cursor
+
+
+def test_replies_and_quotes_are_linked(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    first = post_mention(mastodon_store, acct="minji", text="@hanbit 처음")
+    reply = post_mention(mastodon_store, acct="jisoo", text="@hanbit 저도요", reply_to=first["id"])
+    quote = post_mention(
+        mastodon_store, acct="jisoo", text="@hanbit 이것 보세요", quote_of=first["id"]
+    )
+    mentions = {m.id: m for m in mastodon_connector.fetch_mentions(since_id=None, start_time=None)}
+    assert mentions[str(reply["id"])].replied_to == str(first["id"])
+    # The sandbox puts the parent's author in front, as Mastodon's compose box does.
+    assert mentions[str(reply["id"])].text == "@minji @hanbit 저도요"
+    assert mentions[str(quote["id"])].quoted == str(first["id"])
+
+
+def test_only_mentions_of_the_brand_come_in(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    post_mention(mastodon_store, acct="minji", text="혼잣말 #아이디어")
+    post_mention(mastodon_store, acct="minji", text="@jisoo 안녕")
+    wanted = post_mention(mastodon_store, acct="minji", text="@hanbit 안녕")
+    mentions = mastodon_connector.fetch_mentions(since_id=None, start_time=None)
+    assert [m.id for m in mentions] == [str(wanted["id"])]
+
+
+def test_paging_reads_every_mention_once_oldest_first_and_resumes_after_the_cursor(
+    mastodon_connector: MastodonConnector,
+    mastodon_store: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(mastodon_module, "PAGE_SIZE", 4)
+    posted = [post_mention(mastodon_store, acct=f"user{i}", text=f"@hanbit {i}") for i in range(10)]
+    first = mastodon_connector.fetch_mentions(since_id=None, start_time=None)
+    assert [m.id for m in first] == [str(p["id"]) for p in posted]
+    later = [post_mention(mastodon_store, acct="minji", text=f"@hanbit 더 {i}") for i in range(9)]
+    again = mastodon_connector.fetch_mentions(since_id=first[-1].position, start_time=None)
+    assert [m.id for m in again] == [str(p["id"]) for p in later]
+    assert mastodon_connector.fetch_mentions(since_id=again[-1].position, start_time=None) == []
+
+
+def test_a_page_cap_leaves_the_rest_for_the_next_round(
+    mastodon_connector: MastodonConnector,
+    mastodon_store: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(mastodon_module, "PAGE_SIZE", 2)
+    monkeypatch.setattr(mastodon_module, "MAX_PAGES", 2)
+    start = post_mention(mastodon_store, acct="minji", text="@hanbit 시작")
+    [seen] = mastodon_connector.fetch_mentions(since_id=None, start_time=None)
+    assert seen.id == str(start["id"])
+    posted = [post_mention(mastodon_store, acct="minji", text=f"@hanbit {i}") for i in range(7)]
+    got: list[str] = []
+    cursor = seen.position
+    for _round in range(3):
+        batch = mastodon_connector.fetch_mentions(since_id=cursor, start_time=None)
+        assert len(batch) <= 4
+        got += [m.id for m in batch]
+        cursor = batch[-1].position if batch else cursor
+    assert got == [str(p["id"]) for p in posted]  # nothing skipped, nothing twice
+
+
+def test_the_overlap_re_read_returns_everything_since_the_time_once(
+    mastodon_connector: MastodonConnector,
+    mastodon_store: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(mastodon_module, "PAGE_SIZE", 3)
+    old = [post_mention(mastodon_store, acct="minji", text=f"@hanbit 옛날 {i}") for i in range(4)]
+    with mastodon_store.transaction(write=True) as tx:  # these four came an hour ago
+        tx.execute(
+            "UPDATE notifications SET created_at = '2020-01-01T00:00:00.000Z'"
+            f" WHERE status_id IN ({', '.join(str(s['id']) for s in old)})"
+        )
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    recent = [
+        post_mention(mastodon_store, acct="minji", text=f"@hanbit 최근 {i}") for i in range(7)
+    ]
+    mentions = mastodon_connector.fetch_mentions(since_id=None, start_time=since)
+    assert [m.id for m in mentions] == [str(p["id"]) for p in recent]
+    # The cursor-based read right after sees nothing new; the overlap saw nothing twice.
+    assert mastodon_connector.fetch_mentions(since_id=mentions[-1].position, start_time=None) == []
+
+
+def test_a_deleted_mention_is_not_read(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    gone = post_mention(mastodon_store, acct="minji", text="@hanbit 지울게요")
+    kept = post_mention(mastodon_store, acct="minji", text="@hanbit 남아요")
+    delete_status(mastodon_store, gone["id"])
+    assert [m.id for m in mastodon_connector.fetch_mentions(since_id=None, start_time=None)] == [
+        str(kept["id"])
+    ]
+
+
+def test_cursor_key_orders_notification_ids_as_numbers() -> None:
+    key = MastodonConnector.cursor_key
+    assert key("10") > key("9")
+    assert key("abc") < key("abd")
+
+
+@pytest.mark.parametrize(
+    ("visibility", "public_visibility", "expected"),
+    [
+        ("public", "unlisted", "unlisted"),
+        ("public", "public", "public"),
+        ("unlisted", "public", "unlisted"),
+        ("private", "public", "private"),
+        ("direct", "public", "direct"),
+    ],
+)
+def test_a_reply_keeps_the_mentions_visibility_or_less_and_mentions_the_author(
+    make_mastodon_connector: Callable[..., MastodonConnector],
+    mastodon_url: str,
+    mastodon_store: Any,
+    visibility: str,
+    public_visibility: str,
+    expected: str,
+) -> None:
+    connector = make_mastodon_connector(mastodon_url, public_visibility=public_visibility)
+    status = post_mention(
+        mastodon_store, acct="minji@other.example", text="@hanbit 비밀 제안", visibility=visibility
+    )
+    posted = connector.post_reply("검토하겠습니다. 감사합니다!", str(status["id"]))
+    [reply] = brand_statuses(mastodon_store)
+    assert posted.id == str(reply["id"])
+    assert reply["visibility"] == expected
+    assert reply["in_reply_to_id"] == status["id"]
+    assert reply["text"] == "@minji@other.example 검토하겠습니다. 감사합니다!"
+    assert reply["language"] == "ko"
+    assert posted.url.endswith(f"/@hanbit/{posted.id}")
+    # The author is mentioned, so the reply reaches them even when direct: it is in their
+    # notifications.
+    with mastodon_store.transaction() as tx:
+        row = tx.execute(
+            "SELECT a.acct_lower FROM notifications n JOIN accounts a ON a.id = n.account_id"
+            " WHERE n.status_id = ?",
+            (reply["id"],),
+        ).fetchone()
+    assert row["acct_lower"] == "minji@other.example"
+
+
+def test_a_reply_keeps_the_content_warning_and_does_not_mention_twice(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    status = post_mention(
+        mastodon_store, acct="minji", text="@hanbit 요금 불만", spoiler_text="요금 이야기"
+    )
+    mastodon_connector.post_reply("@minji Thanks, noted.", str(status["id"]))
+    [reply] = brand_statuses(mastodon_store)
+    assert reply["spoiler_text"] == "요금 이야기"
+    assert reply["text"] == "@minji Thanks, noted."
+    assert reply["language"] == "en"
+
+
+def test_post_is_a_public_status(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    posted = mastodon_connector.post("새 소식: 5G 개선 #아이디어")
+    [status] = brand_statuses(mastodon_store)
+    assert (status["visibility"], status["in_reply_to_id"]) == ("public", None)
+    assert posted.id == str(status["id"])
+
+
+def test_sending_the_same_reply_again_within_the_hour_returns_the_first(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    status = post_mention(mastodon_store, acct="minji", text="@hanbit 제안")
+    first = mastodon_connector.post_reply("고맙습니다", str(status["id"]))
+    second = mastodon_connector.post_reply("고맙습니다", str(status["id"]))
+    assert first == second
+    assert len(brand_statuses(mastodon_store)) == 1
+
+
+def test_find_reply_finds_our_reply_by_its_text_only(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    status = post_mention(mastodon_store, acct="minji", text="@hanbit 제안", visibility="direct")
+    assert mastodon_connector.find_reply(str(status["id"]), "검토 중입니다") is None
+    posted = mastodon_connector.post_reply(
+        "검토 중입니다 https://ideas.example/i/1", str(status["id"])
+    )
+    # A customer's reply with the same words is not ours.
+    post_mention(mastodon_store, acct="jisoo", text="@hanbit 검토 중입니다", reply_to=status["id"])
+    assert (
+        mastodon_connector.find_reply(str(status["id"]), "검토 중입니다 https://ideas.example/i/1")
+        == posted.id
+    )
+    assert mastodon_connector.find_reply(str(status["id"]), "다른 글") is None
+    assert mastodon_connector.find_reply("999999", "검토 중입니다") is None
+
+
+def test_the_instance_limit_is_read_and_enforced(
+    make_mastodon_sandbox: Callable[..., tuple[str, Any]],
+    make_mastodon_connector: Callable[..., MastodonConnector],
+) -> None:
+    url, store = make_mastodon_sandbox(max_characters=1000)
+    connector = make_mastodon_connector(url)
+    limits = connector.instance_limits()
+    assert limits == InstanceLimits(max_characters=1000, characters_reserved_per_url=23)
+    status = post_mention(store, acct="minji", text="@hanbit 긴 답을 주세요", spoiler_text="긴 글")
+    prefix = "@minji "
+    room = limits.max_characters - post_length(prefix, "긴 글")
+    connector.post_reply("가" * room, str(status["id"]))  # exactly at the limit: accepted
+    with pytest.raises(SendError) as error:
+        connector.post_reply("나" * (room + 1), str(status["id"]))
+    assert error.value.final and "1000" in error.value.message
+    assert len(brand_statuses(store)) == 1
+
+
+def test_the_default_instance_allows_500(mastodon_connector: MastodonConnector) -> None:
+    assert mastodon_connector.instance_limits().max_characters == 500
