@@ -46,7 +46,10 @@ def test_a_mention_carries_text_author_tags_language_and_links(
         mastodon_store,
         acct="minji@other.example",
         display_name="김민지",
-        text="@hanbit 지하철에서도 5G가 잘 터지면 좋겠어요 & 빨리요 <b>진짜</b>\n둘째 줄 #아이디어 #5G",
+        text=(
+            "@hanbit 지하철에서도 5G가 잘 터지면 좋겠어요 & 빨리요 <b>진짜</b>\n"
+            "둘째 줄 #아이디어 #5G"
+        ),
     )
     [mention] = mastodon_connector.fetch_mentions(since_id=None, start_time=None)
     assert mention.id == str(status["id"])
@@ -56,14 +59,19 @@ def test_a_mention_carries_text_author_tags_language_and_links(
     assert mention.hashtags == ["아이디어", "5G"]
     assert mention.author_handle == "minji@other.example"
     assert mention.author_name == "김민지"
-    assert mention.author_id.isdigit() and mention.author_id != BRAND_ACCOUNT_ID
+    assert mention.author_id.isdigit()
+    assert mention.author_id != BRAND_ACCOUNT_ID
     assert mention.lang == "ko"
     assert mention.network == "mastodon"
     assert mention.permalink.endswith(f"/@minji@other.example/{status['id']}")
     assert mention.url == mention.permalink
-    assert mention.created_at is not None and mention.created_at.tzinfo is not None
-    assert mention.replied_to is None and mention.quoted is None and not mention.is_retweet
-    assert mention.cursor.isdigit() and mention.position == mention.cursor
+    assert mention.created_at is not None
+    assert mention.created_at.tzinfo is not None
+    assert mention.replied_to is None
+    assert mention.quoted is None
+    assert not mention.is_retweet
+    assert mention.cursor.isdigit()
+    assert mention.position == mention.cursor
 
 
 def test_replies_and_quotes_are_linked(
@@ -135,9 +143,9 @@ def test_the_overlap_re_read_returns_everything_since_the_time_once(
     monkeypatch.setattr(mastodon_module, "PAGE_SIZE", 3)
     old = [post_mention(mastodon_store, acct="minji", text=f"@hanbit 옛날 {i}") for i in range(4)]
     with mastodon_store.transaction(write=True) as tx:  # these four came an hour ago
-        tx.execute(
-            "UPDATE notifications SET created_at = '2020-01-01T00:00:00.000Z'"
-            f" WHERE status_id IN ({', '.join(str(s['id']) for s in old)})"
+        tx.executemany(
+            "UPDATE notifications SET created_at = '2020-01-01T00:00:00.000Z' WHERE status_id = ?",
+            [(s["id"],) for s in old],
         )
     since = datetime.now(UTC) - timedelta(minutes=5)
     recent = [
@@ -271,7 +279,8 @@ def test_the_instance_limit_is_read_and_enforced(
     connector.post_reply("가" * room, str(status["id"]))  # exactly at the limit: accepted
     with pytest.raises(SendError) as error:
         connector.post_reply("나" * (room + 1), str(status["id"]))
-    assert error.value.final and "1000" in error.value.message
+    assert error.value.final
+    assert "1000" in error.value.message
     assert len(brand_statuses(store)) == 1
 
 

@@ -30,7 +30,8 @@ def test_an_injected_429_gives_retry_at_from_the_reset_header(
     with pytest.raises(FetchError) as error:
         mastodon_connector.fetch_mentions(since_id=None, start_time=None)
     retry_at = error.value.retry_at
-    assert retry_at is not None and not error.value.auth
+    assert retry_at is not None
+    assert not error.value.auth
     expected = datetime.now(UTC) + timedelta(seconds=120)
     assert abs((retry_at - expected).total_seconds()) < 5
     assert mastodon_connector.fetch_mentions(since_id=None, start_time=None) == []  # burst over
@@ -44,7 +45,8 @@ def test_a_spent_rate_window_gives_429_with_the_windows_reset_on_send(
     with pytest.raises(SendError) as error:
         mastodon_connector.post_reply("감사합니다", str(status["id"]))  # status read, then 429
     assert error.value.retry_at is not None
-    assert not error.value.final and not error.value.ambiguous
+    assert not error.value.final
+    assert not error.value.ambiguous
     expected = datetime.now(UTC) + timedelta(seconds=600)
     assert abs((error.value.retry_at - expected).total_seconds()) < 5
     assert brand_statuses(mastodon_store) == []
@@ -60,7 +62,8 @@ def test_a_revoked_token_is_an_auth_error_on_read_and_send(
     assert fetch_error.value.auth
     with pytest.raises(SendError) as send_error:
         mastodon_connector.post_reply("감사합니다", str(status["id"]))
-    assert send_error.value.auth and not send_error.value.final
+    assert send_error.value.auth
+    assert not send_error.value.final
     restore_token(mastodon_store)
     assert len(mastodon_connector.fetch_mentions(since_id=None, start_time=None)) == 1
 
@@ -85,12 +88,15 @@ def test_server_errors_are_retryable_not_final(
     set_faults(mastodon_store, error_rate=1.0, error_status=500, endpoint="statuses.create")
     with pytest.raises(SendError) as error:
         mastodon_connector.post_reply("감사합니다", str(status["id"]))
-    assert not (error.value.final or error.value.ambiguous or error.value.auth)
+    assert not (error.value.final)
+    assert not (error.value.ambiguous)
+    assert not (error.value.auth)
     assert error.value.retry_at is None
     set_faults(mastodon_store, error_rate=1.0, error_status=503, endpoint="notifications")
     with pytest.raises(FetchError) as fetch_error:
         mastodon_connector.fetch_mentions(since_id=None, start_time=None)
-    assert not fetch_error.value.auth and fetch_error.value.retry_at is None
+    assert not fetch_error.value.auth
+    assert fetch_error.value.retry_at is None
     set_faults(mastodon_store)
     mastodon_connector.post_reply("감사합니다", str(status["id"]))
     assert len(brand_statuses(mastodon_store)) == 1
@@ -112,7 +118,8 @@ def test_a_timed_out_send_is_ambiguous_and_find_reply_then_finds_it(
     )
     with pytest.raises(SendError) as error:
         connector.post_reply("검토하겠습니다", str(status["id"]))
-    assert error.value.ambiguous and not error.value.final
+    assert error.value.ambiguous
+    assert not error.value.final
     deadline = time.monotonic() + 5
     while not brand_statuses(mastodon_store) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -138,7 +145,8 @@ def test_a_status_too_long_for_the_server_is_final(
 ) -> None:
     with pytest.raises(SendError) as error:
         mastodon_connector.post("가" * 501)
-    assert error.value.final and "422" in error.value.message
+    assert error.value.final
+    assert "422" in error.value.message
     mastodon_connector.post("가" * 500)
     assert len(brand_statuses(mastodon_store)) == 1
 

@@ -39,7 +39,10 @@ def test_html_to_text_writes_mention_links_as_acct_and_keeps_hashtags_and_full_u
 def test_html_to_text_keeps_escaped_markup_as_harmless_text_and_drops_script_elements() -> None:
     escaped = "<p>&lt;script&gt;alert(1)&lt;/script&gt; 안녕</p>"
     assert html_to_text(escaped) == "<script>alert(1)</script> 안녕"
-    raw = '<p>안녕<script>alert("x")</script><style>p{}</style> 하세요<img src=x onerror=alert(1)></p>'
+    raw = (
+        '<p>안녕<script>alert("x")</script><style>p{}</style> 하세요'
+        "<img src=x onerror=alert(1)></p>"
+    )
     assert html_to_text(raw) == "안녕 하세요"
 
 
