@@ -9,7 +9,8 @@ from ideaboard.social.mastodon_text import html_to_text, language_of, post_lengt
 
 
 def test_html_to_text_keeps_korean_and_decodes_entities() -> None:
-    html = "<p>지하철에서도 5G가 &amp; LTE가 &lt;잘&gt; 터지면 좋겠어요 &quot;진짜로&quot; &#xAC00;</p>"
+    html = "<p>지하철에서도 5G가 &amp; LTE가 &lt;잘&gt; 터지면"
+    html += " 좋겠어요 &quot;진짜로&quot; &#xAC00;</p>"
     assert html_to_text(html) == '지하철에서도 5G가 & LTE가 <잘> 터지면 좋겠어요 "진짜로" 가'
 
 
