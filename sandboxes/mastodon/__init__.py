@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import admin, api, pages
@@ -57,6 +59,16 @@ MAX_BODY_BYTES = 128 * 1024
 DEFAULT_TOKEN = "mastodon-sandbox-token"  # noqa: S105 - the sandbox's one access token (not a secret)
 
 
+class _JSONProvider(DefaultJSONProvider):
+    """Flask's JSON; a body nested past the parser's recursion limit is malformed (a 4xx)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
 def create_sandbox_app(
     db_path: str,
     *,
@@ -86,8 +98,9 @@ def create_sandbox_app(
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY_BYTES
     app.config["MAX_FORM_PARTS"] = 50
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep Mastodon's key order
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Hangul as UTF-8
+    app.json = _JSONProvider(app)  # deeply nested JSON is a 4xx, not a 500
+    app.json.sort_keys = False  # keep Mastodon's key order
+    app.json.ensure_ascii = False  # Hangul as UTF-8
     store = SandboxStore(db_path)
     store.init_schema(
         brand_id=brand_id,

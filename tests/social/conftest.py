@@ -246,3 +246,16 @@ def make_mastodon_connector() -> Iterator[Callable[..., Any]]:
 def mastodon_connector(make_mastodon_connector: Callable[..., Any], mastodon_url: str) -> Any:
     """A MastodonConnector for @hanbit on the sandbox server (5 s timeout)."""
     return make_mastodon_connector(mastodon_url, timeout=5.0)
+
+
+@pytest.fixture
+def mastodon_app(tmp_path: Any) -> Flask:
+    """A sandbox Mastodon app (not served) for Flask's test client; its pages open to
+    requests whose environ has "test.staff" set, as IdeaBoard opens them to staff."""
+    from sandboxes.mastodon import create_sandbox_app as create_mastodon_app
+
+    app = create_mastodon_app(
+        str(tmp_path / "mastodon_app.sqlite"), ui_access=lambda environ: "test.staff" in environ
+    )
+    app.config["TESTING"] = True
+    return app
