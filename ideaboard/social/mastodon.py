@@ -44,6 +44,7 @@ from .mastodon_text import (
     html_to_text,
     language_of,
     mentions_map,
+    post_length,
     reply_prefix,
     strip_leading_mentions,
 )
@@ -86,6 +87,13 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def reply_limit(limits: InstanceLimits, author_handle: str, spoiler_text: str = "") -> int:
+    """How long a reply's own text may be: the server's limit less the "@author " put in
+    front (and the mention's content warning, when known), as Mastodon counts them."""
+    taken = post_length(reply_prefix(author_handle), spoiler_text or "")
+    return max(0, limits.max_characters - taken)
 
 
 def reply_visibility(mention_visibility: str | None, public_visibility: str = "unlisted") -> str:
@@ -139,7 +147,6 @@ class MastodonConnector:
         self.public_visibility = public_visibility
         self.session = requests.Session()
         self.api = Mastodon(
-            access_token=access_token,
             api_base_url=self.base_url,
             ratelimit_method="throw",  # never sleep in the worker: report retry_at instead
             request_timeout=timeout,
@@ -147,6 +154,9 @@ class MastodonConnector:
             session=self.session,
             user_agent=USER_AGENT,
         )
+        # Set after construction: given to the constructor, a token that happens to name a
+        # file would be read from that file instead.
+        self.api.access_token = access_token
         self._me: Any = None
 
     def __repr__(self) -> str:  # never show the token

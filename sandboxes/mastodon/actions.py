@@ -97,11 +97,11 @@ def delete_status(store: SandboxStore | str, status_id: int | str) -> None:
         store.delete_status(tx, wanted)
 
 
-def timeline(store: SandboxStore | str) -> list[dict[str, Any]]:
-    """Every status, newest first, with its author's acct and display name."""
+def timeline(store: SandboxStore | str, limit: int = -1) -> list[dict[str, Any]]:
+    """Every status (or the newest `limit`), newest first, with its author's acct and name."""
     store = SandboxStore.of(store)
     with store.transaction() as tx:
-        items = store.all_statuses(tx)
+        items = store.all_statuses(tx, limit)
         accounts: dict[str, dict[str, Any]] = {}
         for item in items:
             if item["account_id"] not in accounts:

@@ -21,6 +21,7 @@ from .guard import csrf_ok
 bp = Blueprint("mastodon_sandbox_pages", __name__)
 
 DEFAULT_ACCT = "minji"
+PAGE_STATUSES = 300  # the page shows the newest 300 statuses
 VISIBILITY_LABELS = {
     "public": "Public",
     "unlisted": "Quiet public (unlisted)",
@@ -97,7 +98,7 @@ _PAGE = """<!doctype html>
  </div>
  <button type="submit">Post as customer</button>
 </form>
-<h2 class="muted">Statuses ({{ count }})</h2>
+<h2 class="muted">Statuses (the newest {{ count }})</h2>
 {% for item, depth in threads %}
  <div class="status depth-{{ depth }}{{ ' brand' if item.account_id == brand_id }}
   {{- ' deleted' if item.deleted }}" id="s{{ item.id }}">
@@ -156,7 +157,7 @@ def _threads(items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
 
 def _render(form: dict[str, str], error: str | None = None, status: int = 200) -> Response:
     sandbox = current_sandbox()
-    items = timeline(sandbox.store)
+    items = timeline(sandbox.store, PAGE_STATUSES)
     html = render_template_string(
         _PAGE,
         brand=sandbox.brand_username,

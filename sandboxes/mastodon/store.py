@@ -319,9 +319,10 @@ class SandboxStore:
         return list(reversed(chain))
 
     @staticmethod
-    def all_statuses(tx: sqlite3.Connection) -> list[dict[str, Any]]:
-        """Every status, deleted ones too, newest first."""
-        return [_status(r) for r in tx.execute("SELECT * FROM statuses ORDER BY id DESC")]
+    def all_statuses(tx: sqlite3.Connection, limit: int = -1) -> list[dict[str, Any]]:
+        """Every status (or the newest `limit`), deleted ones too, newest first."""
+        rows = tx.execute("SELECT * FROM statuses ORDER BY id DESC LIMIT ?", (limit,))
+        return [_status(r) for r in rows]
 
     # notifications --------------------------------------------------------------------------
     @staticmethod

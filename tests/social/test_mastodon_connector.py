@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ideaboard.social import mastodon as mastodon_module
-from ideaboard.social.connectors import Connector, SendError
-from ideaboard.social.mastodon import InstanceLimits, MastodonConnector
+from ideaboard.social.connectors import Connector, FetchError, SendError
+from ideaboard.social.mastodon import InstanceLimits, MastodonConnector, reply_limit
 from ideaboard.social.mastodon_text import post_length
 from sandboxes.mastodon import delete_status, post_mention
 from tests.social.mastodon_helpers import BRAND_ACCOUNT_ID, brand_statuses
@@ -274,8 +274,8 @@ def test_the_instance_limit_is_read_and_enforced(
     limits = connector.instance_limits()
     assert limits == InstanceLimits(max_characters=1000, characters_reserved_per_url=23)
     status = post_mention(store, acct="minji", text="@hanbit 긴 답을 주세요", spoiler_text="긴 글")
-    prefix = "@minji "
-    room = limits.max_characters - post_length(prefix, "긴 글")
+    room = reply_limit(limits, "minji", "긴 글")
+    assert room == 1000 - post_length("@minji ", "긴 글")
     connector.post_reply("가" * room, str(status["id"]))  # exactly at the limit: accepted
     with pytest.raises(SendError) as error:
         connector.post_reply("나" * (room + 1), str(status["id"]))
@@ -286,3 +286,16 @@ def test_the_instance_limit_is_read_and_enforced(
 
 def test_the_default_instance_allows_500(mastodon_connector: MastodonConnector) -> None:
     assert mastodon_connector.instance_limits().max_characters == 500
+
+
+def test_an_access_token_is_never_read_from_a_file_it_happens_to_name(
+    make_mastodon_connector: Callable[..., MastodonConnector], mastodon_url: str, tmp_path: Any
+) -> None:
+    from sandboxes.mastodon import DEFAULT_TOKEN
+
+    path = tmp_path / "token.txt"
+    path.write_text(DEFAULT_TOKEN + "\n")
+    connector = make_mastodon_connector(mastodon_url, access_token=str(path))
+    with pytest.raises(FetchError) as error:  # the path itself went out as the token
+        connector.fetch_mentions(since_id=None, start_time=None)
+    assert error.value.auth
