@@ -342,16 +342,27 @@ class MastodonConnector:
         return Posted(id=post_id, url=str(url))
 
     def find_reply(self, in_reply_to: str, text: str) -> str | None:
-        """Our reply to in_reply_to with this text, if the thread has one."""
+        """Our reply to in_reply_to with this text, if the thread has one.
+
+        Failures are SendErrors (the outbox asks this between sends): rate limits with
+        retry_at, a refused token with auth, anything else ambiguous (we still do not know)."""
         try:
+            mine = self.account_id
             context = self.api.status_context(in_reply_to)
         except MastodonNotFoundError:
-            return None
+            return None  # the status is gone, and with it any reply
+        except FetchError as error:
+            raise SendError(
+                f"lookup failed: {error.message}",
+                retry_at=error.retry_at,
+                auth=error.auth,
+                ambiguous=not (error.auth or error.retry_at),
+            ) from error
         except MastodonError as error:
-            if isinstance(error, MastodonRatelimitError):
-                raise self._send_error(error, sending=False) from error
+            failure = self._send_error(error, sending=False)
+            if failure.auth or failure.retry_at:
+                raise failure from error
             raise SendError(f"lookup failed: {_message(error)}", ambiguous=True) from error
-        mine = self.account_id
         wanted = strip_leading_mentions(text)
         for status in _field(context, "descendants") or []:
             author = _field(status, "account") or {}

@@ -162,3 +162,21 @@ def test_a_server_that_cannot_be_reached_is_a_fetch_error_and_an_ambiguous_send(
         assert send_error.value.ambiguous
     finally:
         connector.close()
+
+
+def test_find_reply_reports_its_own_failures_as_send_errors(
+    make_mastodon_connector: Callable[..., MastodonConnector],
+    mastodon_url: str,
+    mastodon_store: Any,
+) -> None:
+    status = post_mention(mastodon_store, acct="minji", text="@hanbit 제안")
+    fresh = make_mastodon_connector(mastodon_url)  # has not asked who it is yet
+    set_faults(mastodon_store, error_rate=1.0, error_status=503, endpoint="verify_credentials")
+    with pytest.raises(SendError) as unknown:
+        fresh.find_reply(str(status["id"]), "감사합니다")
+    assert unknown.value.ambiguous
+    set_faults(mastodon_store)
+    revoke_token(mastodon_store)
+    with pytest.raises(SendError) as refused:
+        fresh.find_reply(str(status["id"]), "감사합니다")
+    assert refused.value.auth
