@@ -158,6 +158,7 @@ class MastodonConnector:
         # file would be read from that file instead.
         self.api.access_token = access_token
         self._me: Any = None
+        self._instance: list[Any] | None = None
 
     def __repr__(self) -> str:  # never show the token
         return f"MastodonConnector(base_url={self.base_url!r})"
@@ -180,16 +181,26 @@ class MastodonConnector:
     def account_id(self) -> str:
         return str(_field(self.me(), "id"))
 
+    def instance(self) -> list[Any]:
+        """The server's description: [/api/v2/instance] or, on old servers, [/api/v1/instance]
+        (empty when neither answers); asked once per connector."""
+        if self._instance is None:
+            found: list[Any] = []
+            for read in (self.api.instance_v2, self.api.instance_v1):
+                try:
+                    found = [read()]
+                    break
+                except MastodonNotFoundError:
+                    continue
+                except MastodonError as error:
+                    raise self._fetch_error(error) from error
+            self._instance = found
+        return self._instance
+
     def instance_limits(self) -> InstanceLimits:
         """The server's status limits from /api/v2/instance (/api/v1/instance on old servers;
         500 characters and 23 per URL when neither says)."""
-        for read in (self.api.instance_v2, self.api.instance_v1):
-            try:
-                info = read()
-            except MastodonNotFoundError:
-                continue
-            except MastodonError as error:
-                raise self._fetch_error(error) from error
+        for info in self.instance():
             statuses = _field(_field(info, "configuration") or {}, "statuses") or {}
             limit = _field(statuses, "max_characters")
             per_url = _field(statuses, "characters_reserved_per_url")
@@ -201,6 +212,17 @@ class MastodonConnector:
                     else URL_CHARACTERS,
                 )
         return InstanceLimits()
+
+    def account_handle(self) -> str:
+        """The brand's full handle, "user@server" (the server's own domain, which may differ
+        from the host of its web address)."""
+        acct = str(_field(self.me(), "acct") or "")
+        if "@" in acct:
+            return acct
+        domain = ""
+        for info in self.instance():
+            domain = str(_field(info, "domain") or _field(info, "uri") or "")
+        return f"{acct}@{domain or urlsplit(self.base_url).hostname}"
 
     # reading ----------------------------------------------------------------------------------
     @staticmethod

@@ -288,6 +288,13 @@ def test_the_default_instance_allows_500(mastodon_connector: MastodonConnector) 
     assert mastodon_connector.instance_limits().max_characters == 500
 
 
+def test_the_brands_full_handle_names_the_server(
+    mastodon_connector: MastodonConnector, mastodon_url: str
+) -> None:
+    host = mastodon_url.removeprefix("http://")
+    assert mastodon_connector.account_handle() == f"hanbit@{host}"
+
+
 def test_an_access_token_is_never_read_from_a_file_it_happens_to_name(
     make_mastodon_connector: Callable[..., MastodonConnector], mastodon_url: str, tmp_path: Any
 ) -> None:
@@ -299,3 +306,25 @@ def test_an_access_token_is_never_read_from_a_file_it_happens_to_name(
     with pytest.raises(FetchError) as error:  # the path itself went out as the token
         connector.fetch_mentions(since_id=None, start_time=None)
     assert error.value.auth
+
+
+def test_old_servers_fall_back_to_the_v1_instance_then_to_500(
+    make_mastodon_connector: Callable[..., MastodonConnector],
+) -> None:
+    from flask import Flask, jsonify
+
+    from tests.social.mastodon_helpers import serve
+
+    statuses: dict[str, int] = {}
+    old = Flask("old-mastodon")  # a server from before /api/v2/instance
+
+    @old.get("/api/v1/instance/", strict_slashes=False)
+    def instance_v1() -> Any:
+        return jsonify({"uri": "old.example", "configuration": {"statuses": statuses}})
+
+    older = Flask("older-mastodon")  # no instance document at all
+    with serve(old) as old_url, serve(older) as older_url:
+        assert make_mastodon_connector(old_url).instance_limits() == InstanceLimits(500, 23)
+        assert make_mastodon_connector(older_url).instance_limits() == InstanceLimits(500, 23)
+        statuses["max_characters"] = 640
+        assert make_mastodon_connector(old_url).instance_limits() == InstanceLimits(640, 23)
