@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -48,8 +47,6 @@ from .mastodon_text import (
     reply_prefix,
     strip_leading_mentions,
 )
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 40  # Mastodon's default and most servers' sensible page of notifications
 MAX_PAGES = 8  # per round: 320 mentions; the rest is read in the next round

@@ -17,6 +17,7 @@ meets the fault switches (faults.py). Errors are {"error": "…"} with Mastodon'
 
 from __future__ import annotations
 
+import hmac
 import re
 import time
 from typing import Any
@@ -26,7 +27,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from . import faults, render
 from . import text as status_text
-from .context import current_sandbox
+from .context import Sandbox, current_sandbox
 from .store import VISIBILITIES
 
 bp = Blueprint("mastodon_sandbox_api", __name__)
@@ -131,8 +132,6 @@ def _authenticate_count_and_fail() -> None:
 
 
 def _same(given: str, expected: str) -> bool:
-    import hmac
-
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
@@ -304,15 +303,15 @@ def create_status() -> Response | tuple[Response, int]:
         return jsonify(render.status_json(tx, store, root, status)), 200
 
 
-def _visible(status_id: str) -> tuple[Any, dict[str, Any]]:
+def _visible(status_id: str) -> tuple[Sandbox, dict[str, Any]]:
+    """The sandbox and the status the brand may see; 404 for any other id."""
     sandbox = current_sandbox()
     wanted = _id_param("id", status_id)
-    tx_status = None
     with sandbox.store.transaction() as tx:
-        tx_status = sandbox.store.get_status(tx, wanted) if wanted is not None else None
-    if tx_status is None or not sandbox.store.can_see(tx_status, sandbox.brand_id):
+        status = sandbox.store.get_status(tx, wanted) if wanted is not None else None
+    if status is None or not sandbox.store.can_see(status, sandbox.brand_id):
         raise MastodonError(404, "Record not found")
-    return sandbox, tx_status
+    return sandbox, status
 
 
 @bp.get("/api/v1/statuses/<status_id>")
