@@ -38,6 +38,10 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 
 _BLOCKS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "pre", "h1", "h2", "h3", "h4"})
 _DROPPED = frozenset({"script", "style", "template", "noscript"})
+# The "RE: <link>" paragraph Mastodon 4.4 adds for clients that cannot show quotes: the quote
+# itself is Mention.quoted, so its fallback text is left out (as Mastodon's own web UI does).
+_DROPPED_CLASSES = frozenset({"quote-inline"})
+_VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source", "area", "col"})
 
 
 class _TextParser(HTMLParser):
@@ -47,59 +51,71 @@ class _TextParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.mentions = mentions
         self.parts: list[str] = []
-        self.dropped = 0  # depth inside <script>/<style>
-        self.replaced = 0  # depth inside a mention link already written as @acct
-        self.stack: list[str] = []
+        self.has_text = False
+        self.trailing_newlines = 0
+        self.drop_tag = ""  # the element whose content is being left out, and its depth
+        self.drop_depth = 0
+        self.link_depth = 0  # <a> elements open inside a mention link written as @acct
+
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        self.parts.append(text)
+        stripped = text.rstrip("\n")
+        if stripped.strip():
+            self.has_text = True
+        if stripped:
+            self.trailing_newlines = len(text) - len(stripped)
+        else:
+            self.trailing_newlines += len(text)
 
     def _newlines(self, count: int) -> None:
-        text = "".join(self.parts)
-        if not text.strip():
-            return
-        have = len(text) - len(text.rstrip("\n"))
-        if have < count:
-            self.parts.append("\n" * (count - have))
+        if self.has_text and self.trailing_newlines < count:
+            self._emit("\n" * (count - self.trailing_newlines))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _DROPPED:
-            self.dropped += 1
+        if self.drop_depth:
+            if tag == self.drop_tag:
+                self.drop_depth += 1
+            return
+        values = {name: value or "" for name, value in attrs}
+        classes = set(values.get("class", "").split())
+        if tag not in _VOID and (tag in _DROPPED or classes & _DROPPED_CLASSES):
+            self.drop_tag, self.drop_depth = tag, 1
+            return
+        if self.link_depth:
+            if tag == "a":
+                self.link_depth += 1
             return
         if tag == "br":
-            if not self.dropped and not self.replaced:
-                self.parts.append("\n")
-            return
-        if tag in _BLOCKS:
+            self._emit("\n")
+        elif tag in _BLOCKS:
             self._newlines(2 if tag == "p" else 1)
-        if tag == "a":
-            self.stack.append("a")
-            if self.replaced:
-                self.replaced += 1
-                return
-            values = {name: value or "" for name, value in attrs}
-            classes = values.get("class", "").split()
+        elif tag == "a" and "mention" in classes and "hashtag" not in classes:
             acct = self.mentions.get(values.get("href", ""))
-            if "mention" in classes and "hashtag" not in classes and acct and not self.dropped:
-                self.parts.append(f"@{acct}")
-                self.replaced = 1
+            if acct:
+                self._emit(f"@{acct}")
+                self.link_depth = 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br" and not self.dropped and not self.replaced:
-            self.parts.append("\n")
+        if tag == "br" and not self.drop_depth and not self.link_depth:
+            self._emit("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _DROPPED:
-            self.dropped = max(0, self.dropped - 1)
+        if self.drop_depth:
+            if tag == self.drop_tag:
+                self.drop_depth -= 1
             return
-        if tag == "a" and self.stack:
-            self.stack.pop()
-            if self.replaced:
-                self.replaced -= 1
+        if self.link_depth:
+            if tag == "a":
+                self.link_depth -= 1
             return
         if tag in _BLOCKS:
             self._newlines(2 if tag == "p" else 1)
 
     def handle_data(self, data: str) -> None:
-        if not self.dropped and not self.replaced:
-            self.parts.append(data)
+        if not self.drop_depth and not self.link_depth:
+            self._emit(data)
 
 
 def html_to_text(html: str, mentions: dict[str, str] | None = None) -> str:

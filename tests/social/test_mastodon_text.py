@@ -93,3 +93,18 @@ def test_a_reply_is_never_more_public_than_the_mention(
 def test_language_of_a_reply_is_korean_when_it_has_hangul() -> None:
     assert language_of("감사합니다! Thanks") == "ko"
     assert language_of("Thanks!") == "en"
+
+
+def test_html_to_text_leaves_out_the_quote_fallback_paragraph() -> None:
+    html = (
+        '<p class="quote-inline">RE: <a href="https://m.example/@a/1">'
+        "https://m.example/@a/1</a></p><p>이 글 좋아요</p>"
+    )
+    assert html_to_text(html) == "이 글 좋아요"
+
+
+def test_html_to_text_of_a_large_status_is_linear() -> None:
+    html = "<p>가나다</p>" * 20_000
+    text = html_to_text(html)
+    assert text.count("가나다") == 20_000
+    assert text.count("\n\n") == 19_999
