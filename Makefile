@@ -34,17 +34,20 @@ catalogs: install
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages \
 		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -w 100
 
-# `make run` uses the built-in sandbox X API unless told otherwise (make run SANDBOX=0), and
+# `make run` uses the built-in sandboxes of X, Bluesky and Mastodon unless told otherwise
+# (make run SANDBOX=0), and
 # keeps every e-mail in the development mailbox at /dev/mailbox unless IDEABOARD_SMTP_URL is
 # set (then e-mail goes to that server and the mailbox page does not exist).
 SANDBOX ?= 1
-RUN_ENV := IDEABOARD_X_SANDBOX=$(SANDBOX) IDEABOARD_MAILBOX=1
+RUN_ENV := IDEABOARD_X_SANDBOX=$(SANDBOX) IDEABOARD_BLUESKY_SANDBOX=$(SANDBOX) \
+	IDEABOARD_MASTODON_SANDBOX=$(SANDBOX) IDEABOARD_MAILBOX=1
 
 ## Start the site on http://127.0.0.1:5000 and its worker, with demo data (SQLite in instance/).
 run: install translations
 	$(RUN_ENV) $(BIN)/flask db upgrade
 	$(RUN_ENV) $(BIN)/flask ideaboard demo --if-empty
 	@echo "Site: http://127.0.0.1:5000  ·  sandbox X: http://127.0.0.1:5000/x-sandbox/sandbox/"
+	@echo "Sandbox Bluesky: http://127.0.0.1:5000/bluesky-sandbox/sandbox/  ·  sandbox Mastodon: http://127.0.0.1:5000/mastodon-sandbox/sandbox/"
 	@if [ -z "$$IDEABOARD_SMTP_URL" ]; then \
 		echo "E-mail: every message is kept in the mailbox at http://127.0.0.1:5000/dev/mailbox/"; \
 	else echo "E-mail: sent through IDEABOARD_SMTP_URL"; fi

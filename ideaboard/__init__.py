@@ -120,9 +120,15 @@ def _mount_extras(app: Flask) -> None:
         from .benchmark import init_benchmark
 
         init_benchmark(app)
-    if app.config.get("IDEABOARD_X_SANDBOX"):
-        _mount_sandbox(app)
+    for name in SANDBOXES:
+        if app.config.get(f"IDEABOARD_{name.upper()}_SANDBOX"):
+            _mount_sandbox(app, name)
     _proxy_fix(app)
+
+
+# The built-in sandboxes of the social networks, each mounted at /<name>-sandbox when
+# IDEABOARD_<NAME>_SANDBOX=1 (make run turns them all on).
+SANDBOXES = ("x", "bluesky", "mastodon")
 
 
 # The settings that hold a real X account's credentials: the brand's, and a second account's
@@ -190,39 +196,63 @@ def _proxy_fix(app: Flask) -> None:
     )
 
 
-def _mount_sandbox(app: Flask) -> None:
-    """Serve the sandbox X API under /x-sandbox; refuse when any real X credential is set.
+def _real_credentials(app: Flask, name: str) -> list[str]:
+    """Name the real credentials of a network that are configured (names, never values)."""
+    if name == "x":
+        return x_credentials_set(app)
+    prefix = f"IDEABOARD_{name.upper()}_"
+    secrets = ("APP_PASSWORD", "ACCESS_TOKEN")
+    found = [f"{prefix}{s}" for s in secrets if app.config.get(f"{prefix}{s}")]
+    found += sorted(
+        variable
+        for variable, value in os.environ.items()
+        if value and variable.startswith(prefix) and variable.endswith(secrets)
+        and variable not in found
+    )  # fmt: skip
+    return found
+
+
+def _mount_sandbox(app: Flask, name: str) -> None:
+    """Serve the sandbox of the network `name` under /<name>-sandbox; refuse when any real
+    credential of that network is set.
 
     The only place IdeaBoard imports the sandboxes package
     (tests/social/test_sandbox_boundary.py checks).
     """
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-    from sandboxes.x import create_sandbox_app
+    if name == "bluesky":
+        from sandboxes.bluesky import create_sandbox_app
+    elif name == "mastodon":
+        from sandboxes.mastodon import create_sandbox_app
+    else:
+        from sandboxes.x import create_sandbox_app
 
-    real = x_credentials_set(app)
+    setting = f"IDEABOARD_{name.upper()}_SANDBOX"
+    real = _real_credentials(app, name)
     if real:
         raise RuntimeError(
-            "IDEABOARD_X_SANDBOX is on while real X credentials are configured "
+            f"{setting} is on while real credentials are configured "
             f"({', '.join(real)}); switch one of them off"
         )
-    path = app.config.get("IDEABOARD_X_SANDBOX_DB") or str(
-        Path(app.instance_path) / "x_sandbox.sqlite"
+    path = app.config.get(f"{setting}_DB") or str(
+        Path(app.instance_path) / f"{name}_sandbox.sqlite"
     )
-    app.config["IDEABOARD_X_SANDBOX_DB"] = path
+    app.config[f"{setting}_DB"] = path
     if path != ":memory:":
         create_private_file(path)
     public_host = urlsplit(str(app.config.get("IDEABOARD_PUBLIC_URL") or "")).hostname
     # Every web process must sign the sandbox's CSRF tokens alike: derive its key from ours.
-    key = hashlib.sha256(b"x-sandbox-csrf:" + str(app.config["SECRET_KEY"]).encode()).digest()
+    salt = f"{name}-sandbox-csrf:".encode()
+    key = hashlib.sha256(salt + str(app.config["SECRET_KEY"]).encode()).digest()
     sandbox = create_sandbox_app(
         path,
         ui_access=lambda environ: _is_signed_in_staff(app, environ),
         allowed_hosts=[public_host] if public_host else [],
         secret_key=key,
     )
-    app.extensions["x_sandbox"] = sandbox
-    mounted = DispatcherMiddleware(app.wsgi_app, {"/x-sandbox": sandbox})
+    app.extensions[f"{name}_sandbox"] = sandbox
+    mounted = DispatcherMiddleware(app.wsgi_app, {f"/{name}-sandbox": sandbox})
     app.wsgi_app = mounted  # type: ignore[method-assign]  # Flask's documented way to wrap it
 
 

@@ -238,27 +238,47 @@ def worker(interval: float | None, once: bool) -> None:
 
 
 @bp.cli.command("add-account")
-@click.option("--network", type=click.Choice(["x"]), default="x", show_default=True)
-@click.option("--username", required=True, help="The account's X username, e.g. hanbit_help.")
+@click.option(
+    "--network", type=click.Choice(["x", "bluesky", "mastodon"]), default="x", show_default=True
+)
+@click.option(
+    "--username",
+    required=True,
+    help="X: the username (hanbit_help); Bluesky: the handle (hanbit.bsky.social); "
+    "Mastodon: the username on its instance.",
+)
 @click.option(
     "--user-id",
     default=None,
-    help="The account's numeric X id (default: IDEABOARD_X_<USERNAME>_USER_ID).",
+    help="X only: the account's numeric id (default: IDEABOARD_X_<USERNAME>_USER_ID).",
 )
-def add_account(network: str, username: str, user_id: str | None) -> None:
-    """Connect another brand account; its credentials come from IDEABOARD_X_<USERNAME>_*."""
+@click.option(
+    "--service",
+    default=None,
+    help="Bluesky: the account's server (default IDEABOARD_BLUESKY_SERVICE); Mastodon: its "
+    "instance (default IDEABOARD_MASTODON_BASE_URL).",
+)
+def add_account(network: str, username: str, user_id: str | None, service: str | None) -> None:
+    """Connect another brand account; its credentials come from the environment.
+
+    X: IDEABOARD_X_<USERNAME>_*; Bluesky: IDEABOARD_BLUESKY_<HANDLE>_APP_PASSWORD; Mastodon:
+    IDEABOARD_MASTODON_<USERNAME>_ACCESS_TOKEN (names in capitals, dots as _)."""
     from .social import accounts as social_accounts
 
     with write_intent():
         try:
-            account = social_accounts.add_account(network, username, user_id)
-            db.session.commit()
+            if network == "x":
+                account = social_accounts.add_account(network, username, user_id)
+                db.session.commit()
+            else:
+                account = social_accounts.add_open_account(network, username, service)
         except DomainError as error:
             db.session.rollback()
             raise click.ClickException(error.message) from None
     click.echo(
-        f"Connected @{account.username} (X user id {account.remote_user_id}, id {account.id}). "
-        "The worker polls it from its next round; set its tags and cap on /staff/accounts."
+        f"Connected @{account.username} on {network} (its id there {account.remote_user_id}, "
+        f"id {account.id}). The worker polls it from its next round; set its tags on "
+        "/staff/accounts."
     )
 
 

@@ -215,6 +215,18 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         # The built-in sandbox X API, mounted at /x-sandbox (demo and tests; never with real
         # credentials). Only the exact value 1 switches it on.
         "IDEABOARD_X_SANDBOX": _env_switch("IDEABOARD_X_SANDBOX"),
+        # Bluesky (docs/bluesky.md): the brand's handle and an app password (Settings → App
+        # passwords), on the server the account lives on.
+        "IDEABOARD_BLUESKY_HANDLE": os.environ.get("IDEABOARD_BLUESKY_HANDLE") or None,
+        "IDEABOARD_BLUESKY_APP_PASSWORD": os.environ.get("IDEABOARD_BLUESKY_APP_PASSWORD") or None,
+        "IDEABOARD_BLUESKY_SERVICE": os.environ.get("IDEABOARD_BLUESKY_SERVICE")
+        or "https://bsky.social",
+        "IDEABOARD_BLUESKY_SANDBOX": _env_switch("IDEABOARD_BLUESKY_SANDBOX"),
+        # Mastodon (docs/mastodon.md): the instance and an application's access token.
+        "IDEABOARD_MASTODON_BASE_URL": os.environ.get("IDEABOARD_MASTODON_BASE_URL") or None,
+        "IDEABOARD_MASTODON_ACCESS_TOKEN": os.environ.get("IDEABOARD_MASTODON_ACCESS_TOKEN")
+        or None,
+        "IDEABOARD_MASTODON_SANDBOX": _env_switch("IDEABOARD_MASTODON_SANDBOX"),
         # Prometheus metrics at /metrics (ideaboard/ops.py): off unless set; then loopback
         # clients, or any client with `Authorization: Bearer <IDEABOARD_METRICS_TOKEN>`.
         "IDEABOARD_METRICS": _env_switch("IDEABOARD_METRICS"),
@@ -337,6 +349,27 @@ def is_loopback_host(host: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_service_url(setting: str, url: str | None) -> None:
+    """Refuse a network's server address that would carry credentials in clear text.
+
+    Only https, or http to this machine (a sandbox, a test server), is accepted."""
+    if not url:
+        return
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    if scheme == "https" and host:
+        return
+    if scheme == "http" and is_loopback_host(host):
+        return
+    raise RuntimeError(
+        f"{setting} must be an https:// URL (or http:// to 127.0.0.1, ::1 or localhost), "
+        f"not {url!r}: the account's credentials would travel in clear text"
+    )
 
 
 def check_x_api_url(url: str | None) -> None:

@@ -41,7 +41,7 @@ from .errors import DomainError
 from .extensions import db, login_manager
 from .i18n import LANGUAGE_NAMES, LOCALE_COOKIE, SUPPORTED_LOCALES, display_name
 from .ideas import permissions
-from .ideas.attribution import attribution
+from .ideas.attribution import attribution, network_name
 from .social import labels as social_labels
 from .timezones import zone_label
 from .triage import labels as triage_labels
@@ -340,6 +340,7 @@ def _register_template_helpers(app: Flask) -> None:
         can_comment=permissions.can_comment,
         can_triage=permissions.can_triage,
         attribution=attribution,
+        network_name=network_name,
         can_administer=permissions.can_administer,
         get_locale=get_locale,
         vote_texts=vote_texts,

@@ -5,6 +5,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import types as sa_types
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -41,6 +42,20 @@ def include_name(name, type_, parent_names):
     return not (type_ == "index" and name and name.endswith("_trgm"))
 
 
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+    """On SQLite, a VARCHAR's length is not compared: SQLite never enforces it, and widening
+    one there would rebuild the table by copy for nothing. Migrations change lengths on
+    PostgreSQL only (e.g. 20261205_e5b7c9d1f3a4); everything else is compared as usual."""
+    if context.dialect.name == "sqlite":
+        lengths = (getattr(inspected_type, "length", None), getattr(metadata_type, "length", None))
+        same_kind = type(inspected_type).__name__ in ("VARCHAR", "String") and isinstance(
+            metadata_type, sa_types.String
+        )
+        if same_kind and None not in lengths:
+            return False
+    return None  # the default comparison
+
+
 def render_item(type_, obj, autogen_context):
     """Write our UTCDateTime as a plain DateTime, so migrations do not import app code."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
@@ -74,6 +89,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args["compare_type"] = compare_type  # Flask-Migrate passes True: ours refines it
 
     with get_engine().connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

@@ -13,9 +13,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .models import Idea
 
-# Where a network shows a person's profile, by the `Idea.source` of ideas imported from it.
-PROFILE_URLS = {"x": "https://x.com/{handle}"}
-
 
 @dataclass(frozen=True)
 class Attribution:
@@ -25,9 +22,38 @@ class Attribution:
     profile_url: str | None = None  # the handle's profile on that network
 
     @property
+    def network_name(self) -> str:
+        """The network's name as people know it ("X", "Bluesky", "Mastodon")."""
+        return network_name(self.network) if self.network else ""
+
+    @property
     def mention(self) -> str:
         """How a post names them: "@handle" on the network they came from, else the name."""
         return f"@{self.handle}" if self.handle else self.name
+
+
+# The networks an idea can come from (Idea.source), by their brand names (never translated),
+# and where each shows a person's profile. social/networks.py holds the rest about them.
+NETWORK_NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+PROFILE_URLS = {"x": "https://x.com/{handle}", "bluesky": "https://bsky.app/profile/{handle}"}
+
+
+def network_name(slug: str | None) -> str:
+    """Name a network for people: its brand name, never translated."""
+    return NETWORK_NAMES.get(slug or "", slug or "")
+
+
+def profile_url(network: str, handle: str) -> str | None:
+    """Return the public profile address of handle on a network, or None.
+
+    A Mastodon handle names its instance (user@instance); one without it is unknown."""
+    if not handle:
+        return None
+    if network == "mastodon":
+        user, _, instance = handle.lstrip("@").partition("@")
+        return f"https://{instance}/@{user}" if instance and user else None
+    template = PROFILE_URLS.get(network)
+    return template.format(handle=handle) if template else None
 
 
 def former_member() -> str:
@@ -48,10 +74,9 @@ def attribution(idea: Idea) -> Attribution:
         return Attribution(name=site_name or former_member())
     handle = (idea.source_author_handle or "").lstrip("@") or None
     name = idea.source_author_name or (f"@{handle}" if handle else site_name)
-    template = PROFILE_URLS.get(idea.source)
     return Attribution(
         name=name,
         handle=handle,
         network=idea.source,
-        profile_url=template.format(handle=handle) if template and handle else None,
+        profile_url=profile_url(idea.source, handle) if handle else None,
     )

@@ -25,8 +25,13 @@ from ..triage.models import Stage, StatusChange, Team
 
 
 class Source(enum.StrEnum):
+    """Where an idea came from: the site, or the social network of the post that raised it
+    (the same slugs as social.networks)."""
+
     WEB = "web"
     X = "x"
+    BLUESKY = "bluesky"
+    MASTODON = "mastodon"
 
 
 class Category(Model):
@@ -78,9 +83,9 @@ class Idea(Model):
     source: Mapped[str] = mapped_column(String(16), default=Source.WEB.value)
     source_url: Mapped[str | None] = mapped_column(String(500))
     source_author_name: Mapped[str | None] = mapped_column(String(120))
-    source_author_handle: Mapped[str | None] = mapped_column(String(120))
+    source_author_handle: Mapped[str | None] = mapped_column(String(255))
     # The network's id of the original post (a string: X ids overflow 53-bit JSON numbers).
-    source_post_id: Mapped[str | None] = mapped_column(String(40))
+    source_post_id: Mapped[str | None] = mapped_column(String(300))
     source_lang: Mapped[str | None] = mapped_column(String(8))
 
     # Stored counts, changed in the same transaction as the rows they count.

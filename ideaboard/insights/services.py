@@ -122,7 +122,8 @@ def _by_source() -> dict[str, int]:
         .where(Idea.hidden_at.is_(None))
         .group_by(Idea.source)
     )
-    counts = {source.value: 0 for source in Source}
+    # The site and X always; a newer network once ideas have come from it.
+    counts = {Source.WEB.value: 0, Source.X.value: 0}
     for source, count in rows:
         counts[str(source)] = int(count)
     return counts

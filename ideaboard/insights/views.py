@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from ..database import utcnow
 from ..i18n import display_name
+from ..ideas.attribution import network_name
 from ..ideas.models import Idea, Source
 from ..ideas.services import get_idea
 from ..pagecache import cache_for_visitors
@@ -150,7 +151,9 @@ def weekly_chart(weeks: tuple[WeekCount, ...], width: int = 600, height: int = 2
 
 
 def _source_labels() -> dict[str, str]:
-    return {Source.WEB.value: _("Website"), Source.X.value: _("X (Twitter)")}
+    labels = {source.value: network_name(source.value) for source in Source}
+    labels.update({Source.WEB.value: _("Website"), Source.X.value: _("X (Twitter)")})
+    return labels
 
 
 @bp.get("/ideas-in-action")

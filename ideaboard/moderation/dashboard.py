@@ -84,10 +84,12 @@ class WeekRow:
     start: datetime
     web: int
     x: int
+    bluesky: int = 0
+    mastodon: int = 0
 
     @property
     def total(self) -> int:
-        return self.web + self.x
+        return self.web + self.x + self.bluesky + self.mastodon
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ def first_responses(
 
 
 def ideas_per_week(now: datetime) -> list[WeekRow]:
-    """Ideas received per week over the last WEEKS weeks (oldest first), web and X apart."""
+    """Ideas received per week over the last WEEKS weeks (oldest first), per source."""
     first = week_start(now) - timedelta(weeks=WEEKS - 1)
     since = _midnight(first)
     rows = db.session.execute(
@@ -258,6 +260,8 @@ def ideas_per_week(now: datetime) -> list[WeekRow]:
                 start=_midnight(day),
                 web=counts[(day, Source.WEB.value)],
                 x=counts[(day, Source.X.value)],
+                bluesky=counts[(day, Source.BLUESKY.value)],
+                mastodon=counts[(day, Source.MASTODON.value)],
             )
         )
     return weeks

@@ -22,8 +22,13 @@ from ..extensions import Model
 
 
 class OutboxKind(enum.StrEnum):
+    # A reply to a post, and a post on the brand account, per social network.
     X_REPLY = "x_reply"
     X_POST = "x_post"
+    BLUESKY_REPLY = "bluesky_reply"
+    BLUESKY_POST = "bluesky_post"
+    MASTODON_REPLY = "mastodon_reply"
+    MASTODON_POST = "mastodon_post"
     EMAIL = "email"
     WEBHOOK = "webhook"
 

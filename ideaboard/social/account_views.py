@@ -21,12 +21,18 @@ from .views import _accounts_page, bp
 @bp.post("/accounts/new")
 @admin_required
 def account_add() -> Response | tuple[str, int]:
-    """Connect another X account by username (credentials: IDEABOARD_X_<USERNAME>_*)."""
+    """Connect another brand account on X, Bluesky or Mastodon (credentials come from the
+    environment; see social/accounts.py). Bluesky and Mastodon are asked who it is."""
     form = AddAccountForm(prefix="new")
     if form.validate_on_submit():
         try:
-            account = accounts.add_account("x", form.username.data or "", form.user_id.data)
-            db.session.commit()
+            if form.network.data == "x":
+                account = accounts.add_account("x", form.username.data or "", form.user_id.data)
+                db.session.commit()
+            else:
+                account = accounts.add_open_account(
+                    str(form.network.data), form.username.data or "", form.service.data
+                )
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error, "username")

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from ..extensions import db
 from ..i18n import supported_language
 from ..ideas.models import Idea
-from ..outbox.models import OutboxKind, OutboxMessage
+from ..outbox.models import OutboxMessage
 from ..text import graphemes
 from ..triage.models import StageRole, StatusChange
 from ..urls import idea_url
-from .compose import ELLIPSIS, MAX_WEIGHTED, weighted_length
+from .compose import ELLIPSIS, X_LIMIT, PostLimit
 from .models import SocialAccount
+from .networks import limit_for, network
 from .placeholders import render
 
 ANSWER_TEMPLATES: dict[str, dict[str, str]] = {
@@ -56,15 +57,15 @@ def _shorten(text: str, keep: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
-def fit_answer(template: str, values: dict[str, str]) -> str:
-    """Fill template within 280 weighted characters, shortening the note, then the title.
+def fit_answer(template: str, values: dict[str, str], limit: PostLimit = X_LIMIT) -> str:
+    """Fill template within the post limit, shortening the note, then the title.
 
     Neither the link nor the signature is ever cut; a note or title is cut at a word.
     """
     values = dict(values)
     for name in ("note", "title"):
         text = " ".join(render(template, values).split())
-        if weighted_length(text) <= MAX_WEIGHTED:
+        if limit.fits(text):
             return text
         original = values.get(name, "")
         low, high, best = 0, len(graphemes(original)), ""
@@ -72,13 +73,13 @@ def fit_answer(template: str, values: dict[str, str]) -> str:
             middle = (low + high) // 2
             trial = _shorten(original, middle) if middle else ELLIPSIS
             candidate = " ".join(render(template, {**values, name: trial}).split())
-            if weighted_length(candidate) <= MAX_WEIGHTED:
+            if limit.fits(candidate):
                 best, low = trial, middle + 1
             else:
                 high = middle - 1
         values[name] = best or ELLIPSIS
     text = " ".join(render(template, values).split())
-    if weighted_length(text) > MAX_WEIGHTED:
+    if not limit.fits(text):
         raise ValueError("the answer template is too long even with a short title and note")
     return text
 
@@ -112,12 +113,14 @@ def compose_answer(
     note: str,
     signature: str,
     template: str | None = None,
+    limit: PostLimit = X_LIMIT,
 ) -> str:
-    """Return the answer to a repeat of a launched or declined idea, within 280."""
+    """Return the answer to a repeat of a launched or declined idea, within limit."""
     lang = supported_language(lang, "en")
     return fit_answer(
         template or ANSWER_TEMPLATES[kind][lang],
         {"title": title, "url": url, "note": note, "signature": signature or "IB"},
+        limit,
     )
 
 
@@ -137,11 +140,13 @@ def enqueue_answer(
         note=decline_note(idea) if kind == "declined" else "",
         signature=account.signature,
         template=words.text,
+        limit=limit_for(account),
     )
+    kind_of_row = network(account.network).reply_kind
     row = OutboxMessage(
-        kind=OutboxKind.X_REPLY.value,
+        kind=kind_of_row,
         account_id=account.id,
-        dedupe_key=f"x_reply:ack:{account.id}:post:{post_id}",
+        dedupe_key=f"{kind_of_row}:ack:{account.id}:post:{post_id}",
         idea_id=idea.id,
         target=post_id,
         lang=lang,

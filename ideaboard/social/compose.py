@@ -1,8 +1,13 @@
-"""Compose the posts that go back to X: stage replies that fit X's 280 weighted characters."""
+"""Compose the posts that go back to the networks: stage replies that fit each post's limit.
+
+Every function takes the network's PostLimit (networks.limit_for gives an account's); the
+default is X's 280 weighted characters, the strictest for Korean text.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from twitter_text import parse_tweet
 
@@ -63,9 +68,24 @@ def weighted_length(text: str) -> int:
     return int(parse_tweet(text).weightedLength)
 
 
-def fit_title(template: str, title: str, **values: str) -> str:
-    """Return title, or its longest prefix + "…", with which the filled template fits in 280."""
-    if weighted_length(render(template, {**values, "title": title})) <= MAX_WEIGHTED:
+@dataclass(frozen=True)
+class PostLimit:
+    """How a network measures a post, and the most one post may measure."""
+
+    maximum: int
+    measure: Callable[[str], int]
+    unit: str = "weighted characters"
+
+    def fits(self, text: str) -> bool:
+        return self.measure(text) <= self.maximum
+
+
+X_LIMIT = PostLimit(MAX_WEIGHTED, weighted_length)
+
+
+def fit_title(template: str, title: str, limit: PostLimit = X_LIMIT, **values: str) -> str:
+    """Return title, or its longest prefix + "…", with which the filled template fits."""
+    if limit.fits(render(template, {**values, "title": title})):
         return title
     clusters = graphemes(title)
     low, high = 0, len(clusters)
@@ -74,18 +94,18 @@ def fit_title(template: str, title: str, **values: str) -> str:
     while low <= high:
         middle = (low + high) // 2
         short = "".join(clusters[:middle]).rstrip() + ELLIPSIS
-        if weighted_length(render(template, {**values, "title": short})) <= MAX_WEIGHTED:
+        if limit.fits(render(template, {**values, "title": short})):
             best, low = short, middle + 1
         else:
             high = middle - 1
-    if weighted_length(render(template, {**values, "title": best})) > MAX_WEIGHTED:
+    if not limit.fits(render(template, {**values, "title": best})):
         raise ValueError("the template is too long even with an empty title")
     return best
 
 
-def fit(template: str, title: str, **values: str) -> str:
-    """Fill template, shortening only the title until the post fits in 280 weighted chars."""
-    return render(template, {**values, "title": fit_title(template, title, **values)})
+def fit(template: str, title: str, limit: PostLimit = X_LIMIT, **values: str) -> str:
+    """Fill template, shortening only the title until the post fits."""
+    return render(template, {**values, "title": fit_title(template, title, limit, **values)})
 
 
 def compose_stage_reply(
@@ -98,6 +118,7 @@ def compose_stage_reply(
     signature: str,
     template: str | None = None,
     note: str = "",
+    limit: PostLimit = X_LIMIT,
 ) -> str:
     """Return the first post of the reply announcing a stage change (see compose_stage_posts)."""
     return compose_stage_posts(
@@ -109,6 +130,7 @@ def compose_stage_reply(
         signature=signature,
         template=template,
         note=note,
+        limit=limit,
     )[0]
 
 
@@ -133,11 +155,12 @@ def compose_stage_posts(
     note: str = "",
     handle: str = "",
     more_url: str = "",
+    limit: PostLimit = X_LIMIT,
 ) -> list[str]:
-    """Return the posts announcing a stage change, in lang ('ko' or 'en'), each within 280.
+    """Return the posts announcing a stage change, in lang ('ko' or 'en'), each within limit.
 
     template overrides the default wording; pass url="" to leave the link out. The staff
-    note fills {note} in full: when the reply with the note is over 280 weighted characters
+    note fills {note} in full: when the reply with the note is over the limit
     it becomes a thread of at most MAX_POSTS posts — the reply, then continuations that
     answer it ("@handle <more of the note> ^signature", handle being the customer's, so they
     are told and two threads never carry the same text). Posts are cut between words only,
@@ -151,11 +174,11 @@ def compose_stage_posts(
     note = squash(note)
     # One post if the whole note fits beside the title, shortened to no fewer than TITLE_KEEP
     # characters (the customer wrote the title; the note is the news)…
-    single = _single_post(template, title, note, values)
+    single = _single_post(template, title, note, values, limit)
     if single is not None:
         return [single]
     # …else a thread, whose first post shortens the title only as it would without a note.
-    fitted_title = fit_title(template, title, **values, note="")
+    fitted_title = fit_title(template, title, limit, **values, note="")
     words = note.split(" ") if note else []
 
     def first(part: list[str], more: bool) -> str:
@@ -172,21 +195,21 @@ def compose_stage_posts(
         return squash(prefix + " ".join(part) + tail + suffix)
 
     posts = []
-    taken = _take(words, lambda part: first(part, True))
+    taken = _take(words, lambda part: first(part, True), limit)
     posts.append(first(words[:taken], True))
     rest = words[taken:]
     while rest:
         last = len(posts) == MAX_POSTS - 1
-        if weighted_length(continuation(rest, False)) <= MAX_WEIGHTED:
+        if limit.fits(continuation(rest, False)):
             posts.append(continuation(rest, False))
             break
         if last:
-            rest = _split_long_word(rest, lambda part: continuation(part, True, more_url))
-            taken = _take(rest, lambda part: continuation(part, True, more_url))
+            rest = _split_long_word(rest, lambda part: continuation(part, True, more_url), limit)
+            taken = _take(rest, lambda part: continuation(part, True, more_url), limit)
             posts.append(continuation(rest[:taken], True, more_url))
             break
-        rest = _split_long_word(rest, lambda part: continuation(part, True))
-        taken = _take(rest, lambda part: continuation(part, True))
+        rest = _split_long_word(rest, lambda part: continuation(part, True), limit)
+        taken = _take(rest, lambda part: continuation(part, True), limit)
         posts.append(continuation(rest[:taken], True))
         rest = rest[taken:]
     return posts
@@ -195,10 +218,12 @@ def compose_stage_posts(
 TITLE_KEEP = 30  # graphemes of a long title kept when shortening it makes room for the note
 
 
-def _single_post(template: str, title: str, note: str, values: dict[str, str]) -> str | None:
+def _single_post(
+    template: str, title: str, note: str, values: dict[str, str], limit: PostLimit
+) -> str | None:
     """Return the reply with the whole note in one post, if the title can stay long enough."""
     try:
-        short = fit_title(template, title, **values, note=note)
+        short = fit_title(template, title, limit, **values, note=note)
     except ValueError:  # not even an empty title leaves room for the note
         return None
     if short != title and len(graphemes(short)) - 1 < TITLE_KEEP:
@@ -206,34 +231,40 @@ def _single_post(template: str, title: str, note: str, values: dict[str, str]) -
     return squash(render(template, {**values, "title": short, "note": note}))
 
 
-def _take(words: list[str], make: Callable[[list[str]], str]) -> int:
+def _take(words: list[str], make: Callable[[list[str]], str], limit: PostLimit) -> int:
     """Return how many of words fit in the post make(words[:n]) (0 if not even one)."""
     taken = 0
-    while taken < len(words) and weighted_length(make(words[: taken + 1])) <= MAX_WEIGHTED:
+    while taken < len(words) and limit.fits(make(words[: taken + 1])):
         taken += 1
     return taken
 
 
-def _split_long_word(words: list[str], make: Callable[[list[str]], str]) -> list[str]:
+def _split_long_word(
+    words: list[str], make: Callable[[list[str]], str], limit: PostLimit
+) -> list[str]:
     """Split words[0] between characters if it cannot fit in a post on its own."""
-    if not words or weighted_length(make(words[:1])) <= MAX_WEIGHTED:
+    if not words or limit.fits(make(words[:1])):
         return words
     clusters = graphemes(words[0])
     keep = 0
-    while keep < len(clusters) and (
-        weighted_length(make(["".join(clusters[: keep + 1])])) <= MAX_WEIGHTED
-    ):
+    while keep < len(clusters) and limit.fits(make(["".join(clusters[: keep + 1])])):
         keep += 1
     keep = max(keep, 1)
     return ["".join(clusters[:keep]), "".join(clusters[keep:]), *words[1:]]
 
 
 def compose_launch(
-    *, lang: str, title: str, url: str, author: str, template: str | None = None
+    *,
+    lang: str,
+    title: str,
+    url: str,
+    author: str,
+    template: str | None = None,
+    limit: PostLimit = X_LIMIT,
 ) -> str:
-    """Return the brand-account post announcing a launched idea, within 280."""
+    """Return the brand-account post announcing a launched idea, within limit."""
     lang = supported_language(lang, "en")
-    text = fit(template or LAUNCH_ANNOUNCEMENT[lang], title, url=url, author=author)
+    text = fit(template or LAUNCH_ANNOUNCEMENT[lang], title, limit, url=url, author=author)
     return " ".join(text.split())
 
 
@@ -251,12 +282,18 @@ ACK_TEMPLATES = {
 
 
 def compose_ack(
-    kind: str, *, lang: str, url: str, signature: str, template: str | None = None
+    kind: str,
+    *,
+    lang: str,
+    url: str,
+    signature: str,
+    template: str | None = None,
+    limit: PostLimit = X_LIMIT,
 ) -> str:
     """Return the acknowledgement reply for an imported ('imported') or matched idea."""
     lang = supported_language(lang, "en")
     template = template or ACK_TEMPLATES[kind][lang]
     text = " ".join(render(template, {"url": url, "signature": signature or "IB"}).split())
-    if weighted_length(text) > MAX_WEIGHTED:
+    if not limit.fits(text):
         raise ValueError("acknowledgement template too long")
     return text

@@ -78,6 +78,16 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """Who a connector's account is on its network (learned when it is connected)."""
+
+    remote_user_id: str  # X user id, Bluesky DID, Mastodon account id
+    username: str  # X username, Bluesky handle, Mastodon username
+    display_name: str = ""
+    post_limit: int | None = None  # the server's own limit for a post, where it sets one
+
+
+@dataclass(frozen=True)
 class Posted:
     id: str
     url: str
@@ -135,6 +145,10 @@ class Connector(Protocol):
 
     def cursor_key(self, cursor: str) -> tuple[Any, ...]:
         """Order cursors: a bigger key is further on."""
+        ...
+
+    def identify(self) -> Identity:
+        """Who the account is (FetchError, auth=True when the credentials are refused)."""
         ...
 
     def post_reply(self, text: str, in_reply_to: str) -> Posted: ...
@@ -207,6 +221,16 @@ class XConnector:
     def cursor_key(cursor: str) -> tuple[Any, ...]:
         """X post ids grow with time."""
         return (int(cursor),)
+
+    def identify(self) -> Identity:
+        """Ask X who the credentials belong to."""
+        try:
+            me = self.client.get_me(user_auth=True).data
+        except tweepy.errors.Unauthorized as error:
+            raise FetchError(f"401: {_messages(error)}", auth=True) from error
+        except (tweepy.errors.TweepyException, requests.RequestException) as error:
+            raise FetchError(str(error)) from error
+        return Identity(remote_user_id=str(me.id), username=me.username, display_name=me.name)
 
     def fetch_mentions(self, *, since_id: str | None, start_time: datetime | None) -> list[Mention]:
         """Return every reachable mention newer than since_id / start_time, oldest first."""

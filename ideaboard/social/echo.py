@@ -28,11 +28,12 @@ from sqlalchemy import func, select, update
 
 from ..database import rows_matched
 from ..extensions import db
-from ..ideas.models import Idea, Source
+from ..ideas.models import Idea
 from ..outbox import rules as outbox_rules
-from ..outbox.models import OutboxKind, OutboxMessage, OutboxState
+from ..outbox.models import OutboxMessage, OutboxState
 from ..triage.models import StatusChange
-from .models import MentionLog, MentionOutcome, SocialIdentity
+from .models import MentionLog, MentionOutcome, SocialAccount, SocialIdentity
+from .networks import NETWORKS, REPLY_KINDS
 
 # States of a stage reply that has not gone out and may still be replaced by a newer one.
 WAITING_STATES = (
@@ -55,9 +56,12 @@ class EchoPost:
     account_id: int | None  # the brand account it came in through answers it
     lang: str | None  # the post's language, if known
     idea: Idea  # the idea the post raised (its title is quoted in the reply)
-    person: str  # who wrote it: "x:<user id>", else "handle:<handle>", else "post:<id>"
+    # Who wrote it: "<network>:<user id>", else "handle:<network>:<handle>", else
+    # "post:<id>". The same human on two networks is two people: each hears on their own.
+    person: str
     posted_at: datetime | None
     handle: str = ""  # the author's handle, named in a thread's continuations
+    network: str = "x"  # the network the post is on
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -85,43 +89,56 @@ def _guess_lang(text: str) -> str | None:
     return "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in text) else None
 
 
+def _account_networks() -> dict[int, str]:
+    """Return {account id: network} for every connected account (a handful)."""
+    return {
+        row.id: row.network
+        for row in db.session.execute(select(SocialAccount.id, SocialAccount.network))
+    }
+
+
 def _authors(
     ideas: Sequence[Idea], logs: Sequence[MentionLog]
-) -> tuple[dict[int, str], dict[str, str]]:
-    """Return {shadow user id: network user id} and {handle (folded): network user id}."""
+) -> tuple[dict[int, str], dict[tuple[str, str], str]]:
+    """Return {shadow user id: network user id} and {(network, folded handle): user id}."""
     user_ids = {idea.author_id for idea in ideas if idea.author_id is not None}
     handles = {log.author_handle.casefold() for log in logs if not log.author_remote_id}
     handles |= {
         (idea.source_author_handle or "").casefold() for idea in ideas if idea.source_author_handle
     }
     by_user: dict[int, str] = {}
-    by_handle: dict[str, str] = {}
+    by_handle: dict[tuple[str, str], str] = {}
     if user_ids:
         for user_id, remote in db.session.execute(
             select(SocialIdentity.user_id, SocialIdentity.remote_user_id).where(
-                SocialIdentity.network == "x", SocialIdentity.user_id.in_(user_ids)
+                SocialIdentity.user_id.in_(user_ids)
             )
         ):
-            by_user[user_id] = remote
+            by_user[user_id] = remote  # a shadow user has one identity, on one network
     handles.discard("")
     if handles:
-        for handle, remote in db.session.execute(
-            select(SocialIdentity.handle, SocialIdentity.remote_user_id)
-            .where(SocialIdentity.network == "x")
+        for slug, handle, remote in db.session.execute(
+            select(SocialIdentity.network, SocialIdentity.handle, SocialIdentity.remote_user_id)
             .where(SocialIdentity.handle.in_(sorted(handles)))
             .order_by(SocialIdentity.id)
         ):
-            by_handle.setdefault(handle.casefold(), remote)
+            by_handle.setdefault((slug, handle.casefold()), remote)
     return by_user, by_handle
 
 
-def _person(remote: str | None, handle: str | None, post_id: str, by_handle: dict[str, str]) -> str:
+def _person(
+    slug: str,
+    remote: str | None,
+    handle: str | None,
+    post_id: str,
+    by_handle: dict[tuple[str, str], str],
+) -> str:
     if remote:
-        return f"x:{remote}"
+        return f"{slug}:{remote}"
     folded = (handle or "").casefold()
-    if folded in by_handle:
-        return f"x:{by_handle[folded]}"
-    return f"handle:{folded}" if folded else f"post:{post_id}"
+    if (slug, folded) in by_handle:
+        return f"{slug}:{by_handle[(slug, folded)]}"
+    return f"handle:{slug}:{folded}" if folded else f"post:{post_id}"
 
 
 def audience(ideas: Iterable[Idea]) -> tuple[list[EchoPost], set[str]]:
@@ -139,11 +156,12 @@ def audience(ideas: Iterable[Idea]) -> tuple[list[EchoPost], set[str]]:
             )
             .order_by(MentionLog.id)
         )
+    networks = _account_networks()
     by_user, by_handle = _authors(family, logs)
     by_id = {idea.id: idea for idea in family}
     candidates: dict[str, EchoPost] = {}
     for idea in family:
-        if idea.source != Source.X.value or not idea.source_post_id:
+        if idea.source not in NETWORKS or not idea.source_post_id:
             continue  # a web idea has no post to reply to
         remote = by_user.get(idea.author_id) if idea.author_id is not None else None
         candidates.setdefault(
@@ -153,9 +171,12 @@ def audience(ideas: Iterable[Idea]) -> tuple[list[EchoPost], set[str]]:
                 account_id=idea.source_account_id,
                 lang=idea.source_lang,
                 idea=idea,
-                person=_person(remote, idea.source_author_handle, idea.source_post_id, by_handle),
+                person=_person(
+                    idea.source, remote, idea.source_author_handle, idea.source_post_id, by_handle
+                ),
                 posted_at=idea.created_at,
                 handle=idea.source_author_handle or "",
+                network=idea.source,
             ),
         )
     for log in logs:
@@ -166,9 +187,16 @@ def audience(ideas: Iterable[Idea]) -> tuple[list[EchoPost], set[str]]:
             account_id=log.account_id,
             lang=log.lang or _guess_lang(log.text),
             idea=by_id[log.idea_id],
-            person=_person(log.author_remote_id, log.author_handle, log.post_id, by_handle),
+            person=_person(
+                networks.get(log.account_id, "x"),
+                log.author_remote_id,
+                log.author_handle,
+                log.post_id,
+                by_handle,
+            ),
             posted_at=log.posted_at or log.fetched_at,
             handle=log.author_handle or "",
+            network=networks.get(log.account_id, "x"),
         )
     latest: dict[str, EchoPost] = {}
     for post in candidates.values():
@@ -202,7 +230,7 @@ def supersede_older(change: StatusChange, post_ids: Collection[str]) -> int:
         result = db.session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.kind == OutboxKind.X_REPLY.value,
+                OutboxMessage.kind.in_(REPLY_KINDS),
                 OutboxMessage.status_change_id.is_not(None),
                 OutboxMessage.status_change_id != change.id,
                 OutboxMessage.target.in_(ids[start : start + _CHUNK]),

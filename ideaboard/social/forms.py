@@ -34,10 +34,30 @@ class AccountForm(FlaskForm):
 class AddAccountForm(FlaskForm):
     """Connect another brand account (its credentials come from the environment)."""
 
+    network = SelectField(
+        _l("Network"),
+        choices=[
+            SelectChoice("x", "X"),
+            SelectChoice("bluesky", "Bluesky"),
+            SelectChoice("mastodon", "Mastodon"),
+        ],
+        default="x",
+    )
     username = StringField(
-        _l("X username"),
-        validators=[DataRequired(), Length(max=16)],
-        description=_l("Without @, e.g. hanbit_help."),
+        _l("Username or handle"),
+        validators=[DataRequired(), Length(max=253)],
+        description=_l(
+            "Without @. X: hanbit_help; Bluesky: the handle, hanbit.bsky.social; Mastodon: "
+            "the username on its instance."
+        ),
+    )
+    service = StringField(
+        _l("Server"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "Bluesky and Mastodon only: the account's server, e.g. https://mastodon.social "
+            "(empty: the configured one)."
+        ),
     )
     user_id = StringField(
         _l("X user id"),

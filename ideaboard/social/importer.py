@@ -30,10 +30,10 @@ from ..events import IdeaApproved, IdeaSubmitted, publish
 from ..extensions import db
 from ..i18n import supported_language
 from ..ideas import services as ideas
-from ..ideas.models import Idea, Source, Vote
+from ..ideas.models import Idea, Vote
 from ..ideas.ranking import hot_rank
 from ..ideas.search import FTS_DIRECT_LIMIT, TRIGRAM, _like_term, match_any, terms_of
-from ..outbox.models import OutboxKind, OutboxMessage
+from ..outbox.models import OutboxMessage
 from ..text import render_markdown, truncate
 from ..triage.models import Stage
 from ..urls import idea_url
@@ -42,6 +42,7 @@ from .answers import answer_kind, enqueue_answer
 from .compose import compose_ack
 from .connectors import Mention
 from .models import MentionLog, MentionOutcome, Moderation, SocialAccount, SocialIdentity
+from .networks import limit_for, network
 
 if TYPE_CHECKING:
     from .reply_templates import Wording
@@ -131,14 +132,15 @@ class PageLookups:
             i.remote_user_id: i
             for i in db.session.scalars(
                 select(SocialIdentity).where(
-                    SocialIdentity.network == "x", SocialIdentity.remote_user_id.in_(authors)
+                    SocialIdentity.network == account.network,
+                    SocialIdentity.remote_user_id.in_(authors),
                 )
             )
         }
         ideas: dict[str, Idea] = {}
         for idea in db.session.scalars(
             select(Idea)
-            .where(Idea.source == Source.X.value, Idea.source_post_id.in_(posts | parents))
+            .where(Idea.source == account.network, Idea.source_post_id.in_(posts | parents))
             .order_by(Idea.id.desc())  # the first imported wins, as scalar() found it
         ).unique():
             ideas[str(idea.source_post_id)] = idea
@@ -155,16 +157,18 @@ def identity_for(mention: Mention, page: PageLookups | None = None) -> SocialIde
     else:
         identity = db.session.scalar(
             select(SocialIdentity).where(
-                SocialIdentity.network == "x", SocialIdentity.remote_user_id == mention.author_id
+                SocialIdentity.network == mention.network,
+                SocialIdentity.remote_user_id == mention.author_id,
             )
         )
     if identity is not None:
         if mention.author_handle and identity.handle != mention.author_handle:
             identity.handle = mention.author_handle
         return identity
+    local = re.sub(r"[^A-Za-z0-9._-]", "-", mention.author_id)[:200]
     user = User(
-        email=f"x-{mention.author_id}@social.invalid",
-        name=(mention.author_name or mention.author_handle or "X user")[:80],
+        email=f"{mention.network}-{local}@social.invalid",
+        name=(mention.author_name or mention.author_handle or "social user")[:80],
         password_hash="!",  # noqa: S106 - not a hash at all: a shadow user cannot log in
         role=Role.CUSTOMER.value,
         active=False,
@@ -172,7 +176,7 @@ def identity_for(mention: Mention, page: PageLookups | None = None) -> SocialIde
     db.session.add(user)
     db.session.flush()
     identity = SocialIdentity(
-        network="x",
+        network=mention.network,
         remote_user_id=mention.author_id,
         handle=mention.author_handle or mention.author_id,
         name=mention.author_name,
@@ -208,12 +212,14 @@ def enqueue_ack(
         url=idea_url(idea) if words.include_link else "",
         signature=account.signature,
         template=words.text,
+        limit=limit_for(account),
     )
+    reply_kind = network(account.network).reply_kind
     db.session.add(
         OutboxMessage(
-            kind=OutboxKind.X_REPLY.value,
+            kind=reply_kind,
             account_id=account.id,
-            dedupe_key=f"x_reply:ack:{account.id}:post:{post_id}{again}",
+            dedupe_key=f"{reply_kind}:ack:{account.id}:post:{post_id}{again}",
             idea_id=idea.id,
             target=post_id,
             lang=lang,
@@ -235,13 +241,14 @@ def _log(
         MentionLog(
             account_id=account.id,
             post_id=mention.id,
-            author_handle=mention.author_handle[:60],
+            author_handle=mention.author_handle[:255],
+            post_url=mention.url[:500],
             text=mention.text,
             posted_at=mention.created_at,
             outcome=outcome.value,
             reason=reason[:200],
             idea_id=idea.id if idea else None,
-            author_remote_id=mention.author_id[:40] or None,
+            author_remote_id=mention.author_id[:300] or None,
             lang=(mention.lang or "")[:8] or None,
             match_detail=match,
         )
@@ -348,12 +355,12 @@ def process_mention(
     return _import_idea(account, mention, identity, title, now, page)
 
 
-def _imported_from(post_id: str, page: PageLookups | None) -> Idea | None:
-    """The idea imported from post_id, if any."""
+def _imported_from(post_id: str, page: PageLookups | None, source: str) -> Idea | None:
+    """The idea imported from post_id (a post on the network `source`), if any."""
     if page is not None:
         return page.ideas.get(post_id)
     return db.session.scalar(
-        select(Idea).where(Idea.source == Source.X.value, Idea.source_post_id == post_id)
+        select(Idea).where(Idea.source == source, Idea.source_post_id == post_id)
     )
 
 
@@ -367,7 +374,7 @@ def _skip_reason(
         return "a retweet", None
     if not matching_tags(mention, account.tag_list):
         return "no idea tag", None
-    existing = _imported_from(mention.id, page)
+    existing = _imported_from(mention.id, page, mention.network)
     if existing is not None:
         return "already imported", existing
     return None
@@ -383,7 +390,7 @@ def _vote_on_parent(
     for parent_id in (mention.replied_to, mention.quoted):
         if not parent_id:
             continue
-        parent = _imported_from(parent_id, page)
+        parent = _imported_from(parent_id, page, mention.network)
         if parent is not None:
             if _vote(identity, parent):
                 return _log(
@@ -575,7 +582,7 @@ def new_idea(
         body_html=render_markdown(body),
         stage=stage or ideas.default_stage(),
         author_id=identity.user_id,
-        source=Source.X.value,
+        source=mention.network,
         source_url=mention.url,
         source_author_name=mention.author_name or mention.author_handle,
         source_author_handle=mention.author_handle,

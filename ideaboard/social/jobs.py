@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -15,12 +16,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..config import check_x_api_url
+from ..config import check_service_url, check_x_api_url
 from ..database import utcnow, write_intent
 from ..extensions import db
 from . import importer, usage
-from .connectors import Connector, FetchError, XConnector
+from .connectors import Connector, FetchError, Identity, XConnector
 from .models import SocialAccount
+from .networks import network
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +30,13 @@ logger = logging.getLogger(__name__)
 # mentions were 0.5–1 s of work on a 100k board (most of it matching), so a web vote could
 # wait that long; 25 keeps that wait near a quarter of it for a few per cent of throughput.
 IMPORT_PAGE = 25
+AUTH_RECHECK = timedelta(hours=1)
 SANDBOX_BRAND_ID = "1500000000000000001"
 SANDBOX_BRAND_USERNAME = "hanbit"
+# What the Bluesky and Mastodon sandboxes accept from the demo's brand accounts.
+SANDBOX_BLUESKY_HANDLE = "hanbit.bsky.social"
+SANDBOX_BLUESKY_PASSWORD = "sand-box0-demo-pass"  # noqa: S105 - the sandbox's, not a secret
+SANDBOX_MASTODON_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's, not a secret
 
 
 def worker_name() -> str:
@@ -62,7 +69,98 @@ def x_api_url() -> str | None:
     return url
 
 
-def connector_for(account: SocialAccount) -> XConnector:
+def connector_for(account: SocialAccount) -> Connector:
+    """Build the connector for an account, of its network, from the configured credentials."""
+    if account.network == "bluesky":
+        return bluesky_connector(account)
+    if account.network == "mastodon":
+        return mastodon_connector(account)
+    return x_connector(account)
+
+
+def variable_part(name: str) -> str:
+    """A handle in an environment variable's name: hanbit.bsky.social → HANBIT_BSKY_SOCIAL."""
+    return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def sandbox_url(name: str) -> str:
+    """The address of the built-in sandbox called name (x, bluesky, mastodon) on this site."""
+    return str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + f"/{name}-sandbox"
+
+
+def bluesky_service(account: SocialAccount | None = None) -> str:
+    """The Bluesky server (PDS) an account lives on; refused in clear text but on loopback."""
+    config = current_app.config
+    if account is not None and account.service_url:
+        url = account.service_url
+    elif config.get("IDEABOARD_BLUESKY_SANDBOX"):
+        url = sandbox_url("bluesky")
+    else:
+        url = str(config["IDEABOARD_BLUESKY_SERVICE"])
+    check_service_url("IDEABOARD_BLUESKY_SERVICE", url)
+    return url
+
+
+def bluesky_password(handle: str) -> str | None:
+    """IDEABOARD_BLUESKY_<HANDLE>_APP_PASSWORD, else the default account's app password."""
+    specific = os.environ.get(f"IDEABOARD_BLUESKY_{variable_part(handle)}_APP_PASSWORD")
+    if specific:
+        return specific
+    config = current_app.config
+    if config.get("IDEABOARD_BLUESKY_SANDBOX"):
+        return SANDBOX_BLUESKY_PASSWORD
+    default = str(config.get("IDEABOARD_BLUESKY_HANDLE") or "").lstrip("@").lower()
+    if default and default == handle.lower():
+        return config.get("IDEABOARD_BLUESKY_APP_PASSWORD")
+    return None
+
+
+def bluesky_connector(account: SocialAccount) -> Connector:
+    from .bluesky import BlueskyConnector
+
+    return BlueskyConnector(
+        handle=account.username,
+        app_password=bluesky_password(account.username) or "",
+        service_url=bluesky_service(account),
+        timeout=float(current_app.config["IDEABOARD_X_TIMEOUT_SECONDS"]),
+    )
+
+
+def mastodon_instance(account: SocialAccount | None = None) -> str | None:
+    """The Mastodon instance an account lives on; refused in clear text but on loopback."""
+    config = current_app.config
+    if account is not None and account.service_url:
+        url: str | None = account.service_url
+    elif config.get("IDEABOARD_MASTODON_SANDBOX"):
+        url = sandbox_url("mastodon")
+    else:
+        url = config.get("IDEABOARD_MASTODON_BASE_URL")
+    check_service_url("IDEABOARD_MASTODON_BASE_URL", url)
+    return url
+
+
+def mastodon_token(username: str) -> str | None:
+    """IDEABOARD_MASTODON_<USERNAME>_ACCESS_TOKEN, else the default account's token."""
+    specific = os.environ.get(f"IDEABOARD_MASTODON_{variable_part(username)}_ACCESS_TOKEN")
+    if specific:
+        return specific
+    config = current_app.config
+    if config.get("IDEABOARD_MASTODON_SANDBOX"):
+        return SANDBOX_MASTODON_TOKEN
+    return config.get("IDEABOARD_MASTODON_ACCESS_TOKEN")
+
+
+def mastodon_connector(account: SocialAccount) -> Connector:
+    from .mastodon import MastodonConnector
+
+    return MastodonConnector(
+        base_url=mastodon_instance(account) or "",
+        access_token=mastodon_token(account.username) or "",
+        timeout=float(current_app.config["IDEABOARD_X_TIMEOUT_SECONDS"]),
+    )
+
+
+def x_connector(account: SocialAccount) -> XConnector:
     """Build the X connector for an account from the configured credentials."""
     sandbox = bool(current_app.config.get("IDEABOARD_X_SANDBOX"))
     placeholder = "sandbox" if sandbox else None
@@ -80,14 +178,96 @@ def connector_for(account: SocialAccount) -> XConnector:
 
 
 def ensure_default_account() -> SocialAccount | None:
-    """Create the configured brand account on first use; return the first account.
+    """Create each configured network's brand account on first use; return the first account.
 
-    A job step (the CLI and the worker call it): it commits, and asks X for the username
-    with no transaction open.
+    A job step (the CLI and the worker call it): it commits, and asks the network who the
+    account is with no transaction open. X's account comes from IDEABOARD_X_USER_ID (or the
+    sandbox); Bluesky's from IDEABOARD_BLUESKY_HANDLE, Mastodon's from
+    IDEABOARD_MASTODON_BASE_URL (or their sandboxes). A network that cannot be reached now is
+    tried again on the next call.
     """
-    existing = db.session.scalar(select(SocialAccount).order_by(SocialAccount.id).limit(1))
-    if existing is not None:
-        return existing
+    _ensure_x_account()
+    for slug in ("bluesky", "mastodon"):
+        if _configured(slug) and not _has_account(slug):
+            try:
+                _connect_default(slug)
+            except FetchError as error:
+                db.session.rollback()
+                logger.warning("the %s account could not be connected: %s", slug, error.message)
+    return db.session.scalar(select(SocialAccount).order_by(SocialAccount.id).limit(1))
+
+
+def _has_account(slug: str) -> bool:
+    return (
+        db.session.scalar(select(SocialAccount.id).where(SocialAccount.network == slug).limit(1))
+        is not None
+    )
+
+
+def _configured(slug: str) -> bool:
+    config = current_app.config
+    if slug == "bluesky":
+        return bool(
+            config.get("IDEABOARD_BLUESKY_SANDBOX") or config.get("IDEABOARD_BLUESKY_HANDLE")
+        )
+    return bool(
+        config.get("IDEABOARD_MASTODON_SANDBOX") or config.get("IDEABOARD_MASTODON_BASE_URL")
+    )
+
+
+def _connect_default(slug: str) -> SocialAccount:
+    """Ask the network who the configured account is, and connect it."""
+    config = current_app.config
+    if slug == "bluesky":
+        handle = str(config.get("IDEABOARD_BLUESKY_HANDLE") or "")
+        if config.get("IDEABOARD_BLUESKY_SANDBOX") and not handle:
+            handle = SANDBOX_BLUESKY_HANDLE
+        probe = SocialAccount(network=slug, username=handle.lstrip("@"), remote_user_id="")
+        service = bluesky_service()
+    else:
+        probe = SocialAccount(network=slug, username="", remote_user_id="")
+        service = mastodon_instance() or ""
+    db.session.commit()  # nothing open while we ask the network
+    return connect_account(probe, service)
+
+
+def identify(probe: SocialAccount, service: str) -> Identity:
+    """Log in as the (unsaved) account `probe` on `service` and learn who it is: its id,
+    handle and, on Mastodon, the instance's post limit. FetchError when the network refuses
+    or cannot be reached. Call it with no transaction open."""
+    probe.service_url = service
+    connector = connector_for(probe)
+    try:
+        return connector.identify()
+    finally:
+        connector.close()
+
+
+def connect_account(probe: SocialAccount, service: str) -> SocialAccount:
+    """Log in as the (unsaved) account `probe`, learn who it is, and add it (committed)."""
+    return save_account(probe, service, identify(probe, service))
+
+
+def save_account(probe: SocialAccount, service: str, who: Identity) -> SocialAccount:
+    """Add the account `probe` turned out to be (committed)."""
+    account = SocialAccount(
+        network=probe.network,
+        remote_user_id=who.remote_user_id,
+        username=who.username,
+        display_name=who.display_name or who.username,
+        service_url=service,
+        post_limit=who.post_limit,
+        tags=",".join(current_app.config["IDEABOARD_IDEA_TAGS"]),
+        signature="IB",
+    )
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+def _ensure_x_account() -> None:
+    if _has_account("x"):
+        return
     config = current_app.config
     if config.get("IDEABOARD_X_SANDBOX") and not config.get("IDEABOARD_X_USER_ID"):
         user_id, username = SANDBOX_BRAND_ID, SANDBOX_BRAND_USERNAME
@@ -96,14 +276,13 @@ def ensure_default_account() -> SocialAccount | None:
         username = str(config.get("IDEABOARD_X_USERNAME") or "")
         if not username:
             db.session.commit()  # nothing open while we ask X
-            probe = connector_for(SocialAccount(remote_user_id=user_id, username=""))
+            probe = x_connector(SocialAccount(remote_user_id=user_id, username=""))
             try:
-                me = probe.client.get_me(user_auth=True).data
-                username = me.username
+                username = probe.identify().username
             finally:
                 probe.close()
     else:
-        return None
+        return
     account = SocialAccount(
         network="x",
         remote_user_id=user_id,
@@ -114,7 +293,6 @@ def ensure_default_account() -> SocialAccount | None:
     )
     db.session.add(account)
     db.session.commit()
-    return account
 
 
 def run_import(
@@ -157,18 +335,25 @@ def run_import(
                 account.last_error = error.message
                 if error.retry_at is not None:
                     account.next_poll_at = error.retry_at
+                elif error.auth:
+                    # Refused credentials do not mend by asking again: staff see the reason
+                    # on the accounts page, and the account is tried again hourly.
+                    account.last_error = f"the network refused the credentials: {error.message}"
+                    account.next_poll_at = now + AUTH_RECHECK
                 db.session.commit()
                 logger.warning("import for @%s failed: %s", account.username, error.message)
                 raise
             # X charges for every post read: count them at once, before any is processed.
-            usage.record_reads(account_id, len(mentions), now)
+            if network(connector.network).paid:
+                usage.record_reads(account_id, len(mentions), now)
             db.session.commit()
+            key = connector.cursor_key
             for offset in range(0, len(mentions), IMPORT_PAGE):
                 page = mentions[offset : offset + IMPORT_PAGE]
                 account = db.session.get_one(SocialAccount, account_id)
                 outcomes = importer.process_page(account, page, now)
-                newest = max(page, key=lambda m: int(m.id)).id
-                if int(newest) > int(account.since_id or 0):
+                newest = max((m.position for m in page), key=key)
+                if account.since_id is None or key(newest) > key(account.since_id):
                     account.since_id = newest
                 account.lease_until = utcnow() + lease  # still alive: keep the lease
                 db.session.commit()  # the cursor moves with the ideas it covers

@@ -37,6 +37,10 @@ def outbox_kind_label(kind: str) -> str:
     names: dict[str, str] = {
         OutboxKind.X_REPLY.value: _("reply on X"),
         OutboxKind.X_POST.value: _("post on X"),
+        OutboxKind.BLUESKY_REPLY.value: _("reply on Bluesky"),
+        OutboxKind.BLUESKY_POST.value: _("post on Bluesky"),
+        OutboxKind.MASTODON_REPLY.value: _("reply on Mastodon"),
+        OutboxKind.MASTODON_POST.value: _("post on Mastodon"),
         OutboxKind.EMAIL.value: _("e-mail"),
         OutboxKind.WEBHOOK.value: _("webhook"),
     }

@@ -31,8 +31,9 @@ class SocialAccount(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network: Mapped[str] = mapped_column(String(16), default="x")
-    remote_user_id: Mapped[str] = mapped_column(String(40))
-    username: Mapped[str] = mapped_column(String(60))
+    # X: a user id; Bluesky: a DID; Mastodon: the account's id on its instance.
+    remote_user_id: Mapped[str] = mapped_column(String(300))
+    username: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(120), default="")
     # Hashtags (without #) that make a mention an idea, comma-separated.
     tags: Mapped[str] = mapped_column(String(500), default="idea,아이디어")
@@ -43,9 +44,16 @@ class SocialAccount(Model):
     announce_launches: Mapped[bool] = mapped_column(default=False)
     monthly_cap_usd: Mapped[float | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
+    # Mastodon: the instance's own limit for one post, read when the account is connected
+    # (None: the network's usual limit, social.networks).
+    post_limit: Mapped[int | None] = mapped_column()
+    # The server the account lives on: a Bluesky PDS, a Mastodon instance (None: X, or the
+    # configured default).
+    service_url: Mapped[str | None] = mapped_column(String(300))
 
-    # Import cursor: the newest post id imported, and when the last complete poll started.
-    since_id: Mapped[str | None] = mapped_column(String(40))
+    # Import cursor: where the import stands (X: the newest post id imported; the others:
+    # their connector's cursor), and when the last complete poll started.
+    since_id: Mapped[str | None] = mapped_column(String(300))
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -69,8 +77,8 @@ class SocialIdentity(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network: Mapped[str] = mapped_column(String(16), default="x")
-    remote_user_id: Mapped[str] = mapped_column(String(40))
-    handle: Mapped[str] = mapped_column(String(60))
+    remote_user_id: Mapped[str] = mapped_column(String(300))
+    handle: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(120), default="")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -101,8 +109,9 @@ class MentionLog(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("social_accounts.id", ondelete="CASCADE"))
-    post_id: Mapped[str] = mapped_column(String(40))
-    author_handle: Mapped[str] = mapped_column(String(60), default="")
+    # The network's post id (a Bluesky at:// URI is up to 300 characters).
+    post_id: Mapped[str] = mapped_column(String(300))
+    author_handle: Mapped[str] = mapped_column(String(255), default="")
     text: Mapped[str] = mapped_column(Text, default="")
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -111,7 +120,9 @@ class MentionLog(Model):
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     # Who posted it (the network's user id: one person however their handle changes) and in
     # which language, so a stage change can answer every post that voted, once per person.
-    author_remote_id: Mapped[str | None] = mapped_column(String(40))
+    author_remote_id: Mapped[str | None] = mapped_column(String(300))
+    # The post's web address (a Mastodon post's cannot be rebuilt from its id).
+    post_url: Mapped[str | None] = mapped_column(String(500))
     lang: Mapped[str | None] = mapped_column(String(8))
     # Why it matched an existing idea (social.matching.Match.detail): score, words, ignored.
     match_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

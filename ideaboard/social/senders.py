@@ -1,9 +1,12 @@
-"""The outbox senders for X: replies (x_reply) and posts on the brand account (x_post).
+"""The outbox senders for the social networks: replies and posts on the brand accounts.
 
-prepare() reads the row and finds the connector of its account (inside the loop's
-transaction); send() talks to X through tweepy with no transaction open and reports a typed
-outcome. A row found in `sending` after a crash, or after a time-out that may have reached X,
-is first looked up on X ("does our reply already exist?") before it is sent again.
+One sender serves every network's kinds (x_reply, bluesky_reply, mastodon_reply and the
+_post kinds): prepare() reads the row and finds the connector of its account (inside the
+loop's transaction); send() talks to the network with no transaction open and reports a typed
+outcome. A row found in `sending` after a crash, or after a time-out that may have reached
+the network, is first looked up there ("does our reply already exist?") before it is sent
+again. Refused credentials (an expired app password, a revoked token) make the row wait an
+hour, with the reason shown to staff, instead of failing it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy import select
 
 from ..database import utcnow
 from ..extensions import db
-from ..outbox.models import OutboxKind, OutboxMessage
+from ..outbox.models import OutboxMessage
 from ..outbox.rules import estimated_cost
 from ..outbox.senders import (
     Deferred,
@@ -34,10 +37,12 @@ from .accounts import DISABLED
 from .connectors import Connector, SendError
 from .jobs import connector_for
 from .models import SocialAccount
+from .networks import POST_KINDS, REPLY_KINDS, SOCIAL_KINDS, network_of_kind
 
 ConnectorFactory = Callable[[SocialAccount], Connector]
 DISABLED_RECHECK = timedelta(hours=1)
-LANDED_LATE = "X reports this reply exists: an earlier attempt landed late"
+AUTH_RECHECK = timedelta(hours=1)
+LANDED_LATE = "the network reports this reply exists: an earlier attempt landed late"
 
 
 @dataclass(frozen=True)
@@ -53,20 +58,30 @@ class XMessage:
     cost_usd: float
 
 
-def default_account() -> SocialAccount | None:
-    """Return the first connected account (answers rows that name none)."""
-    return db.session.scalar(select(SocialAccount).order_by(SocialAccount.id).limit(1))
+def default_account(kind: str) -> SocialAccount | None:
+    """Return the first connected account of the row kind's network (answers rows that name
+    none)."""
+    known = network_of_kind(kind)
+    query = select(SocialAccount).order_by(SocialAccount.id).limit(1)
+    if known is not None:
+        query = query.where(SocialAccount.network == known.slug)
+    return db.session.scalar(query)
 
 
 def failed_outcome(error: SendError) -> Failed | Deferred:
-    """Turn a connector's SendError into an outcome (a rate limit waits for X's reset)."""
+    """Turn a connector's SendError into an outcome (a rate limit waits for its reset;
+    refused credentials wait for staff to fix them, looked at again hourly)."""
     if error.retry_at is not None:
         return Deferred(error.message, error.retry_at)
+    if error.auth:
+        return Deferred(f"the network refused the account's credentials: {error.message}",
+                        utcnow() + AUTH_RECHECK)  # fmt: skip
     return Failed(error.message, final=error.final, ambiguous=error.ambiguous)
 
 
-class XSender:
-    """Sends x_reply and x_post rows; keeps one connector per account for a delivery run."""
+class SocialSender:
+    """Sends every network's reply and post rows; keeps one connector per account for a
+    delivery run."""
 
     def __init__(self, connectors: ConnectorFactory | None = None) -> None:
         self.factory = connectors or connector_for
@@ -74,7 +89,7 @@ class XSender:
 
     def prepare(self, row: OutboxMessage, now: datetime) -> XMessage | Outcome:
         account = db.session.get(SocialAccount, row.account_id) if row.account_id else None
-        account = account or default_account()
+        account = account or default_account(row.kind)
         if account is None:
             return Failed("no social account is connected", final=True)
         if not account.active:  # an admin disabled it: the reply waits, checked hourly
@@ -99,7 +114,7 @@ class XSender:
 
     def send(self, message: XMessage) -> Outcome:
         connector, text, target = message.connector, message.text, message.target
-        is_reply = message.kind == OutboxKind.X_REPLY.value
+        is_reply = message.kind in REPLY_KINDS
         try:
             if message.check_first and is_reply and target:
                 existing = connector.find_reply(target, text)
@@ -107,13 +122,13 @@ class XSender:
                     return Found(existing, cost_usd=message.cost_usd)
             if is_reply and target:
                 posted = connector.post_reply(text, target)
-            elif message.kind == OutboxKind.X_POST.value:
+            elif message.kind in POST_KINDS:
                 posted = connector.post(text)
             else:
                 raise SendError(f"no sender for {message.kind} messages yet", final=True)
         except SendError as error:
             if error.duplicate and (message.check_first or message.attempts > 1):
-                # An earlier attempt that timed out has landed after all: X refuses the copy.
+                # An earlier attempt that timed out has landed after all: the copy is refused.
                 # The reply exists, so the row is done; find its id if search shows it.
                 try:
                     found = connector.find_reply(target or "", text) if target else None
@@ -135,17 +150,19 @@ class XSender:
                 close()
 
 
-def x_senders(connectors: ConnectorFactory | None = None) -> dict[str, Callable[[], XSender]]:
-    """Return {kind: sender factory} for X: one factory, so a delivery run opens one sender
-    (and one connector per account) for both kinds."""
+def social_senders(
+    connectors: ConnectorFactory | None = None,
+) -> dict[str, Callable[[], SocialSender]]:
+    """Return {kind: sender factory} for every network: one factory, so a delivery run opens
+    one sender (and one connector per account) for all the kinds."""
 
-    def factory() -> XSender:
-        return XSender(connectors)
+    def factory() -> SocialSender:
+        return SocialSender(connectors)
 
-    return {OutboxKind.X_REPLY.value: factory, OutboxKind.X_POST.value: factory}
+    return dict.fromkeys(SOCIAL_KINDS, factory)
 
 
 def register_senders(app: Flask) -> None:
-    """Register the X senders for the app's outbox."""
-    for kind, factory in x_senders().items():
+    """Register the social senders for the app's outbox."""
+    for kind, factory in social_senders().items():
         register_sender(app, kind, factory)

@@ -19,12 +19,13 @@ from ..extensions import db
 from ..i18n import reply_stage_name, supported_language
 from ..ideas.attribution import attribution
 from ..ideas.models import Idea
-from ..outbox.models import OutboxKind, OutboxMessage
+from ..outbox.models import OutboxMessage
 from ..triage.models import StageRole, StatusChange
 from ..urls import idea_url
 from . import echo, reply_templates
 from .compose import compose_launch, compose_stage_posts
 from .models import SocialAccount
+from .networks import limit_for, network
 from .senders import register_senders
 from .threads import enqueue_continuations
 
@@ -48,7 +49,13 @@ def enqueue_stage_echo(
     state = echo.state_for(len(posts))
     default_locale = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
     words_by_lang: dict[str, reply_templates.Wording] = {}
+    accounts = _accounts({post.account_id for post in posts})
     for post in posts:
+        account = accounts.get(post.account_id)
+        # A post logged without its account is answered by the network's first account
+        # when the reply is sent (senders.default_account).
+        reply_kind = network(post.network).reply_kind
+        limit = limit_for(account) if account is not None else network(post.network).limit
         lang = supported_language(post.lang, default_locale)
         if lang not in words_by_lang:
             words_by_lang[lang] = reply_templates.wording("stage", stage.slug, lang)
@@ -66,13 +73,14 @@ def enqueue_stage_echo(
             note=change.note,
             handle=post.handle,
             more_url=idea_url(target_idea),
+            limit=limit,
         )
         row = OutboxMessage(
-            kind=OutboxKind.X_REPLY.value,
+            kind=reply_kind,
             # The account the post came in through answers it (and its cap applies).
             account_id=post.account_id,
             state=state,
-            dedupe_key=f"x_reply:status:{change.id}:post:{post.post_id}",
+            dedupe_key=f"{reply_kind}:status:{change.id}:post:{post.post_id}",
             idea_id=post.idea.id,
             status_change_id=change.id,
             target=post.post_id,
@@ -85,6 +93,17 @@ def enqueue_stage_echo(
         # A note too long for one post continues in a thread that answers this reply.
         rows.extend(enqueue_continuations(row, texts[1:]))
     return rows
+
+
+def _accounts(ids: Iterable[int | None]) -> dict[int | None, SocialAccount]:
+    """Return the accounts by id."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {
+        account.id: account
+        for account in db.session.scalars(select(SocialAccount).where(SocialAccount.id.in_(wanted)))
+    }
 
 
 def merge_target(idea: Idea) -> Idea:
@@ -104,10 +123,11 @@ def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[Outbo
     for account in accounts:
         lang = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
         words = reply_templates.wording("launch_announcement", "", lang)
+        post_kind = network(account.network).post_kind
         row = OutboxMessage(
-            kind=OutboxKind.X_POST.value,
+            kind=post_kind,
             account_id=account.id,
-            dedupe_key=f"x_post:launch:{change.id}:account:{account.id}",
+            dedupe_key=f"{post_kind}:launch:{change.id}:account:{account.id}",
             idea_id=idea.id,
             status_change_id=change.id,
             lang=lang,
@@ -117,6 +137,7 @@ def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[Outbo
                 url=idea_url(idea) if words.include_link else "",
                 author=attribution(idea).mention,
                 template=words.text,
+                limit=limit_for(account),
             ),
             payload={"launch": True},
         )

@@ -4,7 +4,7 @@ The first post is an ordinary outbox row. Each continuation is a row of its own,
 the same transaction, in state `waiting`, with no target and payload
 `{"thread": <first row id>, "after": <row before it>, "part": n, "parts": total}`; its
 dedupe key is the first row's plus ":part:<n>". The loop never claims a waiting row. When a
-part is recorded as sent (XSender.settle, in the transaction that records it), the next part
+part is recorded as sent (SocialSender.settle, in the transaction that records it), the next part
 gets the first post's id on X as its target and becomes pending: so part 2 goes out after
 part 1, part 3 after part 2, and each answers the first post. Every part is an outbox row
 like any other, so the exactly-once rules (claim, look up before resending) hold for each.

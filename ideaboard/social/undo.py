@@ -16,13 +16,14 @@ from ..database import rows_matched, utcnow
 from ..errors import Conflict
 from ..events import IdeaSubmitted, publish
 from ..extensions import db
-from ..ideas.models import Idea, Source, Vote
+from ..ideas.models import Idea, Vote
 from ..ideas.ranking import hot_rank
 from ..outbox.models import OutboxMessage, OutboxState
 from ..triage.services import _require_staff
 from .connectors import Mention
 from .importer import enqueue_ack, new_idea, title_from_text
 from .models import MentionLog, MentionOutcome, SocialAccount, SocialIdentity
+from .networks import network
 
 UNDOABLE = (MentionOutcome.VOTED.value, MentionOutcome.ANSWERED.value)
 
@@ -61,15 +62,18 @@ def undo_match(entry: MentionLog, by: User) -> Idea:
     if not can_undo(entry):
         raise Conflict(_("This mention was not matched with an idea, or the match is undone."))
     account = db.session.get(SocialAccount, entry.account_id)
-    identity = db.session.scalar(
-        select(SocialIdentity).where(
-            SocialIdentity.network == "x", SocialIdentity.remote_user_id == entry.author_remote_id
+    identity = None
+    if account is not None:
+        identity = db.session.scalar(
+            select(SocialIdentity).where(
+                SocialIdentity.network == account.network,
+                SocialIdentity.remote_user_id == entry.author_remote_id,
+            )
         )
-    )
     if account is None or identity is None:
         raise Conflict(_("The account or the author of this mention is gone."))
     if db.session.scalar(
-        select(Idea.id).where(Idea.source == Source.X.value, Idea.source_post_id == entry.post_id)
+        select(Idea.id).where(Idea.source == account.network, Idea.source_post_id == entry.post_id)
     ):
         raise Conflict(_("This post is an idea already."))
     detail = dict(entry.match_detail or {})
@@ -80,7 +84,8 @@ def undo_match(entry: MentionLog, by: User) -> Idea:
     # The first acknowledgement, if it has not gone out, never will.
     first = db.session.scalar(
         select(OutboxMessage).where(
-            OutboxMessage.dedupe_key == f"x_reply:ack:{account.id}:post:{entry.post_id}"
+            OutboxMessage.dedupe_key
+            == f"{network(account.network).reply_kind}:ack:{account.id}:post:{entry.post_id}"
         )
     )
     if first is not None and first.state not in (
@@ -96,6 +101,8 @@ def undo_match(entry: MentionLog, by: User) -> Idea:
         author_name=identity.name,
         created_at=entry.posted_at,
         lang=entry.lang,
+        network=account.network,
+        permalink=entry.post_url or "",
     )
     now = utcnow()
     title = title_from_text(entry.text, account.tag_list, identity.handle)

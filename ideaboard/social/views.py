@@ -36,6 +36,7 @@ from .forms import AccountForm, AddAccountForm
 from .importer import approve_held_idea
 from .labels import match_why
 from .models import MentionLog, SocialAccount
+from .networks import limit_for, network
 from .undo import can_undo, undo_match
 from .usage import spend_by_kind
 
@@ -203,6 +204,8 @@ def _accounts_page(add_form: AddAccountForm | None = None) -> str:
         worker=worker_status(now),
         add_form=add_form or AddAccountForm(prefix="new"),
         match_why=match_why,
+        post_limit=limit_for,
+        network_paid=lambda slug: network(slug).paid,
         can_undo=can_undo,
         action_form=ActionForm(),
     )

@@ -27,6 +27,9 @@ ALLOWED_ON_KOREAN_PAGES = {
     "help",  # the example username hanbit_help of the "Add account" form
     "KST",  # the time zone written after times (timezones.zone_label)
     "JSON",  # the file format of "download my data"
+    "Bluesky", "Mastodon",  # brand names, like X: never translated
+    "BLUESKY", "MASTODON", "APP", "PASSWORD", "HANDLE",  # their credential variables' names
+    "bsky", "social",  # the example handle hanbit.bsky.social
 }  # fmt: skip
 
 

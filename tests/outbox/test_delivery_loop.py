@@ -67,8 +67,11 @@ def _get(row_id: int) -> OutboxMessage:
     return row
 
 
-def test_the_app_registers_a_sender_for_x_and_webhooks_only(app: Flask) -> None:
-    assert set(registered_senders(app)) == {"x_reply", "x_post", "webhook"}
+def test_the_app_registers_a_sender_for_each_networks_kinds_and_webhooks_only(app: Flask) -> None:
+    assert set(registered_senders(app)) == {
+        "x_reply", "x_post", "bluesky_reply", "bluesky_post", "mastodon_reply", "mastodon_post",
+        "webhook",
+    }  # fmt: skip
 
 
 def test_a_kind_without_a_sender_fails_as_final_with_a_clear_message(app: Flask) -> None:

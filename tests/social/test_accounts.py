@@ -48,7 +48,7 @@ def test_add_account_connects_a_second_account(app, help_credentials):
         app, "--network", "x", "--username", "@hanbit_help", "--user-id", "1500000000000000002"
     )
     assert result.exit_code == 0, result.output
-    assert "Connected @hanbit_help (X user id 1500000000000000002" in result.output
+    assert "Connected @hanbit_help on x (its id there 1500000000000000002" in result.output
     account = db.session.scalar(select(SocialAccount))
     assert (account.network, account.username, account.active) == ("x", "hanbit_help", True)
     assert account.tag_list == ["idea", "아이디어"]
@@ -80,7 +80,7 @@ def test_add_account_refuses_bad_input_with_a_message(app, help_credentials, arg
 
 
 def test_add_account_refuses_an_unknown_network(app):
-    result = _cli(app, "--network", "mastodon", "--username", "hanbit")
+    result = _cli(app, "--network", "threads", "--username", "hanbit")
     assert result.exit_code == 2  # click: not one of the choices
     assert _accounts() == []
 

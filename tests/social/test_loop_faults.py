@@ -24,7 +24,7 @@ from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social import jobs
 from ideaboard.social.connectors import FetchError, Mention, Posted, SendError, XConnector
 from ideaboard.social.models import SocialAccount
-from ideaboard.social.senders import x_senders
+from ideaboard.social.senders import social_senders
 from ideaboard.triage.services import change_stage, find_stage, merge_ideas
 from sandboxes.x import SandboxStore, clear_faults, post_mention, set_faults, set_rate_limits
 from tests.helpers import Clock
@@ -129,7 +129,7 @@ def deliver_under_faults(
         network.arm(burst=2)
         while rounds < MAX_ROUNDS:
             rounds += 1
-            result = deliver_due(worker="soak-worker", senders=x_senders(factory))
+            result = deliver_due(worker="soak-worker", senders=social_senders(factory))
             totals.update({k: v for k, v in vars(result).items() if v})
             db.session.expire_all()
             states = Counter(db.session.scalars(select(OutboxMessage.state)))

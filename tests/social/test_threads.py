@@ -24,7 +24,7 @@ from ideaboard.outbox.queries import sent_replies
 from ideaboard.social import jobs, threads
 from ideaboard.social.compose import MAX_POSTS, compose_stage_posts, weighted_length
 from ideaboard.social.models import SocialAccount
-from ideaboard.social.senders import x_senders
+from ideaboard.social.senders import social_senders
 from ideaboard.triage.services import change_stage, find_stage
 from sandboxes.x import SandboxStore, clear_faults, set_faults, timeline
 from tests.helpers import Clock
@@ -316,7 +316,7 @@ def test_threads_under_faults_go_out_exactly_once_in_order(
     try:
         network.arm(burst=2)
         for _round in range(60):
-            deliver_due(worker="soak", senders=x_senders(factory))
+            deliver_due(worker="soak", senders=social_senders(factory))
             states = Counter(r.state for r in rows())
             if states["sent"] == 3 * ideas_count or states["dead"]:
                 break
