@@ -36,7 +36,7 @@ from mastodon import (
     MastodonUnauthorizedError,
 )
 
-from .connectors import FetchError, Mention, Posted, SendError
+from .connectors import FetchError, Identity, Mention, Posted, SendError
 from .mastodon_text import (
     MAX_CHARACTERS,
     URL_CHARACTERS,
@@ -177,6 +177,17 @@ class MastodonConnector:
     @property
     def account_id(self) -> str:
         return str(_field(self.me(), "id"))
+
+    def identify(self) -> Identity:
+        """Who the token's account is, and the server's status limit (FetchError, auth=True
+        when the token is refused)."""
+        me = self.me()
+        return Identity(
+            remote_user_id=str(_field(me, "id")),
+            username=str(_field(me, "username") or _field(me, "acct") or ""),
+            display_name=str(_field(me, "display_name") or ""),
+            post_limit=self.instance_limits().max_characters,
+        )
 
     def instance(self) -> list[Any]:
         """The server's description: [/api/v2/instance] or, on old servers, [/api/v1/instance]

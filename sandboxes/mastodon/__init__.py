@@ -56,7 +56,7 @@ __all__ = [
 
 # The largest request body the sandbox reads; a status of 20,000 characters, escaped, fits.
 MAX_BODY_BYTES = 128 * 1024
-DEFAULT_TOKEN = "mastodon-sandbox-token"  # noqa: S105 - the sandbox's one access token (not a secret)
+DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's one access token (not a secret)
 
 
 class _JSONProvider(DefaultJSONProvider):

@@ -259,3 +259,22 @@ def mastodon_app(tmp_path: Any) -> Flask:
     )
     app.config["TESTING"] = True
     return app
+
+
+@pytest.fixture
+def mastodon_account(app: Flask, mastodon_url: str) -> Any:
+    """The brand's Mastodon account @hanbit on the sandbox server, connected the way the
+    add-account command connects one (its identity and post limit asked of the server)."""
+    from ideaboard.social import jobs
+    from ideaboard.social.models import SocialAccount
+    from sandboxes.mastodon import DEFAULT_TOKEN
+
+    app.config.update(
+        {
+            "IDEABOARD_MASTODON_BASE_URL": mastodon_url,
+            "IDEABOARD_MASTODON_ACCESS_TOKEN": DEFAULT_TOKEN,
+            "IDEABOARD_X_TIMEOUT_SECONDS": 5.0,
+        }
+    )
+    probe = SocialAccount(network="mastodon", username="", remote_user_id="")
+    return jobs.connect_account(probe, mastodon_url)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ideaboard.social import mastodon as mastodon_module
-from ideaboard.social.connectors import Connector, FetchError, SendError
+from ideaboard.social.connectors import Connector, FetchError, Identity, SendError
 from ideaboard.social.mastodon import InstanceLimits, MastodonConnector, reply_limit
 from ideaboard.social.mastodon_text import post_length
 from sandboxes.mastodon import delete_status, post_mention
@@ -24,6 +24,19 @@ def test_the_connector_meets_the_connector_protocol(mastodon_connector: Mastodon
 def test_the_connector_learns_the_brand_account_once(mastodon_connector: MastodonConnector) -> None:
     assert mastodon_connector.account_id == BRAND_ACCOUNT_ID
     assert mastodon_connector.me() is mastodon_connector.me()
+
+
+def test_identify_names_the_account_and_the_servers_limit(
+    make_mastodon_sandbox: Callable[..., tuple[str, Any]],
+    make_mastodon_connector: Callable[..., MastodonConnector],
+) -> None:
+    url, _store = make_mastodon_sandbox(max_characters=1000)
+    assert make_mastodon_connector(url).identify() == Identity(
+        remote_user_id=BRAND_ACCOUNT_ID,
+        username="hanbit",
+        display_name="Hanbit Telecom",
+        post_limit=1000,
+    )
 
 
 def test_construction_makes_no_request_and_refuses_plain_http_elsewhere() -> None:
