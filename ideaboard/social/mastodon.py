@@ -100,6 +100,18 @@ def reply_visibility(mention_visibility: str | None, public_visibility: str = "u
     return max(wanted, floor, key=VISIBILITIES.index)
 
 
+def _addressed(text: str, accts: list[str]) -> str:
+    """The text with "@acct " in front for each acct its leading mentions do not name yet."""
+    words = text.split()
+    leading = set()
+    for word in words:
+        if not word.startswith("@"):
+            break
+        leading.add(word[1:].lower())
+    missing = [a for a in dict.fromkeys(accts) if a and a.lower() not in leading]
+    return "".join(reply_prefix(a) for a in missing) + text
+
+
 def _status_code(error: MastodonAPIError) -> int | None:
     args = error.args
     return args[1] if len(args) > 1 and isinstance(args[1], int) else None
@@ -326,8 +338,8 @@ class MastodonConnector:
 
     # writing ----------------------------------------------------------------------------------
     def post_reply(self, text: str, in_reply_to: str) -> Posted:
-        """Reply to a status: its visibility or less public, its author mentioned first, its
-        content warning kept."""
+        """Reply to a status: its visibility or less public, its author mentioned first (on our
+        own status, a thread's next part, the people it mentioned), its content warning kept."""
         try:
             status = self.api.status(in_reply_to)
         except (MastodonNotFoundError, MastodonAPIError) as error:
@@ -337,11 +349,19 @@ class MastodonConnector:
             raise self._send_error(error, sending=False) from error
         except MastodonError as error:
             raise self._send_error(error, sending=False) from error
-        acct = str(_field(_field(status, "account") or {}, "acct") or "")
-        first = text.split(maxsplit=1)[0] if text.split() else ""
-        body = text if acct and first == f"@{acct}" else reply_prefix(acct) + text
+        try:
+            mine = self.account_id
+        except FetchError as error:
+            raise SendError(error.message, retry_at=error.retry_at, auth=error.auth) from error
+        author = _field(status, "account") or {}
+        if str(_field(author, "id")) == mine:
+            # Continuing our own reply (a thread): address whom it addressed, not ourselves.
+            mentioned = _field(status, "mentions") or []
+            accts = [str(_field(m, "acct")) for m in mentioned if str(_field(m, "id")) != mine]
+        else:
+            accts = [str(_field(author, "acct") or "")]
         return self._create(
-            body,
+            _addressed(text, accts),
             in_reply_to=str(_field(status, "id")),
             visibility=reply_visibility(_field(status, "visibility"), self.public_visibility),
             spoiler_text=str(_field(status, "spoiler_text") or ""),

@@ -341,3 +341,24 @@ def test_old_servers_fall_back_to_the_v1_instance_then_to_500(
         assert make_mastodon_connector(older_url).instance_limits() == InstanceLimits(500, 23)
         statuses["max_characters"] = 640
         assert make_mastodon_connector(old_url).instance_limits() == InstanceLimits(640, 23)
+
+
+def test_continuing_our_own_reply_addresses_the_customer_not_ourselves(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    status = post_mention(
+        mastodon_store,
+        acct="minji@other.example",
+        text="@hanbit 긴 답 부탁해요",
+        visibility="direct",
+        spoiler_text="요금",
+    )
+    first = mastodon_connector.post_reply("첫째 부분", str(status["id"]))
+    mastodon_connector.post_reply("둘째 부분", first.id)
+    replies = brand_statuses(mastodon_store)
+    assert [r["text"] for r in replies] == [
+        "@minji@other.example 첫째 부분",
+        "@minji@other.example 둘째 부분",
+    ]
+    assert [(r["visibility"], r["spoiler_text"]) for r in replies] == [("direct", "요금")] * 2
+    assert replies[1]["in_reply_to_id"] == replies[0]["id"]
