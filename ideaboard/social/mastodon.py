@@ -40,6 +40,7 @@ from .connectors import FetchError, Identity, Mention, Posted, SendError
 from .mastodon_text import (
     MAX_CHARACTERS,
     URL_CHARACTERS,
+    graphemes,
     html_to_text,
     language_of,
     mentions_map,
@@ -52,6 +53,8 @@ PAGE_SIZE = 40  # Mastodon's default and most servers' sensible page of notifica
 MAX_PAGES = 8  # per round: 320 mentions; the rest is read in the next round
 # From most public to least: a reply is never more public than the post it answers.
 VISIBILITIES = ("public", "unlisted", "private", "direct")
+# Room kept in a reply for "@" + a username (at most 30) + " ", and a content warning of 48.
+REPLY_RESERVE = 32 + 48
 USER_AGENT = "IdeaBoard (Mastodon.py)"
 
 
@@ -84,6 +87,24 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def text_budget(limits: InstanceLimits) -> int:
+    """How long IdeaBoard's own text in a reply may be on this server: its limit less
+    REPLY_RESERVE, the room for the "@author " put in front (a username has at most 30
+    characters) and the mention's content warning (kept whole up to 48 characters)."""
+    return max(limits.max_characters - REPLY_RESERVE, limits.max_characters // 2)
+
+
+def fit_warning(spoiler_text: str, body: str, limits: InstanceLimits) -> str:
+    """The content warning to repeat on a reply: whole, or shortened with "…" so that the
+    warning and the body fit the server's limit together (Mastodon counts both)."""
+    url = limits.characters_reserved_per_url
+    room = limits.max_characters - post_length(body, url_characters=url)
+    if post_length("", spoiler_text, url_characters=url) <= room or room < 2:
+        return spoiler_text  # it fits; or nothing would: the server says so (final)
+    kept = graphemes(spoiler_text)[: room - 1]
+    return "".join(kept).rstrip() + "…"
 
 
 def reply_limit(limits: InstanceLimits, author_handle: str, spoiler_text: str = "") -> int:
@@ -191,14 +212,15 @@ class MastodonConnector:
         return str(_field(self.me(), "id"))
 
     def identify(self) -> Identity:
-        """Who the token's account is, and the server's status limit (FetchError, auth=True
-        when the token is refused)."""
+        """Who the token's account is, and how long IdeaBoard's own text in a reply may be
+        (text_budget: the server's limit less room for "@author " and a content warning).
+        FetchError, auth=True when the token is refused."""
         me = self.me()
         return Identity(
             remote_user_id=str(_field(me, "id")),
             username=str(_field(me, "username") or _field(me, "acct") or ""),
             display_name=str(_field(me, "display_name") or ""),
-            post_limit=self.instance_limits().max_characters,
+            post_limit=text_budget(self.instance_limits()),
         )
 
     def instance(self) -> list[Any]:
@@ -339,7 +361,8 @@ class MastodonConnector:
     # writing ----------------------------------------------------------------------------------
     def post_reply(self, text: str, in_reply_to: str) -> Posted:
         """Reply to a status: its visibility or less public, its author mentioned first (on our
-        own status, a thread's next part, the people it mentioned), its content warning kept."""
+        own status, a thread's next part, the people it mentioned), its content warning kept
+        (shortened with "…" only when the whole would not fit the server's limit)."""
         try:
             status = self.api.status(in_reply_to)
         except (MastodonNotFoundError, MastodonAPIError) as error:
@@ -360,11 +383,16 @@ class MastodonConnector:
             accts = [str(_field(m, "acct")) for m in mentioned if str(_field(m, "id")) != mine]
         else:
             accts = [str(_field(author, "acct") or "")]
+        body = _addressed(text, accts)
+        try:
+            limits = self.instance_limits()
+        except FetchError as error:
+            raise SendError(error.message, retry_at=error.retry_at, auth=error.auth) from error
         return self._create(
-            _addressed(text, accts),
+            body,
             in_reply_to=str(_field(status, "id")),
             visibility=reply_visibility(_field(status, "visibility"), self.public_visibility),
-            spoiler_text=str(_field(status, "spoiler_text") or ""),
+            spoiler_text=fit_warning(str(_field(status, "spoiler_text") or ""), body, limits),
         )
 
     def post(self, text: str) -> Posted:

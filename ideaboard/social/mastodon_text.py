@@ -165,6 +165,11 @@ def post_length(text: str, spoiler_text: str = "", *, url_characters: int = URL_
     return len(_GRAPHEME.findall(unicodedata.normalize("NFC", combined)))
 
 
+def graphemes(text: str) -> list[str]:
+    """The text's characters as a person sees them (grapheme clusters), NFC first."""
+    return list(_GRAPHEME.findall(unicodedata.normalize("NFC", text)))
+
+
 def reply_prefix(acct: str) -> str:
     """The mention put in front of a reply so it reaches its author (see post_reply)."""
     return f"@{acct} " if acct else ""

@@ -35,7 +35,7 @@ def test_identify_names_the_account_and_the_servers_limit(
         remote_user_id=BRAND_ACCOUNT_ID,
         username="hanbit",
         display_name="Hanbit Telecom",
-        post_limit=1000,
+        post_limit=1000 - 80,  # room kept for "@author " and a content warning
     )
 
 
@@ -290,8 +290,10 @@ def test_the_instance_limit_is_read_and_enforced(
     room = reply_limit(limits, "minji", "긴 글")
     assert room == 1000 - post_length("@minji ", "긴 글")
     connector.post_reply("가" * room, str(status["id"]))  # exactly at the limit: accepted
+    assert brand_statuses(store)[0]["spoiler_text"] == "긴 글"
+    too_long = "나" * (1000 - len("@minji ") + 1)  # over the limit even without the warning
     with pytest.raises(SendError) as error:
-        connector.post_reply("나" * (room + 1), str(status["id"]))
+        connector.post_reply(too_long, str(status["id"]))
     assert error.value.final
     assert "1000" in error.value.message
     assert len(brand_statuses(store)) == 1
@@ -362,3 +364,19 @@ def test_continuing_our_own_reply_addresses_the_customer_not_ourselves(
     ]
     assert [(r["visibility"], r["spoiler_text"]) for r in replies] == [("direct", "요금")] * 2
     assert replies[1]["in_reply_to_id"] == replies[0]["id"]
+
+
+def test_a_long_content_warning_is_shortened_only_as_far_as_the_limit_needs(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    warning = "주의 " + "가" * 200
+    status = post_mention(mastodon_store, acct="minji", text="@hanbit 제안", spoiler_text=warning)
+    text = "나" * 400  # within the text budget (420): with the warning it would be 611
+    mastodon_connector.post_reply(text, str(status["id"]))
+    [reply] = brand_statuses(mastodon_store)
+    assert reply["spoiler_text"].endswith("…")
+    assert warning.startswith(reply["spoiler_text"][:-1])
+    assert post_length(reply["text"], reply["spoiler_text"]) == 500  # as much as fits
+    short = post_mention(mastodon_store, acct="minji", text="@hanbit 또", spoiler_text="요금")
+    mastodon_connector.post_reply(text, str(short["id"]))
+    assert brand_statuses(mastodon_store)[-1]["spoiler_text"] == "요금"  # whole when it fits

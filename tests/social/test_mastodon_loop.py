@@ -33,7 +33,8 @@ def test_the_account_is_connected_with_the_servers_identity_and_limit(
     assert mastodon_account.network == "mastodon"
     assert mastodon_account.remote_user_id == BRAND_ACCOUNT_ID
     assert mastodon_account.username == "hanbit"
-    assert mastodon_account.post_limit == 500
+    # The server allows 500; IdeaBoard keeps room for "@author " and a content warning.
+    assert mastodon_account.post_limit == 500 - 80
     assert mastodon_account.service_url == mastodon_url
 
 
@@ -83,3 +84,49 @@ def test_a_tagged_mention_becomes_an_idea_and_a_stage_change_replies_in_kind(
     assert sent is not None
     assert (sent.state, sent.remote_id) == ("sent", str(reply["id"]))
     assert deliver_due(worker="test-worker").claimed == 0
+
+
+NOTE_KO = (
+    "검토 결과 내년 1분기 요금제 개편에 반영하기로 했습니다. 네트워크 팀이 이 일을 맡았고, "
+    "해외 로밍 중에 남은 데이터를 다음 달로 넘기는 방식과 가족 회선끼리 나누어 쓰는 방식을 "
+    "함께 시험하고 있습니다. 시험이 끝나면 일정과 조건을 아이디어 페이지에 올리고 답글로 다시 "
+    "알려드리겠습니다. 기다려 주셔서 고맙습니다! "
+)
+
+
+def test_a_long_note_goes_out_as_a_thread_every_part_within_the_servers_limit(
+    mastodon_account: Any,
+    mastodon_store: SandboxStore,
+    make_user: Callable[..., Any],
+) -> None:
+    from ideaboard.social.mastodon_text import post_length
+
+    mastodon_account.acknowledge = False
+    db.session.commit()
+    status = post_mention(
+        mastodon_store,
+        acct="minji@other.example",
+        text="@hanbit 데이터 이월 서비스 해주세요 #아이디어",
+        visibility="private",
+        spoiler_text="요금제 이야기",
+    )
+    _import(mastodon_account)
+    idea = db.session.scalar(select(Idea).where(Idea.source_post_id == str(status["id"])))
+    assert idea is not None
+    staff = make_user("staff", initials="KG")
+    change_stage(idea, find_stage("planned"), (NOTE_KO * 4).strip(), staff, check_workflow=False)
+    db.session.commit()
+    queued = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert len(queued) > 1  # a thread
+
+    deliver_due(worker="test-worker")
+
+    db.session.expire_all()
+    states = [r.state for r in db.session.scalars(select(OutboxMessage)).all()]
+    assert states == ["sent"] * len(queued)
+    replies = brand_statuses(mastodon_store)
+    assert len(replies) == len(queued)
+    for reply in replies:
+        assert reply["text"].startswith("@minji@other.example ")
+        assert (reply["visibility"], reply["spoiler_text"]) == ("private", "요금제 이야기")
+        assert post_length(reply["text"], reply["spoiler_text"]) <= 500
