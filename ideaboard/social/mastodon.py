@@ -7,8 +7,9 @@ read:accounts). Mastodon.py is set up so that it never waits on its own: rate li
 every request has a timeout. Requests go to base_url only.
 
 - Mentions are the `mention` notifications. The cursor is the notification id; later ones are
-  read forwards with `min_id` (oldest first, a page cap per round, the rest next round), the
-  overlap re-read (`start_time`) pages backwards with `max_id` until it passes that time.
+  read forwards with `min_id` (oldest first, a page cap per round, the rest next round).
+  Without a cursor (the first poll) the newest are read backwards with `max_id`, back to
+  `start_time` when one is given.
 - A reply repeats the mention's visibility, never more public (public → `public_visibility`,
   "unlisted" by default), starts with "@author" so a private or direct reply reaches its
   author, keeps the mention's content warning, and is tagged "ko" or "en".
@@ -273,10 +274,17 @@ class MastodonConnector:
         return (int(cursor),) if cursor.isdigit() else (cursor,)
 
     def fetch_mentions(self, *, since_id: str | None, start_time: datetime | None) -> list[Mention]:
-        """Every reachable mention after the cursor since_id, or since start_time, oldest first."""
+        """Every mention after the cursor since_id, oldest first; without a cursor, the newest
+        ones (back to start_time when given).
+
+        With a cursor, start_time is not needed: a server numbers notifications as they
+        arrive (a late-federated mention too), so none can appear behind the cursor, and the
+        forward read leaves nothing out — a burst over the page cap is read on in the next
+        round — where a re-read back to a time would have to stop at the cap and lose the rest.
+        """
         found: dict[str, Mention] = {}
         try:
-            if start_time is None and since_id:
+            if since_id:
                 self._read_forwards(since_id, found)
             else:
                 self._read_backwards(_aware(start_time), found)

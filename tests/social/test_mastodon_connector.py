@@ -380,3 +380,24 @@ def test_a_long_content_warning_is_shortened_only_as_far_as_the_limit_needs(
     short = post_mention(mastodon_store, acct="minji", text="@hanbit 또", spoiler_text="요금")
     mastodon_connector.post_reply(text, str(short["id"]))
     assert brand_statuses(mastodon_store)[-1]["spoiler_text"] == "요금"  # whole when it fits
+
+
+def test_a_burst_over_the_page_cap_is_read_on_across_rounds_even_with_an_overlap_time(
+    mastodon_connector: MastodonConnector,
+    mastodon_store: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(mastodon_module, "PAGE_SIZE", 3)
+    monkeypatch.setattr(mastodon_module, "MAX_PAGES", 2)
+    first = post_mention(mastodon_store, acct="minji", text="@hanbit 처음")
+    [seen] = mastodon_connector.fetch_mentions(since_id=None, start_time=None)
+    assert seen.id == str(first["id"])
+    burst = [post_mention(mastodon_store, acct="minji", text=f"@hanbit {i}") for i in range(14)]
+    overlap = datetime.now(UTC) - timedelta(minutes=10)  # the importer's re-read time
+    got: list[str] = []
+    cursor = seen.position
+    for _round in range(4):
+        batch = mastodon_connector.fetch_mentions(since_id=cursor, start_time=overlap)
+        got += [m.id for m in batch]
+        cursor = batch[-1].position if batch else cursor
+    assert got == [str(p["id"]) for p in burst]  # 6 per round, none lost, none twice
