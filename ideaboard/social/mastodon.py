@@ -59,6 +59,26 @@ REPLY_RESERVE = 32 + 48
 USER_AGENT = "IdeaBoard (Mastodon.py)"
 
 
+class MastodonSession(requests.Session):
+    """The requests Session Mastodon.py sends through: notifications include the filtered.
+
+    Since Mastodon 4.3 a server filters some notifications by the account's notification
+    policy — by default the private mentions of people the account does not follow, i.e. a
+    customer's direct message to the brand — and leaves them out of /api/v1/notifications
+    unless asked with include_filtered=true. Mastodon.py's notifications() has no such
+    parameter, so the session adds it; the importer's own rules decide what becomes an idea.
+    """
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        target = url.decode() if isinstance(url, bytes) else url
+        verb = method.decode() if isinstance(method, bytes) else method
+        if verb.upper() == "GET" and urlsplit(target).path.endswith("/api/v1/notifications"):
+            kwargs["params"] = {**dict(kwargs.get("params") or {}), "include_filtered": "true"}
+        return super().request(method, url, *args, **kwargs)
+
+
 @dataclass(frozen=True)
 class InstanceLimits:
     """What a server allows in one status (from /api/v2/instance)."""
@@ -176,7 +196,7 @@ class MastodonConnector:
         if public_visibility not in ("public", "unlisted"):
             raise ValueError('public_visibility must be "public" or "unlisted"')
         self.public_visibility = public_visibility
-        self.session = requests.Session()
+        self.session = MastodonSession()
         self.api = Mastodon(
             api_base_url=self.base_url,
             ratelimit_method="throw",  # never sleep in the worker: report retry_at instead

@@ -1,8 +1,10 @@
 """The Mastodon API subset IdeaBoard uses, written from Mastodon's API reference.
 
 - GET  /api/v1/accounts/verify_credentials            the brand's account (with `source`)
-- GET  /api/v1/notifications  types[] exclude_types[] max_id since_id min_id limit (≤ 80),
-       newest first, Link: <…max_id=…>; rel="next", <…min_id=…>; rel="prev"
+- GET  /api/v1/notifications  types[] exclude_types[] max_id since_id min_id limit (≤ 80)
+       include_filtered, newest first, Link: <…max_id=…>; rel="next", <…min_id=…>; rel="prev".
+       As with Mastodon's default policy, a private mention from someone the brand does not
+       follow is filtered: left out unless include_filtered=true
 - GET  /api/v1/notifications/:id
 - POST /api/v1/statuses  status, in_reply_to_id, visibility, spoiler_text, language
        (form or JSON; an Idempotency-Key header is honoured for an hour)
@@ -199,6 +201,7 @@ def notifications() -> Response:
     since_id = _id_param("since_id", request.args.get("since_id"))
     min_id = _id_param("min_id", request.args.get("min_id"))
     limit = _limit_param()
+    include_filtered = request.args.get("include_filtered", "false").lower() in ("true", "1")
     root = sandbox.root()
     with sandbox.store.transaction() as tx:
         page = sandbox.store.notifications_page(
@@ -210,12 +213,15 @@ def notifications() -> Response:
             since_id=since_id,
             min_id=min_id,
             limit=limit,
+            include_filtered=include_filtered,
         )
         body = [render.notification_json(tx, sandbox.store, root, n) for n in page]
     response = jsonify(body)
     if page:
         base = f"{root}/api/v1/notifications"
         keep: list[tuple[str, Any]] = [("limit", limit)]
+        if include_filtered:
+            keep.append(("include_filtered", "true"))
         keep += [("types[]", t) for t in types] + [("exclude_types[]", t) for t in exclude]
         newer = urlencode([*keep, ("min_id", page[0]["id"])])
         older = urlencode([*keep, ("max_id", page[-1]["id"])])

@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS notifications (
     from_account_id TEXT NOT NULL,
     type TEXT NOT NULL,
     status_id INTEGER,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    filtered INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS notifications_account ON notifications (account_id, id);
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -110,6 +111,11 @@ class SandboxStore:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(notifications)")}
+            if "filtered" not in columns:  # a file made before filtering was modelled
+                conn.execute(
+                    "ALTER TABLE notifications ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0"
+                )
         finally:
             conn.close()
         with self.transaction(write=True) as tx:
@@ -265,12 +271,18 @@ class SandboxStore:
             ),
         )
         for account_id in mentions:
-            if account_id != author["id"]:
-                tx.execute(
-                    "INSERT INTO notifications (account_id, from_account_id, type, status_id,"
-                    " created_at) VALUES (?, ?, 'mention', ?, ?)",
-                    (account_id, author["id"], status_id, format_time(created)),
-                )
+            if account_id == author["id"]:
+                continue
+            # Mastodon's default notification policy (4.3+) filters private mentions from
+            # people the account does not follow (nobody, here) unless they answer it.
+            unsolicited = visibility == "direct" and (
+                in_reply_to is None or in_reply_to["account_id"] != account_id
+            )
+            tx.execute(
+                "INSERT INTO notifications (account_id, from_account_id, type, status_id,"
+                " created_at, filtered) VALUES (?, ?, 'mention', ?, ?, ?)",
+                (account_id, author["id"], status_id, format_time(created), int(unsolicited)),
+            )
         status = self.get_status(tx, status_id)
         assert status is not None  # noqa: S101 - inserted a moment ago in this transaction
         return status
@@ -336,6 +348,7 @@ class SandboxStore:
         since_id: int | None,
         min_id: int | None,
         limit: int,
+        include_filtered: bool = False,
     ) -> list[dict[str, Any]]:
         """A page of the account's notifications, newest first, as Mastodon pages them.
 
@@ -344,6 +357,8 @@ class SandboxStore:
         """
         where = ["n.account_id = ?", "s.deleted = 0"]
         args: list[Any] = [account_id]
+        if not include_filtered:
+            where.append("n.filtered = 0")
         if types:
             where.append(f"n.type IN ({', '.join('?' * len(types))})")
             args.extend(types)

@@ -401,3 +401,13 @@ def test_a_burst_over_the_page_cap_is_read_on_across_rounds_even_with_an_overlap
         got += [m.id for m in batch]
         cursor = batch[-1].position if batch else cursor
     assert got == [str(p["id"]) for p in burst]  # 6 per round, none lost, none twice
+
+
+def test_a_direct_message_from_a_stranger_comes_in_though_mastodon_filters_it(
+    mastodon_connector: MastodonConnector, mastodon_store: Any
+) -> None:
+    direct = post_mention(
+        mastodon_store, acct="stranger@other.example", text="@hanbit 몰래 제안", visibility="direct"
+    )
+    [mention] = mastodon_connector.fetch_mentions(since_id=None, start_time=None)
+    assert mention.id == str(direct["id"])

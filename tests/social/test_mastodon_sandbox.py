@@ -385,3 +385,18 @@ def test_a_status_link_opens_the_page_at_the_status(
     response = client.get(f"/@minji/{status['id']}")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/sandbox/#s{status['id']}")
+
+
+def test_unsolicited_private_mentions_are_filtered_unless_asked_for(
+    mastodon_url: str, mastodon_store: SandboxStore
+) -> None:
+    direct = post_mention(
+        mastodon_store, acct="minji", text="@hanbit 비밀 제안", visibility="direct"
+    )
+    public = post_mention(mastodon_store, acct="minji", text="@hanbit 공개 제안")
+    url = f"{mastodon_url}/api/v1/notifications"
+    plain = requests.get(url, headers=AUTH, timeout=5).json()
+    assert [n["status"]["id"] for n in plain] == [str(public["id"])]
+    every = requests.get(url, params={"include_filtered": "true"}, headers=AUTH, timeout=5)
+    assert [n["status"]["id"] for n in every.json()] == [str(public["id"]), str(direct["id"])]
+    assert "include_filtered=true" in every.headers["Link"]
