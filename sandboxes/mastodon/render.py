@@ -146,7 +146,7 @@ def notification_json(
     """A Notification entity (type mention: the status that mentions the account)."""
     sender = store.get_account(tx, notification["from_account_id"])
     status = store.get_status(tx, notification["status_id"]) if notification["status_id"] else None
-    return {
+    data = {
         "id": str(notification["id"]),
         "type": notification["type"],
         "group_key": f"ungrouped-{notification['id']}",
@@ -156,6 +156,9 @@ def notification_json(
         if status and not status["deleted"]
         else None,
     }
+    if notification.get("filtered"):
+        data["filtered"] = True  # as Mastodon marks notifications its policy filtered
+    return data
 
 
 def instance_v2(root: str, domain: str, max_characters: int) -> dict[str, Any]:

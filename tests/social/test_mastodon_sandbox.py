@@ -400,3 +400,4 @@ def test_unsolicited_private_mentions_are_filtered_unless_asked_for(
     every = requests.get(url, params={"include_filtered": "true"}, headers=AUTH, timeout=5)
     assert [n["status"]["id"] for n in every.json()] == [str(public["id"]), str(direct["id"])]
     assert "include_filtered=true" in every.headers["Link"]
+    assert [n.get("filtered", False) for n in every.json()] == [False, True]
