@@ -17,6 +17,15 @@ MAX_SPOILER = 500
 MAX_NAME = 60
 
 
+def is_unicode(text: str) -> bool:
+    """Whether text can be stored as UTF-8 (JSON may carry lone surrogates, which cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_acct(acct: str) -> tuple[str, str]:
     """Split "user" or "user@domain" (a leading @ allowed); raise ValueError when malformed."""
     user, _, domain = acct.strip().lstrip("@").partition("@")
@@ -45,6 +54,10 @@ def post_mention(
     Replying to a status whose author the text does not name puts "@author " in front, as
     Mastodon's compose box does. Returns the stored status; raises ValueError on bad input.
     """
+    for name, value in (("acct", acct), ("text", text), ("content warning", spoiler_text),
+                        ("display name", display_name)):  # fmt: skip
+        if isinstance(value, str) and not is_unicode(value):
+            raise ValueError(f"the {name} is not valid Unicode text")
     user, domain = parse_acct(acct)
     if not isinstance(text, str) or not text.strip():
         raise ValueError("the text must not be empty")
@@ -114,6 +127,6 @@ def timeline(store: SandboxStore | str, limit: int = -1) -> list[dict[str, Any]]
 
 def _as_id(value: int | str, name: str) -> int:
     text = str(value).strip()
-    if not re.fullmatch(r"[0-9]{1,19}", text):
-        raise ValueError(f"{name} must be a status id (digits)")
+    if not re.fullmatch(r"[0-9]{1,19}", text) or int(text) > 2**63 - 1:
+        raise ValueError(f"{name} must be a status id (digits, at most 9223372036854775807)")
     return int(text)

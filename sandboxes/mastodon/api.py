@@ -29,6 +29,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from . import faults, render
 from . import text as status_text
+from .actions import is_unicode
 from .context import Sandbox, current_sandbox
 from .store import VISIBILITIES
 
@@ -58,6 +59,7 @@ NOTIFICATION_TYPES = frozenset(
     }
 )
 _ID = re.compile(r"^[0-9]{1,19}$")
+MAX_ID = 2**63 - 1  # Mastodon's ids are 64-bit signed integers (bigint)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 FAULT_ENDPOINTS = {
@@ -148,7 +150,12 @@ def _add_rate_headers(response: Response) -> Response:
 def _id_param(name: str, value: Any) -> int | None:
     if value in (None, ""):
         return None
-    if not isinstance(value, str | int) or isinstance(value, bool) or not _ID.match(str(value)):
+    if (
+        not isinstance(value, str | int)
+        or isinstance(value, bool)
+        or not _ID.match(str(value))
+        or int(value) > MAX_ID
+    ):
         raise MastodonError(422, f"Validation failed: {name} must be a status or notification id")
     return int(value)
 
@@ -255,6 +262,9 @@ def create_status() -> Response | tuple[Response, int]:
     language = form.get("language") or None
     if not isinstance(text, str) or not text.strip():
         raise MastodonError(422, "Validation failed: Text can't be blank")
+    for value in (text, spoiler, visibility, language):
+        if isinstance(value, str) and not is_unicode(value):
+            raise MastodonError(422, "Validation failed: the text is not valid Unicode")
     if (
         len(text) > MAX_STATUS_INPUT
         or not isinstance(spoiler, str)

@@ -115,6 +115,7 @@ def test_requests_without_the_token_get_401(
         ({"max_id": "not-an-id"}, 422),
         ({"since_id": "1" * 40}, 422),
         ({"min_id": "1;DROP TABLE"}, 422),
+        ({"max_id": "9" * 19}, 422),  # past a 64-bit id
         ({"types[]": ["mention"] * 21}, 422),
         ({"types[]": "nonsense", "limit": "500"}, 200),  # unknown types ignored, limit clamped
     ],
@@ -141,6 +142,7 @@ def test_bad_notification_parameters_get_a_4xx_never_a_500(
         ({"status": "안녕", "language": "korean!"}, 422, "Language"),
         ({"status": "안녕", "in_reply_to_id": "abc"}, 422, "in_reply_to_id"),
         ({"status": "안녕", "in_reply_to_id": "12345"}, 404, "Record not found"),
+        ({"status": "안녕", "in_reply_to_id": "9" * 19}, 422, "in_reply_to_id"),
         ({"status": "안녕", "media_ids[]": "1"}, 422, "media"),
     ],
 )
@@ -401,3 +403,48 @@ def test_unsolicited_private_mentions_are_filtered_unless_asked_for(
     assert [n["status"]["id"] for n in every.json()] == [str(public["id"]), str(direct["id"])]
     assert "include_filtered=true" in every.headers["Link"]
     assert [n.get("filtered", False) for n in every.json()] == [False, True]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/statuses/9999999999999999999",
+        "/api/v1/statuses/9999999999999999999/context",
+        "/api/v1/notifications/9999999999999999999",
+        "/api/v1/statuses/abc",
+    ],
+)
+def test_ids_past_64_bits_or_not_numbers_get_a_4xx(mastodon_url: str, path: str) -> None:
+    response = requests.get(mastodon_url + path, headers=AUTH, timeout=5)
+    assert 400 <= response.status_code < 500
+    assert "error" in response.json()
+
+
+def test_the_customer_helper_refuses_an_id_past_64_bits(mastodon_url: str) -> None:
+    response = requests.post(
+        f"{mastodon_url}/sandbox/mentions",
+        json={"acct": "a", "text": "x", "reply_to": "9" * 19},
+        timeout=5,
+    )
+    assert response.status_code == 400
+    assert "at most" in response.json()["error"]
+
+
+def test_lone_surrogates_in_json_get_a_4xx(mastodon_url: str) -> None:
+    body = b'{"status": "a\\ud800b"}'
+    response = requests.post(
+        f"{mastodon_url}/api/v1/statuses",
+        data=body,
+        headers={**AUTH, "Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert response.status_code == 422
+    assert "Unicode" in response.json()["error"]
+    helper = requests.post(
+        f"{mastodon_url}/sandbox/mentions",
+        data=b'{"acct": "a", "text": "x", "spoiler_text": "\\udc00"}',
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert helper.status_code == 400
+    assert "not valid Unicode" in helper.json()["error"]
