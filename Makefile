@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := app.py
 
-.PHONY: run test lint install clean bench bench-tools browser-tools translations catalogs
+.PHONY: run test lint install clean bench bench-tools browser-tools translations catalogs bluesky-devenv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,21 @@ browser-tools: $(AXE)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
+# Bluesky's reference servers (@atproto/dev-env 0.3.215, the last release for Node 20: PLC,
+# PDS and AppView, the AppView on the local PostgreSQL) for the end-to-end tests in
+# tests/social/test_bluesky_devenv.py; kept in build/atproto-devenv (not committed), the whole
+# tree pinned by tests/bluesky_devenv/package-lock.json. docs/bluesky-devenv.md says more.
+ATPROTO_DEVENV := build/atproto-devenv/node_modules/@atproto/dev-env/package.json
+
+$(ATPROTO_DEVENV): tests/bluesky_devenv/package.json tests/bluesky_devenv/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
+	mkdir -p build/atproto-devenv
+	cp tests/bluesky_devenv/package.json tests/bluesky_devenv/package-lock.json build/atproto-devenv/
+	cd build/atproto-devenv && npm ci --no-audit --no-fund
+	touch $@
+
+bluesky-devenv: $(ATPROTO_DEVENV)
+
 ## Install what the tests need, then lint and run the whole suite on SQLite and, at the same
 ## time, on PostgreSQL (IDEABOARD_TEST_DATABASE_URL, default the local server; skipped with
 ## the reason when it does not answer, except in CI, where that fails the run). The two runs
@@ -85,7 +100,7 @@ browser-tools: $(AXE)
 ## failing, or finding no tests (pytest's exit 5), fails `make test`.
 PG_LOG := build/pytest-postgresql.log
 
-test: install translations browser-tools
+test: install translations browser-tools bluesky-devenv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

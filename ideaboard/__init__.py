@@ -219,14 +219,18 @@ def _mount_sandbox(app: Flask, name: str) -> None:
     The only place IdeaBoard imports the sandboxes package
     (tests/social/test_sandbox_boundary.py checks).
     """
+    import sandboxes.mastodon
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-    if name == "bluesky":
-        from sandboxes.bluesky import create_sandbox_app
-    elif name == "mastodon":
-        from sandboxes.mastodon import create_sandbox_app
-    else:
-        from sandboxes.x import create_sandbox_app
+    import sandboxes.bluesky
+    import sandboxes.x
+
+    # Each sandbox package offers the same create_sandbox_app(path, *, ui_access, …).
+    create_sandbox_app = {
+        "x": sandboxes.x.create_sandbox_app,
+        "bluesky": sandboxes.bluesky.create_sandbox_app,
+        "mastodon": sandboxes.mastodon.create_sandbox_app,
+    }[name]
 
     setting = f"IDEABOARD_{name.upper()}_SANDBOX"
     real = _real_credentials(app, name)

@@ -131,7 +131,7 @@ def enqueue_answer(
     from .reply_templates import wording
 
     lang = supported_language(lang, str(current_app.config["IDEABOARD_DEFAULT_LOCALE"]))
-    words = wording(f"ack_{kind}", "", lang)
+    words = wording(f"ack_{kind}", "", lang, account.network)
     text = compose_answer(
         kind,
         lang=lang,

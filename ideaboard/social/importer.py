@@ -200,11 +200,11 @@ def enqueue_ack(
     from .reply_templates import wording
 
     if page is None:
-        words = wording(f"ack_{kind}", "", lang)
+        words = wording(f"ack_{kind}", "", lang, account.network)
     else:
         key = (f"ack_{kind}", lang)
         if key not in page.words:
-            page.words[key] = wording(f"ack_{kind}", "", lang)
+            page.words[key] = wording(f"ack_{kind}", "", lang, account.network)
         words = page.words[key]
     text = compose_ack(
         kind,

@@ -6,12 +6,14 @@ the cursor that covers it) and never hold a transaction open across a network ca
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
 import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -35,7 +37,7 @@ SANDBOX_BRAND_ID = "1500000000000000001"
 SANDBOX_BRAND_USERNAME = "hanbit"
 # What the Bluesky and Mastodon sandboxes accept from the demo's brand accounts.
 SANDBOX_BLUESKY_HANDLE = "hanbit.bsky.social"
-SANDBOX_BLUESKY_PASSWORD = "sand-box0-demo-pass"  # noqa: S105 - the sandbox's, not a secret
+SANDBOX_BLUESKY_PASSWORD = "sand-box0-app0-pass"  # noqa: S105 - the sandbox's, not a secret
 SANDBOX_MASTODON_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's, not a secret
 
 
@@ -118,12 +120,44 @@ def bluesky_password(handle: str) -> str | None:
 def bluesky_connector(account: SocialAccount) -> Connector:
     from .bluesky import BlueskyConnector
 
+    service = bluesky_service(account)
+    password = bluesky_password(account.username) or ""
     return BlueskyConnector(
         handle=account.username,
-        app_password=bluesky_password(account.username) or "",
-        service_url=bluesky_service(account),
+        app_password=password,
+        service_url=service,
         timeout=float(current_app.config["IDEABOARD_X_TIMEOUT_SECONDS"]),
+        session_store=bluesky_session_file(service, account.username, password),
     )
+
+
+def bluesky_session_file(
+    service: str, handle: str, password: str
+) -> tuple[Callable[[], str | None], Callable[[str], None]]:
+    """Keep a Bluesky login session in the instance folder (0600), so every process (a cron
+    `import-mentions`, each worker) reuses it: Bluesky allows about 100 logins a day.
+
+    The file is named by a hash of the server, handle and app password: a new password never
+    reuses an old session, and the name tells nothing. It holds tokens, never the password."""
+    key = hashlib.sha256(f"{service.rstrip('/')}|{handle.lower()}|{password}".encode())
+    folder = Path(current_app.instance_path) / "bluesky-sessions"
+    path = folder / f"{key.hexdigest()[:32]}.json"
+
+    def load() -> str | None:
+        try:
+            return path.read_text(encoding="utf-8") or None
+        except OSError:
+            return None
+
+    def save(session: str) -> None:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle_file:
+            handle_file.write(session)
+        os.replace(temporary, path)  # whole, or not at all: a reader never sees half
+
+    return load, save
 
 
 def mastodon_instance(account: SocialAccount | None = None) -> str | None:

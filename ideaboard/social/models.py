@@ -140,13 +140,17 @@ class ReplyTemplate(Model):
 
     __tablename__ = "reply_templates"
     __table_args__ = (
-        UniqueConstraint("kind", "stage_slug", "lang", name="uq_reply_templates_kind_stage_lang"),
+        UniqueConstraint(
+            "kind", "stage_slug", "lang", "network", name="uq_reply_templates_kind_stage_lang_net"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     stage_slug: Mapped[str] = mapped_column(String(40), default="")
     lang: Mapped[str] = mapped_column(String(8))
+    # "" for every network; a network's slug for a wording only its posts use (it wins).
+    network: Mapped[str] = mapped_column(String(16), default="", server_default="")
     text: Mapped[str] = mapped_column(Text)
     # Without the link a reply is cheaper on X's pay-per-use API (and {url} is left out).
     include_link: Mapped[bool] = mapped_column(default=True)

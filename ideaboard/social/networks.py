@@ -10,6 +10,7 @@ mastodon.py).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,8 +29,9 @@ _REMOTE_MENTION = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\w")
 
 
 def bluesky_length(text: str) -> int:
-    """Bluesky counts a post in graphemes (a Korean syllable or an emoji is one)."""
-    return len(graphemes(text))
+    """Bluesky counts a post in graphemes of its NFC text (a Korean syllable, even typed as
+    separate jamo, or an emoji with its modifiers is one)."""
+    return len(graphemes(unicodedata.normalize("NFC", text)))
 
 
 def mastodon_length(text: str) -> int:

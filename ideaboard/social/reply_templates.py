@@ -13,6 +13,7 @@ from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES, display_name, reply_stage_name, supported_language
+from ..ideas.attribution import network_name
 from ..ideas.forms import ActionForm
 from ..text import clean_text
 from ..triage.models import Stage, StageRole
@@ -23,12 +24,12 @@ from .compose import (
     ACK_TEMPLATES,
     FALLBACK_TEMPLATE,
     LAUNCH_ANNOUNCEMENT,
-    MAX_WEIGHTED,
     STAGE_TEMPLATES,
+    X_LIMIT,
     compose_stage_posts,
-    weighted_length,
 )
 from .models import ReplyTemplate
+from .networks import NETWORKS
 
 LANGS = SUPPORTED_LOCALES
 KINDS = (
@@ -52,6 +53,7 @@ class Wording:
     text: str
     include_link: bool
     custom: bool
+    network: str = ""  # the network a custom wording is for ("" = every network)
 
 
 def default_text(kind: str, stage_slug: str, lang: str) -> str:
@@ -65,31 +67,39 @@ def default_text(kind: str, stage_slug: str, lang: str) -> str:
     return ACK_TEMPLATES[kind.removeprefix("ack_")][lang]
 
 
-def wording(kind: str, stage_slug: str, lang: str) -> Wording:
-    """Return the template in force for (kind, stage, lang): the admin's, else the default."""
+def wording(kind: str, stage_slug: str, lang: str, network: str = "") -> Wording:
+    """Return the template in force for (kind, stage, lang) on a network: the admin's for
+    that network, else the admin's for every network, else the default."""
     lang = supported_language(lang, "en")
-    custom = db.session.scalar(
+    found = db.session.scalars(
         select(ReplyTemplate).where(
             ReplyTemplate.kind == kind,
             ReplyTemplate.stage_slug == (stage_slug if kind == "stage" else ""),
             ReplyTemplate.lang == lang,
+            ReplyTemplate.network.in_({network, ""}),
         )
-    )
+    ).all()
+    custom = min(found, key=lambda t: t.network == "", default=None)  # the network's first
     if custom is not None:
-        return Wording(custom.text, custom.include_link, True)
+        return Wording(custom.text, custom.include_link, True, custom.network)
     return Wording(
-        default_text(kind, stage_slug, lang), default_include_link(kind, stage_slug), False
+        default_text(kind, stage_slug, lang),
+        default_include_link(kind, stage_slug, network),
+        False,
     )
 
 
-def default_include_link(kind: str, stage_slug: str) -> bool:
+def default_include_link(kind: str, stage_slug: str, network: str = "") -> bool:
     """Whether the built-in wording carries the idea's link.
 
-    The acknowledgement gives the link once; stage replies carry the staff note instead (a
-    post with a URL costs IDEABOARD_X_COST_POST_WITH_URL, about 13 times a plain one), except
-    the launched reply, and the launch announcement. Admins turn it on per template.
+    The acknowledgement gives the link once; on X stage replies carry the staff note instead
+    (a post with a URL costs IDEABOARD_X_COST_POST_WITH_URL, about 13 times a plain one),
+    except the launched reply, and the launch announcement. On a free network (Bluesky,
+    Mastodon) every reply carries the link. Admins turn it on or off per template.
     """
     if kind != "stage":
+        return True
+    if network in NETWORKS and not NETWORKS[network].paid:
         return True
     stage = db.session.scalar(select(Stage).where(Stage.slug == stage_slug))
     return stage is not None and stage.has_role(StageRole.LAUNCHED)
@@ -127,8 +137,9 @@ def _template_problem(kind: str, error: placeholders.TemplateError) -> str:
     )
 
 
-def validate_template(kind: str, text: str) -> str:
-    """Check the placeholders and that the template leaves room for a title; return it."""
+def validate_template(kind: str, text: str, network: str = "") -> str:
+    """Check the placeholders and that the template leaves room for a title on the network
+    (X's rule, the strictest for Korean, for a wording every network uses); return it."""
     text = " ".join(text.split())
     if not text:
         raise ValidationFailed(_("The template is empty."), field="text")
@@ -147,9 +158,14 @@ def validate_template(kind: str, text: str) -> str:
             "author": "x",
         },
     )
-    if weighted_length(sample) > MAX_WEIGHTED - 20:
+    limit = NETWORKS[network].limit if network in NETWORKS else X_LIMIT
+    if limit.measure(sample) > limit.maximum - 20:
         raise ValidationFailed(
-            _("The template is too long for a post on X, even with a short title."), field="text"
+            _(
+                "The template is too long for a post on %(network)s, even with a short title.",
+                network=network_name(network or "x"),
+            ),
+            field="text",
         )
     return text
 
@@ -158,17 +174,25 @@ def _stages() -> list[Stage]:
     return list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
 
 
-def _rows() -> list[tuple[str, str, str, Wording]]:
+def _rows(network: str) -> list[tuple[str, str, str, Wording]]:
     rows = []
     for stage in _stages():
         if stage.has_role(StageRole.INITIAL):  # nobody is answered by "it is new"
             continue
         for lang in LANGS:
-            rows.append(("stage", stage.slug, lang, wording("stage", stage.slug, lang)))
+            rows.append(("stage", stage.slug, lang, wording("stage", stage.slug, lang, network)))
     for kind in KINDS[1:]:
         for lang in LANGS:
-            rows.append((kind, "", lang, wording(kind, "", lang)))
+            rows.append((kind, "", lang, wording(kind, "", lang, network)))
     return rows
+
+
+def _network_arg(value: str | None) -> str:
+    """The network a templates page or form is about ("" = every network); 400 otherwise."""
+    value = value or ""
+    if value and value not in NETWORKS:
+        abort(400)
+    return value
 
 
 # What the preview on the templates page fills in: a note long enough to need a thread.
@@ -192,8 +216,9 @@ SAMPLE = {
 }
 
 
-def preview(stage: Stage, lang: str, words: Wording) -> list[str]:
-    """Return the posts a stage change with the sample note would send (the thread in full)."""
+def preview(stage: Stage, lang: str, words: Wording, network: str = "") -> list[str]:
+    """Return the posts a stage change with the sample note would send (the thread in full)
+    on the network (X's rule for a wording every network uses)."""
     sample = SAMPLE[supported_language(lang, "en")]
     page = str(current_app.config["IDEABOARD_PUBLIC_URL"]).rstrip("/") + "/ideas/1"
     try:
@@ -208,6 +233,7 @@ def preview(stage: Stage, lang: str, words: Wording) -> list[str]:
             note=sample["note"],
             handle=sample["handle"],
             more_url=page,
+            limit=NETWORKS[network].limit if network in NETWORKS else X_LIMIT,
         )
     except ValueError:  # a stored template too long for any title
         return []
@@ -216,11 +242,16 @@ def preview(stage: Stage, lang: str, words: Wording) -> list[str]:
 @bp.get("/")
 @staff_required
 def index() -> str:
-    """List every reply template in force (admins edit them), with a preview of each reply."""
+    """List every reply template in force (admins edit them), with a preview of each reply;
+    ?network=bluesky shows (and edits) the wording of one network's posts."""
+    network = _network_arg(request.args.get("network"))
+    limit = NETWORKS[network].limit if network in NETWORKS else X_LIMIT
     stages = {s.slug: s for s in _stages()}
-    rows = _rows()
+    rows = _rows(network)
     previews = {
-        (slug, lang): [(text, weighted_length(text)) for text in preview(stages[slug], lang, w)]
+        (slug, lang): [
+            (text, limit.measure(text)) for text in preview(stages[slug], lang, w, network)
+        ]
         for kind, slug, lang, w in rows
         if kind == "stage"
     }
@@ -232,6 +263,9 @@ def index() -> str:
         previews=previews,
         action_form=ActionForm(),
         placeholders=PLACEHOLDERS,
+        network=network,
+        networks=NETWORKS,
+        limit=limit,
     )
 
 
@@ -243,6 +277,8 @@ def save() -> Response | tuple[str, int]:
     kind = request.form.get("kind", "")
     stage_slug = request.form.get("stage_slug", "") if kind == "stage" else ""
     lang = request.form.get("lang", "")
+    network = _network_arg(request.form.get("network"))
+    back = url_for("reply_templates.index", network=network or None)
     if kind not in KINDS or lang not in LANGS:
         abort(400)
     existing = db.session.scalar(
@@ -250,6 +286,7 @@ def save() -> Response | tuple[str, int]:
             ReplyTemplate.kind == kind,
             ReplyTemplate.stage_slug == stage_slug,
             ReplyTemplate.lang == lang,
+            ReplyTemplate.network == network,
         )
     )
     if request.form.get("reset"):
@@ -257,21 +294,23 @@ def save() -> Response | tuple[str, int]:
             db.session.delete(existing)
             db.session.commit()
         flash(_("Back to the default wording."), "success")
-        return redirect(url_for("reply_templates.index"))
+        return redirect(back)
     try:
         # The shared text rules first: no control or bidi characters (NUL would 500 on PostgreSQL).
         text = validate_template(
-            kind, clean_text(request.form.get("text"), field="text", label=_("Wording"))
+            kind, clean_text(request.form.get("text"), field="text", label=_("Wording")), network
         )
     except ValidationFailed as error:
         flash(error.message, "error")
-        return redirect(url_for("reply_templates.index"))
+        return redirect(back)
     if existing is None:
-        existing = ReplyTemplate(kind=kind, stage_slug=stage_slug, lang=lang, text=text)
+        existing = ReplyTemplate(
+            kind=kind, stage_slug=stage_slug, lang=lang, network=network, text=text
+        )
         db.session.add(existing)
     existing.text = text
     existing.include_link = bool(request.form.get("include_link"))
     existing.updated_at = utcnow()
     db.session.commit()
     flash(_("The template is saved."), "success")
-    return redirect(url_for("reply_templates.index"))
+    return redirect(back)

@@ -48,7 +48,7 @@ def enqueue_stage_echo(
     echo.supersede_older(change, raised)
     state = echo.state_for(len(posts))
     default_locale = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
-    words_by_lang: dict[str, reply_templates.Wording] = {}
+    words_by_lang: dict[tuple[str, str], reply_templates.Wording] = {}
     accounts = _accounts({post.account_id for post in posts})
     for post in posts:
         account = accounts.get(post.account_id)
@@ -57,9 +57,11 @@ def enqueue_stage_echo(
         reply_kind = network(post.network).reply_kind
         limit = limit_for(account) if account is not None else network(post.network).limit
         lang = supported_language(post.lang, default_locale)
-        if lang not in words_by_lang:
-            words_by_lang[lang] = reply_templates.wording("stage", stage.slug, lang)
-        words = words_by_lang[lang]
+        if (lang, post.network) not in words_by_lang:
+            words_by_lang[(lang, post.network)] = reply_templates.wording(
+                "stage", stage.slug, lang, post.network
+            )
+        words = words_by_lang[(lang, post.network)]
         # A post that raised a merged duplicate always gets the link: it is the news.
         link = words.include_link or post.idea.id != target_idea.id
         texts = compose_stage_posts(
@@ -122,7 +124,7 @@ def enqueue_launch_announcements(idea: Idea, change: StatusChange) -> list[Outbo
     )
     for account in accounts:
         lang = str(current_app.config["IDEABOARD_DEFAULT_LOCALE"])
-        words = reply_templates.wording("launch_announcement", "", lang)
+        words = reply_templates.wording("launch_announcement", "", lang, account.network)
         post_kind = network(account.network).post_kind
         row = OutboxMessage(
             kind=post_kind,

@@ -9,6 +9,8 @@
   unless its admin changed it); the account keeps the one its instance reported.
 - `social_accounts.service_url`: the server the account lives on (a Bluesky PDS, a
   Mastodon instance), so several accounts on different servers can be connected.
+- `reply_templates.network`: a wording for one network's posts ("" = every network, as
+  before); the unique key becomes (kind, stage, language, network).
 - `mention_log.post_url`: the post's web address; a Mastodon post's cannot be rebuilt from
   its id (X's could), and an undone match makes an idea that links it.
 
@@ -47,6 +49,14 @@ def upgrade():
         batch.add_column(sa.Column("service_url", sa.String(length=300), nullable=True))
     with op.batch_alter_table("mention_log") as batch:
         batch.add_column(sa.Column("post_url", sa.String(length=500), nullable=True))
+    with op.batch_alter_table("reply_templates") as batch:
+        batch.add_column(
+            sa.Column("network", sa.String(length=16), server_default="", nullable=False)
+        )
+        batch.drop_constraint("uq_reply_templates_kind_stage_lang", type_="unique")
+        batch.create_unique_constraint(
+            "uq_reply_templates_kind_stage_lang_net", ["kind", "stage_slug", "lang", "network"]
+        )
     if op.get_bind().dialect.name == "postgresql":
         for table, column, old, new, nullable in WIDER:
             op.alter_column(
@@ -70,6 +80,14 @@ def downgrade():
                 type_=sa.String(length=old),
                 existing_nullable=nullable,
             )
+    # A network's own wordings have no place in the old key: they go.
+    op.execute("DELETE FROM reply_templates WHERE network <> ''")
+    with op.batch_alter_table("reply_templates") as batch:
+        batch.drop_constraint("uq_reply_templates_kind_stage_lang_net", type_="unique")
+        batch.create_unique_constraint(
+            "uq_reply_templates_kind_stage_lang", ["kind", "stage_slug", "lang"]
+        )
+        batch.drop_column("network")
     with op.batch_alter_table("mention_log") as batch:
         batch.drop_column("post_url")
     with op.batch_alter_table("social_accounts") as batch:

@@ -178,6 +178,20 @@ def import_posts(
     return run
 
 
+# --- Bluesky: the sandbox PDS on loopback and connectors aimed at it (tests/social/bluesky) ---
+from tests.social.bluesky.fixtures import (  # noqa: E402, F401  # fixtures, used by name
+    bluesky_app,
+    bluesky_connector,
+    bluesky_db,
+    bluesky_mention,
+    bluesky_store,
+    bluesky_url,
+    make_bluesky_connector,
+)
+
+# Bluesky's reference servers (PDS + AppView), once per session: see tests/social/devenv.py.
+from tests.social.devenv import atproto_devenv, bluesky_brand, bluesky_customer  # noqa: E402, F401
+
 # --- Mastodon: the sandbox Mastodon server on loopback, and the connector aimed at it ---------
 
 
