@@ -124,3 +124,17 @@ def test_the_demo_connects_the_mastodon_account_from_the_mounted_sandbox_and_imp
             connector.close()
         idea = db.session.scalar(select(Idea).where(Idea.source_post_id == str(status["id"])))
         assert idea is not None
+
+
+def test_the_mounted_page_is_as_strict_as_ideaboards(mounted: Flask) -> None:
+    page = _from(mounted, "127.0.0.1").get("/mastodon-sandbox/sandbox/")
+    assert page.status_code == 200
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Cache-Control"] == "no-store"
+    cookie = page.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "Path=/mastodon-sandbox/sandbox/" in cookie
