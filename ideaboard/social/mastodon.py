@@ -277,10 +277,14 @@ class MastodonConnector:
         return InstanceLimits()
 
     def account_handle(self) -> str:
-        """The brand's full handle, "user@server" (the server's own domain, which may differ
-        from the host of its web address)."""
-        acct = str(_field(self.me(), "acct") or "")
-        if "@" in acct:
+        """The brand's full handle, "user@server"."""
+        return self.full_handle(str(_field(self.me(), "acct") or ""))
+
+    def full_handle(self, acct: str) -> str:
+        """An acct as a full handle: Mastodon writes people on the brand's own server as
+        "user"; this adds the server's own domain (which may differ from the host of its web
+        address), so every handle names its server, as "user@other.server" does."""
+        if not acct or "@" in acct:
             return acct
         domain = ""
         for info in self.instance():
@@ -373,7 +377,7 @@ class MastodonConnector:
             id=str(_field(status, "id")),
             text=html_to_text(str(_field(status, "content") or ""), mentions_map(dict(status))),
             author_id=str(_field(account, "id") or ""),
-            author_handle=str(_field(account, "acct") or ""),
+            author_handle=self.full_handle(str(_field(account, "acct") or "")),
             author_name=str(_field(account, "display_name") or _field(account, "username") or ""),
             created_at=_aware(_field(status, "created_at")),
             lang=_field(status, "language") or None,

@@ -87,6 +87,14 @@ def test_a_mention_carries_text_author_tags_language_and_links(
     assert mention.position == mention.cursor
 
 
+def test_a_local_author_gets_a_full_handle_naming_the_brands_server(
+    mastodon_connector: MastodonConnector, mastodon_store: Any, mastodon_url: str
+) -> None:
+    post_mention(mastodon_store, acct="jisoo", text="@hanbit 같은 서버에서 #아이디어")
+    [mention] = mastodon_connector.fetch_mentions(since_id=None, start_time=None)
+    assert mention.author_handle == "jisoo@" + mastodon_url.removeprefix("http://")
+
+
 def test_replies_and_quotes_are_linked(
     mastodon_connector: MastodonConnector, mastodon_store: Any
 ) -> None:
