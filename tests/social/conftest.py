@@ -191,3 +191,104 @@ from tests.social.bluesky.fixtures import (  # noqa: E402, F401  # fixtures, use
 
 # Bluesky's reference servers (PDS + AppView), once per session: see tests/social/devenv.py.
 from tests.social.devenv import atproto_devenv, bluesky_brand, bluesky_customer  # noqa: E402, F401
+
+# --- Mastodon: the sandbox Mastodon server on loopback, and the connector aimed at it ---------
+
+
+@pytest.fixture
+def make_mastodon_sandbox(tmp_path: Any) -> Iterator[Callable[..., tuple[str, Any]]]:
+    """Return a factory: serve a fresh sandbox Mastodon server (create_sandbox_app options
+    allowed) on 127.0.0.1 and return (base URL, its store); servers stop afterwards."""
+    from contextlib import ExitStack
+    from itertools import count
+
+    from sandboxes.mastodon import SandboxStore as MastodonStore
+    from sandboxes.mastodon import create_sandbox_app as create_mastodon_app
+    from tests.social.mastodon_helpers import serve
+
+    numbers = count()
+    with ExitStack() as stack:
+
+        def factory(**options: Any) -> tuple[str, Any]:
+            db = str(tmp_path / f"mastodon_{next(numbers)}.sqlite")
+            app = create_mastodon_app(db, **options)
+            app.config["TESTING"] = True
+            return stack.enter_context(serve(app)), MastodonStore(db)
+
+        yield factory
+
+
+@pytest.fixture
+def mastodon_sandbox(make_mastodon_sandbox: Callable[..., tuple[str, Any]]) -> tuple[str, Any]:
+    """(base URL, store) of a sandbox Mastodon server allowing 500 characters per status."""
+    return make_mastodon_sandbox()
+
+
+@pytest.fixture
+def mastodon_url(mastodon_sandbox: tuple[str, Any]) -> str:
+    """The base URL of the running sandbox Mastodon server."""
+    return mastodon_sandbox[0]
+
+
+@pytest.fixture
+def mastodon_store(mastodon_sandbox: tuple[str, Any]) -> Any:
+    """The store of the running sandbox Mastodon server (to post as customers, set faults)."""
+    return mastodon_sandbox[1]
+
+
+@pytest.fixture
+def make_mastodon_connector() -> Iterator[Callable[..., Any]]:
+    """Return a factory of MastodonConnectors (real Mastodon.py over HTTP), closed afterwards."""
+    from ideaboard.social.mastodon import MastodonConnector
+    from sandboxes.mastodon import DEFAULT_TOKEN
+
+    made: list[Any] = []
+
+    def factory(base_url: str, **options: Any) -> Any:
+        connector = MastodonConnector(
+            base_url=base_url, access_token=options.pop("access_token", DEFAULT_TOKEN), **options
+        )
+        made.append(connector)
+        return connector
+
+    yield factory
+    for connector in made:
+        connector.close()
+
+
+@pytest.fixture
+def mastodon_connector(make_mastodon_connector: Callable[..., Any], mastodon_url: str) -> Any:
+    """A MastodonConnector for @hanbit on the sandbox server (5 s timeout)."""
+    return make_mastodon_connector(mastodon_url, timeout=5.0)
+
+
+@pytest.fixture
+def mastodon_app(tmp_path: Any) -> Flask:
+    """A sandbox Mastodon app (not served) for Flask's test client; its pages open to
+    requests whose environ has "test.staff" set, as IdeaBoard opens them to staff."""
+    from sandboxes.mastodon import create_sandbox_app as create_mastodon_app
+
+    app = create_mastodon_app(
+        str(tmp_path / "mastodon_app.sqlite"), ui_access=lambda environ: "test.staff" in environ
+    )
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def mastodon_account(app: Flask, mastodon_url: str) -> Any:
+    """The brand's Mastodon account @hanbit on the sandbox server, connected the way the
+    add-account command connects one (its identity and post limit asked of the server)."""
+    from ideaboard.social import jobs
+    from ideaboard.social.models import SocialAccount
+    from sandboxes.mastodon import DEFAULT_TOKEN
+
+    app.config.update(
+        {
+            "IDEABOARD_MASTODON_BASE_URL": mastodon_url,
+            "IDEABOARD_MASTODON_ACCESS_TOKEN": DEFAULT_TOKEN,
+            "IDEABOARD_X_TIMEOUT_SECONDS": 5.0,
+        }
+    )
+    probe = SocialAccount(network="mastodon", username="", remote_user_id="")
+    return jobs.connect_account(probe, mastodon_url)
