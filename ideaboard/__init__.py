@@ -6,7 +6,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -219,18 +219,19 @@ def _mount_sandbox(app: Flask, name: str) -> None:
     The only place IdeaBoard imports the sandboxes package
     (tests/social/test_sandbox_boundary.py checks).
     """
-    import sandboxes.mastodon
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     import sandboxes.bluesky
+    import sandboxes.mastodon
     import sandboxes.x
 
     # Each sandbox package offers the same create_sandbox_app(path, *, ui_access, …).
-    create_sandbox_app = {
+    factories: dict[str, Callable[..., Flask]] = {
         "x": sandboxes.x.create_sandbox_app,
         "bluesky": sandboxes.bluesky.create_sandbox_app,
         "mastodon": sandboxes.mastodon.create_sandbox_app,
-    }[name]
+    }
+    create_sandbox_app = factories[name]
 
     setting = f"IDEABOARD_{name.upper()}_SANDBOX"
     real = _real_credentials(app, name)

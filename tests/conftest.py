@@ -101,12 +101,19 @@ def database_url(
 
 
 @pytest.fixture
-def app_factory(database_url: str) -> Iterator[Callable[..., Flask]]:
-    """Make apps on this test's fresh migrated database; extra config as keywords."""
+def app_factory(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Make apps on this test's fresh migrated database; extra config as keywords.
+
+    Their instance folder is the test's own: what the app keeps there (a Bluesky login
+    session, a sandbox's database) neither leaks into the next test nor into the developer's
+    instance/ folder."""
     made: list[Flask] = []
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o700, exist_ok=True)
 
     def make(**config: Any) -> Flask:
         app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+        app.instance_path = str(instance)
         app.test_client_class = FreshGlobalsClient
         made.append(app)
         return app

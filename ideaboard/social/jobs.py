@@ -122,24 +122,29 @@ def bluesky_connector(account: SocialAccount) -> Connector:
 
     service = bluesky_service(account)
     password = bluesky_password(account.username) or ""
+    if account.remote_user_id:
+        store = bluesky_session_file(service, account.username, account.remote_user_id, password)
+    else:  # an account being connected: who it is comes from a fresh login, never a kept one
+        store = (lambda: None, lambda _session: None)
     return BlueskyConnector(
         handle=account.username,
         app_password=password,
         service_url=service,
         timeout=float(current_app.config["IDEABOARD_X_TIMEOUT_SECONDS"]),
-        session_store=bluesky_session_file(service, account.username, password),
+        session_store=store,
     )
 
 
 def bluesky_session_file(
-    service: str, handle: str, password: str
+    service: str, handle: str, did: str, password: str
 ) -> tuple[Callable[[], str | None], Callable[[str], None]]:
     """Keep a Bluesky login session in the instance folder (0600), so every process (a cron
     `import-mentions`, each worker) reuses it: Bluesky allows about 100 logins a day.
 
-    The file is named by a hash of the server, handle and app password: a new password never
-    reuses an old session, and the name tells nothing. It holds tokens, never the password."""
-    key = hashlib.sha256(f"{service.rstrip('/')}|{handle.lower()}|{password}".encode())
+    The file is named by a hash of the server, handle, the account's DID and app password: a
+    new password or another account under the same handle never reuses an old session, and
+    the name tells nothing. It holds tokens, never the password."""
+    key = hashlib.sha256(f"{service.rstrip('/')}|{handle.lower()}|{did}|{password}".encode())
     folder = Path(current_app.instance_path) / "bluesky-sessions"
     path = folder / f"{key.hexdigest()[:32]}.json"
 

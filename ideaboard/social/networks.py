@@ -9,13 +9,13 @@ mastodon.py).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..outbox.models import OutboxKind
 from ..text import graphemes
+from . import mastodon_text
 from .compose import X_LIMIT, PostLimit
 
 if TYPE_CHECKING:
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
 BLUESKY_GRAPHEMES = 300
 MASTODON_DEFAULT_CHARACTERS = 500  # an instance may allow more or fewer: read per account
-MASTODON_URL_CHARACTERS = 23
-_URL = re.compile(r"https?://\S+")
-_REMOTE_MENTION = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\w")
 
 
 def bluesky_length(text: str) -> int:
@@ -35,11 +32,9 @@ def bluesky_length(text: str) -> int:
 
 
 def mastodon_length(text: str) -> int:
-    """Mastodon counts characters, a link as 23 whatever its length, and a mention of a
-    remote account only by its local part (@minji@example.social counts as @minji)."""
-    text = _REMOTE_MENTION.sub(r"\1", text)
-    text = _URL.sub("x" * MASTODON_URL_CHARACTERS, text)
-    return len(text)
+    """Mastodon counts characters (graphemes), a link as 23 whatever its length, and a
+    mention of a remote account only by its local part (@minji@example.social as @minji)."""
+    return mastodon_text.post_length(text)
 
 
 @dataclass(frozen=True)

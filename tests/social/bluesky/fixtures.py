@@ -56,6 +56,12 @@ def bluesky_url(bluesky_app: Flask) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        # Sessions kept in this process are keyed by the server's URL: a later test's sandbox
+        # on the same port is another server, whose accounts have other DIDs.
+        from ideaboard.social import bluesky
+
+        with bluesky._PROCESS_SESSIONS_LOCK:
+            bluesky._PROCESS_SESSIONS.clear()
 
 
 @pytest.fixture
