@@ -78,6 +78,16 @@ def demo(if_empty: bool, seed: int) -> None:
 
         posted = seed_sandbox(current_app.extensions["x_sandbox"])
         click.echo(f"Sandbox X: posted {posted} demo mentions (see /x-sandbox/sandbox/).")
+    bluesky = current_app.extensions.get("bluesky_sandbox")
+    mastodon = current_app.extensions.get("mastodon_sandbox")
+    if bluesky is not None or mastodon is not None:
+        from .demo import seed_open_sandboxes
+
+        waiting = seed_open_sandboxes(bluesky, mastodon)
+        click.echo(
+            f"Sandboxes Bluesky and Mastodon: {waiting} mentions wait for the worker's first "
+            "round (see /bluesky-sandbox/sandbox/ and /mastodon-sandbox/sandbox/)."
+        )
     click.echo(f"Staff login: staff@example.com / {DEMO_PASSWORD}")
     click.echo(f"Admin login: admin@example.com / {DEMO_PASSWORD}")
     click.echo(f"Customer login: {summary['customer']} / {DEMO_PASSWORD}")

@@ -285,3 +285,53 @@ def seed_sandbox(sandbox_app: Any) -> int:
         if answer.status_code == 201:
             posted += 1  # else already there from an earlier demo load
     return posted
+
+
+# Mentions waiting in the Bluesky and Mastodon sandboxes when `make run` starts: the worker's
+# first round imports them, so a new user sees ideas arrive from every network and the
+# replies go back to each. (handle or acct, display name, text, extra fields)
+BLUESKY_MENTIONS = [
+    ("minji.bsky.social", "김민지",
+     "@hanbit.bsky.social 밤 10시 이후에는 데이터 속도 제한을 풀어 주세요 #아이디어", ["ko"]),
+    ("jordan.bsky.social", "Jordan Lee",
+     "@hanbit.bsky.social Please add a home-screen widget with the data left this month #idea",
+     ["en"]),
+]  # fmt: skip
+MASTODON_MENTIONS = [
+    ("jiwoo", "박지우", "@hanbit 요금 고지서를 PDF로도 받고 싶어요 #아이디어", {}),
+    ("sam@toot.example", "Sam", "@hanbit Show roaming charges as they happen, please #idea",
+     {"spoiler_text": "roaming bill", "visibility": "unlisted"}),
+]  # fmt: skip
+
+
+def seed_open_sandboxes(bluesky_app: Any | None, mastodon_app: Any | None) -> int:
+    """Post the demo's waiting mentions in the mounted Bluesky and Mastodon sandboxes, once
+    (a text the sandbox has already is not posted again); return how many were posted.
+
+    Like seed_sandbox, it speaks to each sandbox through its JSON API, as a client on this
+    machine: IdeaBoard does not import the sandboxes."""
+    from werkzeug.test import Client
+
+    local = {"REMOTE_ADDR": "127.0.0.1"}
+    posted = 0
+    if bluesky_app is not None:
+        client = Client(bluesky_app)
+        have = {item["text"] for item in client.get("/sandbox/timeline", environ_base=local)
+                .get_json()["data"]}  # fmt: skip
+        for handle, name, text, langs in BLUESKY_MENTIONS:
+            if text in have:
+                continue
+            body = {"handle": handle, "display_name": name, "text": text, "langs": langs}
+            answer = client.post("/sandbox/mentions", json=body, environ_base=local)
+            posted += answer.status_code == 201
+    if mastodon_app is not None:
+        client = Client(mastodon_app)
+        timeline = client.get("/sandbox/timeline", environ_base=local).get_json()
+        have = {item.get("text") or item.get("content", "") for item in timeline}
+        for acct, name, text, extra in MASTODON_MENTIONS:
+            if any(text.split(" ", 1)[1] in known for known in have):
+                continue
+            body = {"acct": acct, "display_name": name, "text": text, **extra}
+            answer = client.post("/sandbox/mentions", json=body, environ_base=local)
+            posted += answer.status_code == 201
+    return posted
