@@ -19,8 +19,10 @@ from sqlalchemy import select
 
 from ideaboard.extensions import db
 from ideaboard.social import jobs
+from ideaboard.social.connectors import FetchError
 from ideaboard.social.models import SocialAccount
 from sandboxes.bluesky import SandboxStore, add_account, session_stats
+from tests.helpers import csrf_token, login
 from tests.social.bluesky.helpers import BLUESKY_APP_PASSWORD, BLUESKY_HANDLE, bluesky_settings
 
 
@@ -108,3 +110,73 @@ def test_a_server_in_clear_text_on_another_machine_is_refused(
     assert "https://" in result.output
     assert "shop-pass" not in result.output
     assert os.environ.get("IDEABOARD_BLUESKY_SHOP_BSKY_SOCIAL_APP_PASSWORD")  # still set
+
+
+def test_a_revoked_app_password_pauses_the_account_for_an_hour_with_the_reason_for_staff(
+    bluesky_site: Flask,
+    bluesky_store: SandboxStore,
+    client: Any,
+    make_user: Any,
+    clock: Any,
+) -> None:
+    from sandboxes.bluesky import expire_app_password
+
+    account = jobs.ensure_default_account()
+    assert account is not None
+    expire_app_password(bluesky_store, BLUESKY_HANDLE)
+    connector = jobs.connector_for(account)
+    try:
+        with pytest.raises(FetchError) as refused:
+            jobs.run_import(account, connector, owner="test")
+    finally:
+        connector.close()
+    assert refused.value.auth
+    db.session.expire_all()
+    account = db.session.get_one(SocialAccount, account.id)
+    assert account.last_error is not None
+    assert "refused the credentials" in account.last_error
+    assert BLUESKY_APP_PASSWORD not in account.last_error
+    assert account.next_poll_at is not None
+    wait = account.next_poll_at - clock.now()
+    assert 59 * 60 <= wait.total_seconds() <= 60 * 60  # tried again hourly, not in a loop
+    connector = jobs.connector_for(account)
+    try:
+        assert jobs.run_import(account, connector, owner="test") is None  # not polled yet
+    finally:
+        connector.close()
+    login(client, make_user("staff"))
+    page = client.get("/staff/accounts").get_data(as_text=True)
+    assert "refused the credentials" in page
+
+
+def test_an_admin_connects_a_bluesky_account_on_the_accounts_page(
+    bluesky_site: Flask,
+    bluesky_store: SandboxStore,
+    client: Any,
+    make_user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    did = add_account(bluesky_store, "hanbit-shop.bsky.social", "shop-pass-1111-2222")
+    monkeypatch.setenv(
+        "IDEABOARD_BLUESKY_HANBIT_SHOP_BSKY_SOCIAL_APP_PASSWORD", "shop-pass-1111-2222"
+    )
+    login(client, make_user("admin"))
+    page = client.get("/staff/accounts").get_data(as_text=True)
+    assert '<option value="bluesky">Bluesky</option>' in page
+    form = {
+        "new-csrf_token": csrf_token(client),
+        "new-network": "bluesky",
+        "new-username": "hanbit-shop.bsky.social",
+        "new-service": "",
+    }
+    response = client.post("/staff/accounts/new", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    account = db.session.scalars(select(SocialAccount)).one()
+    assert (account.network, account.remote_user_id) == ("bluesky", did)
+    shown = client.get("/staff/accounts").get_data(as_text=True)
+    assert "@hanbit-shop.bsky.social is connected." in shown
+    assert "300 characters (an emoji or a Korean syllable is one)" in shown
+    form["new-username"] = "not a handle"
+    refused = client.post("/staff/accounts/new", data=form)
+    assert refused.status_code == 422
+    assert "A Bluesky handle is a domain name" in refused.get_data(as_text=True)
