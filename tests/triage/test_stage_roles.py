@@ -129,4 +129,4 @@ def test_new_ideas_and_the_staff_inbox_follow_the_initial_role(
     page = client.get("/staff/").get_data(as_text=True)
     assert "Lands in the renamed first stage" in page
     assert 'class="active" aria-current="page">Waiting for an answer' in page
-    assert all(stage != "incoming" for _kind, stage, _lang, _w in _rows())  # no reply for it
+    assert all(stage != "incoming" for _kind, stage, _lang, _w in _rows(""))  # no reply for it
