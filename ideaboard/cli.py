@@ -292,33 +292,50 @@ def add_account(network: str, username: str, user_id: str | None, service: str |
     )
 
 
-def _set_account_active(username: str, active: bool) -> None:
+def _set_account_active(username: str, active: bool, network: str | None = None) -> None:
     from .database import utcnow
     from .social import accounts as social_accounts
     from .social.models import SocialAccount
 
     name = username.strip().removeprefix("@").lower()
     with write_intent():
-        account = db.session.scalar(
-            select(SocialAccount).where(func.lower(SocialAccount.username) == name)
-        )
-        if account is None:
+        query = select(SocialAccount).where(func.lower(SocialAccount.username) == name)
+        if network:
+            query = query.where(SocialAccount.network == network)
+        found = list(db.session.scalars(query.order_by(SocialAccount.id)))
+        if not found:
             raise click.ClickException(f"No connected account is called @{name}.")
+        if len(found) > 1:  # e.g. @hanbit on X and on Mastodon
+            networks = ", ".join(account.network for account in found)
+            raise click.ClickException(
+                f"@{name} is connected on several networks ({networks}): add --network."
+            )
+        account = found[0]
         social_accounts.set_active(account, active, utcnow())
         db.session.commit()
     state = "enabled" if active else "disabled (not polled; its replies wait)"
-    click.echo(f"@{account.username} is {state}.")
+    click.echo(f"@{account.username} ({account.network}) is {state}.")
+
+
+NETWORK_OPTION = click.option(
+    "--network",
+    type=click.Choice(["x", "bluesky", "mastodon"]),
+    default=None,
+    help="Which network's account, when the name is on several.",
+)
 
 
 @bp.cli.command("disable-account")
 @click.option("--username", required=True)
-def disable_account(username: str) -> None:
+@NETWORK_OPTION
+def disable_account(username: str, network: str | None) -> None:
     """Stop polling an account and hold its replies; its history stays."""
-    _set_account_active(username, False)
+    _set_account_active(username, False, network)
 
 
 @bp.cli.command("enable-account")
 @click.option("--username", required=True)
-def enable_account(username: str) -> None:
+@NETWORK_OPTION
+def enable_account(username: str, network: str | None) -> None:
     """Poll an account again and send the replies that waited for it."""
-    _set_account_active(username, True)
+    _set_account_active(username, True, network)

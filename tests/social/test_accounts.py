@@ -125,6 +125,29 @@ def test_disable_and_enable_account_from_the_command_line(app, help_credentials)
     assert "No connected account is called @nobody." in missing.output
 
 
+def test_a_name_on_two_networks_needs_the_network_to_be_disabled(app, help_credentials):
+    from ideaboard.extensions import db
+    from ideaboard.social.models import SocialAccount
+
+    _cli(app, "--username", "hanbit_help", "--user-id", "1500000000000000002")
+    db.session.add(SocialAccount(network="mastodon", remote_user_id="7", username="Hanbit_help"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    both = runner.invoke(args=["ideaboard", "disable-account", "--username", "hanbit_help"])
+    assert both.exit_code == 1
+    assert "connected on several networks (x, mastodon): add --network" in both.output
+    one = runner.invoke(
+        args=["ideaboard", "disable-account", "--username", "hanbit_help", "--network", "mastodon"]
+    )
+    assert one.exit_code == 0, one.output
+    assert "@Hanbit_help (mastodon) is disabled" in one.output
+    active = {
+        r.network: r.active
+        for r in db.session.execute(select(SocialAccount.network, SocialAccount.active))
+    }
+    assert active == {"x": True, "mastodon": False}
+
+
 # --- the accounts page ------------------------------------------------------------------------
 
 
