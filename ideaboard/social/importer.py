@@ -163,7 +163,7 @@ def identity_for(mention: Mention, page: PageLookups | None = None) -> SocialIde
         )
     if identity is not None:
         if mention.author_handle and identity.handle != mention.author_handle:
-            identity.handle = mention.author_handle
+            identity.handle = mention.author_handle[:255]
         return identity
     local = re.sub(r"[^A-Za-z0-9._-]", "-", mention.author_id)[:200]
     user = User(
@@ -178,7 +178,7 @@ def identity_for(mention: Mention, page: PageLookups | None = None) -> SocialIde
     identity = SocialIdentity(
         network=mention.network,
         remote_user_id=mention.author_id,
-        handle=mention.author_handle or mention.author_id,
+        handle=(mention.author_handle or mention.author_id)[:255],
         name=mention.author_name,
         user_id=user.id,
     )
