@@ -179,7 +179,7 @@ def identity_for(mention: Mention, page: PageLookups | None = None) -> SocialIde
         network=mention.network,
         remote_user_id=mention.author_id,
         handle=(mention.author_handle or mention.author_id)[:255],
-        name=mention.author_name,
+        name=mention.author_name[:120],
         user_id=user.id,
     )
     db.session.add(identity)
@@ -584,8 +584,8 @@ def new_idea(
         author_id=identity.user_id,
         source=mention.network,
         source_url=mention.url,
-        source_author_name=mention.author_name or mention.author_handle,
-        source_author_handle=mention.author_handle,
+        source_author_name=(mention.author_name or mention.author_handle)[:120],
+        source_author_handle=mention.author_handle[:255],
         source_post_id=mention.id,
         source_lang=mention.lang,
         source_account_id=account.id,

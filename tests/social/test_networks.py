@@ -184,3 +184,38 @@ def test_the_accounts_page_says_what_each_network_allows_and_costs(
     for fact in facts:
         assert fact in page
     assert ("Spend this month by kind" in page) is (network == "x")
+
+
+def test_the_longest_ids_and_names_a_network_allows_are_stored_whole_or_cut_to_fit(
+    app: object,
+) -> None:
+    """On PostgreSQL a value longer than its column is an error: every id a network may send
+    (a 300-character at:// URI, a 253-character handle, a long DID) must fit."""
+    from datetime import UTC, datetime
+
+    from ideaboard.ideas.models import Idea
+    from ideaboard.social import importer
+    from ideaboard.social.connectors import Mention
+    from ideaboard.social.models import MentionLog, SocialIdentity
+
+    account = _account("bluesky", "did:plc:brand")
+    handle = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])  # 253 characters
+    did = "did:web:" + "e" * 242  # a did:web names a domain: up to 253 characters
+    uri = f"at://{did}/app.bsky.feed.post/" + "f" * (300 - len(f"at://{did}/app.bsky.feed.post/"))
+    assert (len(handle), len(did), len(uri)) == (253, 250, 300)
+    mention = Mention(
+        id=uri, text="@hanbit 위성 문자 요금제 신설 #아이디어", author_id=did, author_handle=handle,
+        author_name="이름" * 100, created_at=datetime.now(UTC), lang="ko", hashtags=["아이디어"],
+        network="bluesky", permalink=f"https://bsky.app/profile/{handle}/post/x",
+        cursor=f"2026-12-05T00:00:00.000Z|{uri}",
+    )  # fmt: skip
+    outcomes = importer.process_page(account, [mention], datetime.now(UTC))
+    db.session.commit()
+    assert [o.value for o in outcomes] == ["imported"]
+    idea = db.session.scalars(select(Idea)).one()
+    assert (idea.source, idea.source_post_id, idea.source_author_handle) == ("bluesky", uri, handle)
+    assert len(idea.source_author_name or "") == 120
+    identity = db.session.scalars(select(SocialIdentity)).one()
+    assert (identity.remote_user_id, identity.handle) == (did, handle)
+    logged = db.session.scalars(select(MentionLog)).one()
+    assert (logged.post_id, logged.author_remote_id) == (uri, did)
