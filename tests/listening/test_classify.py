@@ -297,6 +297,12 @@ def test_every_rule_is_named_after_its_class_and_says_why() -> None:
         assert len(rule.why) > 10
 
 
+def test_docs_list_every_rule() -> None:
+    docs = (HERE.parent.parent / "docs" / "listening.md").read_text(encoding="utf-8")
+    missing = [rule.name for rule in RULES if f"`{rule.name}`" not in docs]
+    assert not missing, f"docs/listening.md does not list: {missing}"
+
+
 @pytest.mark.parametrize(
     "text",
     [
