@@ -1,0 +1,5 @@
+"""Listening: the rules of the staff's listening inbox for social mentions that are not ideas.
+
+`classify.py` sorts a mention's text into question, complaint, suggestion or other with a
+documented keyword and pattern list for Korean and English (docs/listening.md).
+"""
