@@ -47,6 +47,7 @@ from atproto_client.models.utils import get_model_as_dict
 from atproto_client.request import Request
 from atproto_core.exceptions import AtProtocolError
 
+from ..database import utcnow
 from ..text import graphemes
 from .connectors import FetchError, Identity, Mention, Posted, SendError
 from .networks import bluesky_length
@@ -245,7 +246,7 @@ def _retry_at(error: RateLimitExceededError) -> datetime | None:
     if reset is not None:
         return reset
     if error.retry_after is not None:
-        return datetime.now(UTC) + timedelta(seconds=error.retry_after)
+        return utcnow() + timedelta(seconds=error.retry_after)
     return None
 
 
@@ -463,7 +464,7 @@ class BlueskyConnector:
         author = notification.author
         text = str(record.get("text") or "")
         langs = record.get("langs") or []
-        indexed = _parse_time(notification.indexed_at) or datetime.now(UTC)
+        indexed = _parse_time(notification.indexed_at) or utcnow()
         created = _parse_time(record.get("createdAt")) or indexed
         reply = record.get("reply") or {}
         uri = str(notification.uri)
