@@ -26,6 +26,8 @@ from ideaboard.listening.spikes import (
     utc_hour,
 )
 
+Counts = dict[tuple[datetime, Label], int]
+
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")
 HOUR = timedelta(hours=1)
@@ -73,7 +75,7 @@ def count_in(mentions: list[tuple[datetime, Label]], label: Label, hour: datetim
     return sum(1 for moment, lab in mentions if lab == label and hour <= moment < hour + HOUR)
 
 
-def alerts_on_day_8(counts: dict[tuple[datetime, Label], int]) -> list[SpikeAlert]:
+def alerts_on_day_8(counts: Counts) -> list[SpikeAlert]:
     alerts: list[SpikeAlert] = []
     for hour_of_day in range(24):
         alerts.extend(detect_spikes(counts, DAY_8 + hour_of_day * HOUR))
@@ -84,7 +86,7 @@ def at(day: int, hour_of_day: int) -> datetime:
     return START + day * DAY + hour_of_day * HOUR
 
 
-def flat(label: Label, per_hour: dict[int, int], days: range) -> dict[tuple[datetime, Label], int]:
+def flat(label: Label, per_hour: dict[int, int], days: range) -> Counts:
     """Counts of one class: per_hour[hour of day] mentions in that hour on each of `days`."""
     return {(at(day, h), label): n for day in days for h, n in per_hour.items()}
 
@@ -223,7 +225,7 @@ def test_e_two_days_of_history_alert_on_what_there_is_and_say_so() -> None:
 
 
 def test_e_history_start_says_where_the_record_begins_and_later_empty_hours_count_as_0() -> None:
-    counts = {(at(6, 12), "complaint"): 20, (at(7, 12), "complaint"): 20}
+    counts: Counts = {(at(6, 12), "complaint"): 20, (at(7, 12), "complaint"): 20}
 
     inferred = detect_spikes(counts, at(7, 12))  # the record begins with day 6's mention
     # Listening began on day 0; days 0-5 had no complaint at 12:00, so the median is 0.
@@ -235,7 +237,7 @@ def test_e_history_start_says_where_the_record_begins_and_later_empty_hours_coun
 
 def test_e_less_than_a_day_of_history_never_alerts() -> None:
     begun = at(7, 2)
-    counts = {(begun, "other"): 1, (at(7, 12), "complaint"): 500}
+    counts: Counts = {(begun, "other"): 1, (at(7, 12), "complaint"): 500}
 
     assert detect_spikes(counts, at(7, 12)) == []
     assert detect_spikes(counts, at(7, 12), history_start=begun) == []
@@ -243,7 +245,7 @@ def test_e_less_than_a_day_of_history_never_alerts() -> None:
 
 
 def test_e_exactly_one_day_of_history_is_enough() -> None:
-    counts = {(at(6, 12), "complaint"): 3, (at(7, 12), "complaint"): 12}
+    counts: Counts = {(at(6, 12), "complaint"): 3, (at(7, 12), "complaint"): 12}
 
     (alert,) = detect_spikes(counts, at(7, 12))
 
