@@ -68,9 +68,14 @@ class SpikeSettings:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.factor) and 1.0 <= self.factor <= 100.0):
-            raise ValueError(f"spike factor must be from 1 to 100, not {self.factor!r}")
+            raise ValueError(
+                f"spike factor ({FACTOR_SETTING}) must be from 1 to 100, not {self.factor!r}"
+            )
         if not 1 <= self.min_count <= 1_000_000:
-            raise ValueError(f"spike minimum count must be from 1 to 1000000, not {self.min_count}")
+            raise ValueError(
+                f"spike minimum count ({MIN_COUNT_SETTING}) must be from 1 to 1000000, "
+                f"not {self.min_count}"
+            )
         if not 1 <= self.baseline_days <= 28:
             raise ValueError(f"spike baseline must be 1 to 28 days, not {self.baseline_days}")
         if not 1 <= self.min_history_days <= self.baseline_days:
@@ -125,6 +130,18 @@ class SpikeAlert:
     @property
     def short_history(self) -> bool:
         return self.history_days < self.baseline_days
+
+    def as_payload(self) -> dict[str, object]:
+        """The alert as JSON-ready data (for a `mentions.spike` webhook event or a log)."""
+        return {
+            "label": self.label,
+            "hour": self.hour.isoformat(),
+            "count": self.count,
+            "baseline": self.baseline,
+            "factor_seen": round(self.factor_seen, 2),
+            "history_days": self.history_days,
+            "baseline_days": self.baseline_days,
+        }
 
     def describe(self) -> str:
         """One line for staff and logs, with the hour in UTC (pages convert it)."""

@@ -129,6 +129,15 @@ def test_b_a_5x_hour_of_complaints_on_day_8_raises_exactly_one_alert_with_the_ri
     assert alert.factor_seen == 5.0
     assert alert.history_days == 7
     assert not alert.short_history
+    assert alert.as_payload() == {
+        "label": "complaint",
+        "hour": "2026-11-09T12:00:00+00:00",
+        "count": 5 * usual,
+        "baseline": float(usual),
+        "factor_seen": 5.0,
+        "history_days": 7,
+        "baseline_days": 7,
+    }
     # (g) the line the lead's note quotes
     print(f"\nspike detector fired on: {alert.describe()} [history: {history}]")
 
@@ -322,9 +331,9 @@ def test_an_unknown_class_or_a_negative_count_is_refused() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"factor": 0.5}, "factor must be from 1 to 100"),
-        ({"factor": float("nan")}, "factor must be from 1 to 100"),
-        ({"min_count": 0}, "minimum count must be from 1"),
+        ({"factor": 0.5}, r"factor \(IDEABOARD_SPIKE_FACTOR\) must be from 1 to 100"),
+        ({"factor": float("nan")}, "must be from 1 to 100"),
+        ({"min_count": 0}, r"minimum count \(IDEABOARD_SPIKE_MIN_COUNT\) must be from 1"),
         ({"baseline_days": 0}, "baseline must be 1 to 28 days"),
         ({"baseline_days": 3, "min_history_days": 4}, "minimum history must be 1 to 3 days"),
         ({"floor": 0.0}, "floor must be above 0"),
