@@ -49,7 +49,7 @@ from sandboxes.bluesky import (
     timeline,
 )
 from tests.helpers import Clock
-from tests.social.bluesky.helpers import BLUESKY_HANDLE, bluesky_settings
+from tests.social.bluesky.helpers import BLUESKY_HANDLE
 
 T = TypeVar("T")
 MENTIONS = 40
@@ -171,16 +171,6 @@ def brand_replies(store: SandboxStore, brand_did: str) -> list[dict[str, Any]]:
         for p in reversed(timeline(store))
         if p["did"] == brand_did and p["reply_parent"] and not p["deleted"]
     ]
-
-
-@pytest.fixture
-def bluesky_account(app: Flask, bluesky_url: str) -> SocialAccount:
-    """The brand's Bluesky account on the sandbox, connected on first use as the worker does."""
-    app.config.update(bluesky_settings(bluesky_url))
-    account = jobs.ensure_default_account()
-    assert account is not None
-    assert account.network == "bluesky"
-    return account
 
 
 @pytest.mark.slow
