@@ -45,6 +45,9 @@ class Network:
     post_kind: str
     limit: PostLimit
     paid: bool  # X charges for every post read and written; the others are free
+    # A thread's next part answers the part before it (a chain, as Bluesky's app shows a
+    # thread) instead of the first post.
+    chain_threads: bool = False
 
 
 NETWORKS: dict[str, Network] = {
@@ -63,6 +66,7 @@ NETWORKS: dict[str, Network] = {
         post_kind=OutboxKind.BLUESKY_POST.value,
         limit=PostLimit(BLUESKY_GRAPHEMES, bluesky_length, "graphemes"),
         paid=False,
+        chain_threads=True,
     ),
     "mastodon": Network(
         slug="mastodon",

@@ -6,8 +6,10 @@ the same transaction, in state `waiting`, with no target and payload
 dedupe key is the first row's plus ":part:<n>". The loop never claims a waiting row. When a
 part is recorded as sent (SocialSender.settle, in the transaction that records it), the next part
 gets the first post's id on X as its target and becomes pending: so part 2 goes out after
-part 1, part 3 after part 2, and each answers the first post. Every part is an outbox row
-like any other, so the exactly-once rules (claim, look up before resending) hold for each.
+part 1, part 3 after part 2, and each answers the first post (on Bluesky, whose app shows a
+thread as a chain, each answers the part before it: Network.chain_threads). Every part is an
+outbox row like any other, so the exactly-once rules (claim, look up before resending) hold
+for each.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..outbox.models import OutboxMessage, OutboxState
+from .networks import network_of_kind
 
 NOT_SENT_BEFORE = "the post before it in the thread was not sent"
 ROOT_UNKNOWN = "the first post of the thread has no known id on X"
@@ -74,7 +77,8 @@ def root_of(row: OutboxMessage) -> OutboxMessage | None:
 
 
 def release_next(row: OutboxMessage, now: datetime) -> OutboxMessage | None:
-    """After row was sent: aim the next part of its thread at the first post, make it due.
+    """After row was sent: aim the next part of its thread at the first post (or at row, on
+    a network whose threads are chains), make it due.
 
     Flushes, never commits (the delivery loop's transaction records row's outcome with it).
     """
@@ -94,7 +98,7 @@ def release_next(row: OutboxMessage, now: datetime) -> OutboxMessage | None:
         following.state = OutboxState.CANCELLED.value
         following.last_error = ROOT_UNKNOWN
     else:
-        _aim(following, root.remote_id)
+        _aim(following, _answered(root, row))
         following.state = OutboxState.PENDING.value
         following.next_attempt_at = now
         following.last_error = None
@@ -110,6 +114,15 @@ _HELD = (
     OutboxState.FAILED.value,
     OutboxState.PARKED.value,
 )
+
+
+def _answered(root: OutboxMessage, before: OutboxMessage) -> str:
+    """The post the part after `before` answers: the first post, or on a network whose
+    threads are chains (Bluesky) the part before it."""
+    chained = network_of_kind(root.kind)
+    if chained is not None and chained.chain_threads and before.remote_id:
+        return before.remote_id
+    return str(root.remote_id)
 
 
 def _aim(row: OutboxMessage, remote_id: str) -> None:
@@ -136,7 +149,7 @@ def check_ready(row: OutboxMessage) -> str | None:
         return "wait"
     if not root.remote_id:
         return ROOT_UNKNOWN
-    _aim(row, root.remote_id)
+    _aim(row, _answered(root, before))
     db.session.flush()
     return None
 

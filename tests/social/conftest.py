@@ -180,6 +180,7 @@ def import_posts(
 
 # --- Bluesky: the sandbox PDS on loopback and connectors aimed at it (tests/social/bluesky) ---
 from tests.social.bluesky.fixtures import (  # noqa: E402, F401  # fixtures, used by name
+    bluesky_account,
     bluesky_app,
     bluesky_connector,
     bluesky_db,

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from ideaboard.social.bluesky import BlueskyConnector
 from sandboxes.bluesky import SandboxStore, create_sandbox_app, post_mention
-from tests.social.bluesky.helpers import BLUESKY_APP_PASSWORD, BLUESKY_HANDLE
+from tests.social.bluesky.helpers import BLUESKY_APP_PASSWORD, BLUESKY_HANDLE, bluesky_settings
 
 
 @pytest.fixture
@@ -104,3 +104,16 @@ def bluesky_mention(bluesky_store: SandboxStore) -> Callable[..., dict[str, Any]
         return post_mention(bluesky_store, handle=handle, text=text, **kwargs)
 
     return post
+
+
+@pytest.fixture
+def bluesky_account(app: Flask, bluesky_url: str) -> Any:
+    """The brand's Bluesky account on the sandbox, connected on first use as the worker and
+    the CLI connect it (IDEABOARD_BLUESKY_* settings; a login tells its DID)."""
+    from ideaboard.social import jobs
+
+    app.config.update(bluesky_settings(bluesky_url))
+    account = jobs.ensure_default_account()
+    assert account is not None
+    assert (account.network, account.username) == ("bluesky", BLUESKY_HANDLE)
+    return account
