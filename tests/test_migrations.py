@@ -120,6 +120,9 @@ def test_echo_migration_backfills_mention_authors_and_cancels_held_rows_on_downg
     db.session.remove()
     states = dict(db.session.execute(text("SELECT dedupe_key, state FROM outbox")).all())
     assert states == {"held": "cancelled", "superseded": "cancelled", "pending": "pending"}
+    # End the read's transaction: on PostgreSQL it holds a lock on outbox, and the upgrade's
+    # ALTER TABLE outbox (e5b7c9d1f3a4 widens its ids) would wait for it for ever.
+    db.session.remove()
 
     up = runner.invoke(args=["db", "upgrade"])
     assert up.exit_code == 0, up.output
