@@ -8,15 +8,19 @@ sees two sets of fixtures; tests/test_suite_layout.py keeps that from happening.
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from flask import g
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
+from werkzeug.serving import ThreadedWSGIServer, make_server
 
 from ideaboard.accounts.models import Role, User
 from ideaboard.database import utcnow
@@ -142,6 +146,35 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
 def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     """POST a form with a valid CSRF token."""
     return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
+
+
+# --- a real HTTP server on loopback --------------------------------------------------------------
+
+
+@contextmanager
+def serve(
+    app: Flask, *, name: str = "loopback-server", wait_for_handlers: bool = True
+) -> Iterator[str]:
+    """Serve app on 127.0.0.1 (random port) in a thread; yield its base URL, then shut it down.
+
+    With wait_for_handlers (the default) the shutdown waits for every request thread to finish,
+    so nothing is still writing when the test's database goes away; clients must close their
+    keep-alive connections first (a requests.Session's close()). Used by the sandboxes'
+    fixtures (sandbox_url, bluesky_url, the Mastodon ones) and by `live_server`.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    assert isinstance(server, ThreadedWSGIServer)
+    server.daemon_threads = not wait_for_handlers
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=name, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 # --- time ---------------------------------------------------------------------------------------
