@@ -7,18 +7,24 @@ sees two sets of fixtures; tests/test_suite_layout.py keeps that from happening.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from flask import Flask, g
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import ThreadedWSGIServer, make_server
 
@@ -27,6 +33,7 @@ from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.ideas import services as idea_services
 from ideaboard.ideas.models import Idea
+from ideaboard.outbox.models import OutboxMessage
 
 PASSWORD = "correct horse battery"
 # Hashed once: scrypt per test would make the suite slow.
@@ -175,6 +182,122 @@ def serve(
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# --- the CLI in a subprocess (the kill tests) ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli_env(app: Flask, **settings: str) -> dict[str, str]:
+    """A production-like CLI's environment: this test's database, plus settings (e.g. the
+    network's API URL and credentials); the outer IDEABOARD_*/FLASK_* variables are dropped."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("IDEABOARD_", "FLASK_")) and k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="kill-test-secret",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(settings)
+    return env
+
+
+def cli_command(name: str, *args: str) -> list[str]:
+    """`flask --app app.py ideaboard <name> <args>` with this interpreter."""
+    return [sys.executable, "-m", "flask", "--app", "app.py", "ideaboard", name, *args]
+
+
+class CliRunner:
+    """Start (`start`, output to a log file in log_dir) or run to the end (`run`) CLI commands
+    in env; `close()` (or leaving the `with` block) kills whatever is still running.
+
+    A kill test's `cli` fixture: `with CliRunner(cli_env(app, ...), tmp_path) as cli: yield cli`.
+    """
+
+    def __init__(self, env: dict[str, str], log_dir: Path, *, run_timeout: float = 30) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.run_timeout = run_timeout
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        """Start the command in the background; its output goes to <name>-<n>.log."""
+        log = (self.log_dir / f"{name}-{len(self.started)}.log").open("wb")
+        try:
+            proc = subprocess.Popen(
+                cli_command(name, *args),
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            log.close()
+        self.started.append(proc)
+        return proc
+
+    def run(
+        self, name: str, *args: str, timeout: float | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the command to its end (bounded by timeout) and return its outcome."""
+        return subprocess.run(
+            cli_command(name, *args),
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=self.run_timeout if timeout is None else timeout,
+            check=False,
+        )
+
+    def close(self) -> None:
+        """Kill every started command that still runs, and reap it."""
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+
+    def __enter__(self) -> CliRunner:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Poll predicate every 20 ms; fail naming what was awaited after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def read(query: Any) -> Any:
+    """Run one read on the shared database and end the transaction at once."""
+    try:
+        return db.session.execute(query).all()
+    finally:
+        db.session.rollback()
+
+
+def count_rows(model: Any) -> int:
+    """How many rows model's table has now."""
+    return int(read(select(func.count()).select_from(model))[0][0])
+
+
+def outbox_states() -> Counter[str]:
+    """How many outbox rows are in each state now."""
+    return Counter(state for (state,) in read(select(OutboxMessage.state)))
 
 
 # --- time ---------------------------------------------------------------------------------------
