@@ -2,7 +2,7 @@
 
 Every call opens one short connection and one transaction, so the web server, the worker and
 the tests can share the file (WAL journal, busy timeout). Each sandbox subclasses SQLiteStore
-with its own schema and queries; its schema must have a `settings (key, value)` table.
+with its own schema and queries; create_schema adds the `settings (key, value)` table to its schema.
 """
 
 from __future__ import annotations
@@ -12,6 +12,23 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Self
+
+# The table get_setting/put_setting use; create_schema makes it in every sandbox's file.
+SETTINGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+# A fixed-window counter per bucket, for the sandboxes that model per-endpoint rate limits.
+RATE_LIMITS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rate_limits (
+    bucket TEXT PRIMARY KEY,
+    window_start REAL NOT NULL,
+    used INTEGER NOT NULL
+);
+"""
 
 
 class SQLiteStore:
@@ -53,11 +70,12 @@ class SQLiteStore:
     def create_schema(
         self, schema: str, upgrade: Callable[[sqlite3.Connection], None] | None = None
     ) -> None:
-        """Switch the file to WAL and run the schema script, then upgrade (for older files)."""
+        """Switch the file to WAL and run the schema script (plus the settings table), then
+        upgrade (for files made by an older sandbox)."""
         conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_ms / 1000)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(schema)
+            conn.executescript(SETTINGS_SCHEMA + schema)
             if upgrade is not None:
                 upgrade(conn)
         finally:
