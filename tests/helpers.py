@@ -300,6 +300,33 @@ def outbox_states() -> Counter[str]:
     return Counter(state for (state,) in read(select(OutboxMessage.state)))
 
 
+def wait_out_stale_claims(stale_seconds: float) -> None:
+    """Sleep until a row a killed process left in `sending` is stale (taken over by the next
+    run); return at once if no row is being sent."""
+    in_flight = [
+        claimed
+        for (claimed,) in read(
+            select(OutboxMessage.claimed_at).where(OutboxMessage.state == "sending")
+        )
+    ]
+    if in_flight:
+        stale_at = min(in_flight) + timedelta(seconds=stale_seconds + 0.2)
+        time.sleep(max(0.0, (stale_at - utcnow()).total_seconds()))
+
+
+def deliver_until_sent(cli: CliRunner, rows: int, *, runs: int = 3) -> list[str]:
+    """Run `deliver` (each run must succeed) until all rows are sent, at most runs times;
+    return each run's output."""
+    outputs = []
+    for _ in range(runs):
+        done = cli.run("deliver")
+        assert done.returncode == 0, done.stdout + done.stderr
+        outputs.append(done.stdout.strip())
+        if outbox_states() == {"sent": rows}:
+            break
+    return outputs
+
+
 # --- time ---------------------------------------------------------------------------------------
 
 

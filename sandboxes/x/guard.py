@@ -1,25 +1,8 @@
-"""Who may use the sandbox, its CSRF tokens and its response headers.
+"""Who may use the X sandbox, its CSRF tokens and its response headers.
 
-The rule and its plumbing are sandboxes/common/guard.py; this module names the X sandbox's
-endpoints and shapes its 403 as X's problem JSON.
-
-The sandbox posts as the brand, injects mentions, resets itself and switches faults on, so
-it answers only:
-
-- clients on this machine: REMOTE_ADDR in 127.0.0.0/8 or ::1, with a Host header naming this
-  machine (or one of the hosts the app was given) — so a web page cannot reach it through
-  DNS rebinding — and without proxy headers (X-Forwarded-For, Forwarded, X-Real-IP): a
-  request relayed by a reverse proxy on the same machine comes from loopback too, but it is
-  not local. Those headers are never trusted for an address, only taken as a sign of a proxy;
-- for its pages only (GET/POST /sandbox/ and their stylesheet), anyone the mounting app's
-  `ui_access(environ)` callable lets in (IdeaBoard passes one that checks for signed-in staff).
-
-Everyone else gets 403. The generated avatars stay public: they are the same picture for any
-id and carry no data, and imported ideas show them to every visitor.
-
-The pages' forms carry a CSRF token: a random nonce and its HMAC under the app's key, set as a
-SameSite=Strict cookie and repeated in a hidden field (a signed double-submit cookie), so the
-sandbox needs no session of its own.
+The rule (clients on this machine; for its pages, whoever the mounting app's `ui_access(environ)`
+lets in; the generated avatars public) and its plumbing are sandboxes/common/guard.py; this
+module names the X sandbox's endpoints and shapes its 403 on /2/ as X's problem JSON.
 """
 
 from __future__ import annotations

@@ -22,7 +22,16 @@ from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social import jobs
 from ideaboard.social.models import MentionLog, SocialAccount
 from sandboxes.mastodon import DEFAULT_TOKEN, SandboxStore, clear_faults, post_mention, set_faults
-from tests.helpers import CliRunner, cli_env, count_rows, outbox_states, read, wait_until
+from tests.helpers import (
+    CliRunner,
+    cli_env,
+    count_rows,
+    deliver_until_sent,
+    outbox_states,
+    read,
+    wait_out_stale_claims,
+    wait_until,
+)
 from tests.social.mastodon_helpers import brand_statuses
 
 pytestmark = pytest.mark.slow
@@ -85,23 +94,8 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
 
     assert 5 <= replies_at_kill < rows
     assert at_kill["sending"] <= 1
-    in_flight = [
-        claimed
-        for (claimed,) in read(
-            select(OutboxMessage.claimed_at).where(OutboxMessage.state == "sending")
-        )
-    ]
-    if in_flight:  # a row owned by the dead worker is taken over once it is stale
-        wait = (in_flight[0] + timedelta(seconds=STALE_SECONDS + 0.2) - utcnow()).total_seconds()
-        time.sleep(max(0.0, wait))
-
-    outputs = []
-    for _ in range(3):
-        done = cli.run("deliver")
-        assert done.returncode == 0, done.stdout + done.stderr
-        outputs.append(done.stdout.strip())
-        if outbox_states() == {"sent": rows}:
-            break
+    wait_out_stale_claims(STALE_SECONDS)  # a row owned by the dead worker is taken over then
+    outputs = deliver_until_sent(cli, rows)
 
     replies = brand_statuses(mastodon_store)
     per_target = Counter(r["in_reply_to_id"] for r in replies)
