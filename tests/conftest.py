@@ -31,6 +31,7 @@ from tests.helpers import (  # noqa: E402
     FreshGlobalsClient,
     IdeaBuilder,
     UserBuilder,
+    serve,
 )
 
 
@@ -130,6 +131,13 @@ def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
     app = app_factory()
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 (random port) in a thread; yield its base URL."""
+    with serve(app, name="live-server", wait_for_handlers=False) as url:
+        yield url
 
 
 @pytest.fixture

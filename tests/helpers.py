@@ -7,22 +7,33 @@ sees two sets of fixtures; tests/test_suite_layout.py keeps that from happening.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import threading
 import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from flask import g
+from flask import Flask, g
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
+from werkzeug.serving import ThreadedWSGIServer, make_server
 
 from ideaboard.accounts.models import Role, User
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
 from ideaboard.ideas import services as idea_services
 from ideaboard.ideas.models import Idea
+from ideaboard.outbox.models import OutboxMessage
 
 PASSWORD = "correct horse battery"
 # Hashed once: scrypt per test would make the suite slow.
@@ -142,6 +153,178 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
 def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     """POST a form with a valid CSRF token."""
     return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
+
+
+# --- a real HTTP server on loopback --------------------------------------------------------------
+
+
+@contextmanager
+def serve(
+    app: Flask, *, name: str = "loopback-server", wait_for_handlers: bool = True
+) -> Iterator[str]:
+    """Serve app on 127.0.0.1 (random port) in a thread; yield its base URL, then shut it down.
+
+    With wait_for_handlers (the default) the shutdown waits for every request thread to finish,
+    so nothing is still writing when the test's database goes away; clients must close their
+    keep-alive connections first (a requests.Session's close()). Used by the sandboxes'
+    fixtures (sandbox_url, bluesky_url, the Mastodon ones) and by `live_server`.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    assert isinstance(server, ThreadedWSGIServer)
+    server.daemon_threads = not wait_for_handlers
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=name, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --- the CLI in a subprocess (the kill tests) ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli_env(app: Flask, **settings: str) -> dict[str, str]:
+    """A production-like CLI's environment: this test's database, plus settings (e.g. the
+    network's API URL and credentials); the outer IDEABOARD_*/FLASK_* variables are dropped."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("IDEABOARD_", "FLASK_")) and k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="kill-test-secret",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(settings)
+    return env
+
+
+def cli_command(name: str, *args: str) -> list[str]:
+    """`flask --app app.py ideaboard <name> <args>` with this interpreter."""
+    return [sys.executable, "-m", "flask", "--app", "app.py", "ideaboard", name, *args]
+
+
+class CliRunner:
+    """Start (`start`, output to a log file in log_dir) or run to the end (`run`) CLI commands
+    in env; `close()` (or leaving the `with` block) kills whatever is still running.
+
+    A kill test's `cli` fixture: `with CliRunner(cli_env(app, ...), tmp_path) as cli: yield cli`.
+    """
+
+    def __init__(self, env: dict[str, str], log_dir: Path, *, run_timeout: float = 30) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.run_timeout = run_timeout
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        """Start the command in the background; its output goes to <name>-<n>.log."""
+        log = (self.log_dir / f"{name}-{len(self.started)}.log").open("wb")
+        try:
+            proc = subprocess.Popen(
+                cli_command(name, *args),
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            log.close()
+        self.started.append(proc)
+        return proc
+
+    def run(
+        self, name: str, *args: str, timeout: float | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the command to its end (bounded by timeout) and return its outcome."""
+        return subprocess.run(
+            cli_command(name, *args),
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=self.run_timeout if timeout is None else timeout,
+            check=False,
+        )
+
+    def close(self) -> None:
+        """Kill every started command that still runs, and reap it."""
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+
+    def __enter__(self) -> CliRunner:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Poll predicate every 20 ms; fail naming what was awaited after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def read(query: Any) -> Any:
+    """Run one read on the shared database and end the transaction at once."""
+    try:
+        return db.session.execute(query).all()
+    finally:
+        db.session.rollback()
+
+
+def count_rows(model: Any) -> int:
+    """How many rows model's table has now."""
+    return int(read(select(func.count()).select_from(model))[0][0])
+
+
+def outbox_states() -> Counter[str]:
+    """How many outbox rows are in each state now."""
+    return Counter(state for (state,) in read(select(OutboxMessage.state)))
+
+
+def wait_out_stale_claims(stale_seconds: float) -> None:
+    """Sleep until a row a killed process left in `sending` is stale (taken over by the next
+    run); return at once if no row is being sent."""
+    in_flight = [
+        claimed
+        for (claimed,) in read(
+            select(OutboxMessage.claimed_at).where(OutboxMessage.state == "sending")
+        )
+    ]
+    if in_flight:
+        stale_at = min(in_flight) + timedelta(seconds=stale_seconds + 0.2)
+        time.sleep(max(0.0, (stale_at - utcnow()).total_seconds()))
+
+
+def deliver_until_sent(cli: CliRunner, rows: int, *, runs: int = 3) -> list[str]:
+    """Run `deliver` (each run must succeed) until all rows are sent, at most runs times;
+    return each run's output."""
+    outputs = []
+    for _ in range(runs):
+        done = cli.run("deliver")
+        assert done.returncode == 0, done.stdout + done.stderr
+        outputs.append(done.stdout.strip())
+        if outbox_states() == {"sent": rows}:
+            break
+    return outputs
 
 
 # --- time ---------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import redis
 import requests
 from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
-from werkzeug.serving import make_server
 
 from ideaboard.config import DEFAULTS
 from ideaboard.extensions import db
@@ -65,19 +64,6 @@ def app(request: pytest.FixtureRequest, app_factory: Callable[..., Flask]) -> It
         cache.clear()
         yield app
         cache.clear()
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
 
 
 # --- reading a page -----------------------------------------------------------------------------

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from flask import Flask, Response, request
-from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
+from ..common.app import create_flask_app, register_api_errors
 from . import admin, pages, xrpc
 from .actions import add_account, delete_post, post_mention, timeline
 from .auth import (
@@ -68,16 +67,6 @@ DEFAULT_APP_PASSWORD = "sand-box0-app0-pass"  # noqa: S105
 MAX_BODY_BYTES = 64 * 1024
 
 
-class _JSONProvider(DefaultJSONProvider):
-    """Flask's JSON; a body nested past the parser's recursion limit is malformed (400)."""
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError as error:
-            raise ValueError("JSON nested too deeply") from error
-
-
 def create_sandbox_app(
     db_path: str,
     *,
@@ -95,13 +84,7 @@ def create_sandbox_app(
     clients may use. `secret_key` signs its CSRF tokens: give every process serving one
     sandbox the same key (default: a random key, fine for one process).
     """
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY_BYTES
-    app.config["MAX_FORM_PARTS"] = 50
-    app.json = _JSONProvider(app)
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    app = create_flask_app(__name__, max_body_bytes=MAX_BODY_BYTES)
     store = SandboxStore(db_path)
     brand_did = store.init_schema(
         brand_handle=brand_handle.lower(), brand_name=brand_name, app_password=app_password
@@ -120,15 +103,10 @@ def create_sandbox_app(
     app.register_blueprint(xrpc.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
-    app.register_error_handler(XrpcError, _xrpc_error)
-    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    register_api_errors(app, XrpcError, max_body_bytes=MAX_BODY_BYTES, too_large=_too_large)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_allowed)
     return app
-
-
-def _xrpc_error(error: XrpcError) -> Response:
-    return error.to_response()
 
 
 def _not_found(error: HTTPException) -> Response | HTTPException:
@@ -145,8 +123,7 @@ def _not_allowed(error: HTTPException) -> Response | HTTPException:
     return error
 
 
-def _too_large(error: RequestEntityTooLarge) -> Response:
-    message = f"The request body is over {MAX_BODY_BYTES} bytes."
+def _too_large(message: str) -> Response | None:
     if request.path.startswith("/xrpc/"):
         return XrpcError(413, "PayloadTooLarge", message).to_response()
-    return Response(message + "\n", status=413, mimetype="text/plain")
+    return None

@@ -15,44 +15,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Blueprint, Response, jsonify
 
-from flask import Blueprint, Response, jsonify, request
-
+from ..common.admin import add_fault_routes, json_error, json_object
 from . import auth, faults, limits
 from .actions import delete_post, post_mention, timeline
 from .context import current_sandbox
 
 bp = Blueprint("bluesky_sandbox_admin", __name__, url_prefix="/sandbox")
-
-
-def _error(message: str, status: int = 400) -> tuple[Response, int]:
-    return jsonify({"error": message}), status
-
-
-def _json_object() -> dict[str, Any] | None:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else None
+add_fault_routes(bp, faults, lambda: current_sandbox().store, faults.FaultConfig())
 
 
 @bp.post("/mentions")
 def create_mention() -> tuple[Response, int]:
     """Post as a customer and return the stored post."""
-    body = _json_object()
+    body = json_object()
     if (
         body is None
         or not isinstance(body.get("handle"), str)
         or not isinstance(body.get("text"), str)
     ):
-        return _error('JSON body needs "handle" and "text" strings')
+        return json_error('JSON body needs "handle" and "text" strings')
     optional = ("display_name", "reply_to", "quote", "created_at")
     if any(body.get(k) is not None and not isinstance(body[k], str) for k in optional):
-        return _error(f"{', '.join(optional)} must be strings when given")
+        return json_error(f"{', '.join(optional)} must be strings when given")
     langs = body.get("langs")
     if langs is not None and not (
         isinstance(langs, list) and all(isinstance(x, str) for x in langs)
     ):
-        return _error('"langs" must be a list of strings')
+        return json_error('"langs" must be a list of strings')
     store = current_sandbox().store
     try:
         post = post_mention(
@@ -66,7 +57,7 @@ def create_mention() -> tuple[Response, int]:
             created_at=body.get("created_at"),
         )
     except ValueError as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     item = next(i for i in timeline(store) if i["uri"] == post["uri"])
     return jsonify({"data": item}), 201
 
@@ -80,13 +71,13 @@ def get_timeline() -> Response:
 @bp.post("/delete")
 def delete() -> tuple[Response, int]:
     """Delete a post, as its author would."""
-    body = _json_object()
+    body = json_object()
     if body is None or not isinstance(body.get("uri"), str):
-        return _error('JSON body needs a "uri" string')
+        return json_error('JSON body needs a "uri" string')
     try:
         deleted = delete_post(current_sandbox().store, body["uri"])
     except ValueError as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     return jsonify({"data": {"deleted": deleted}}), 200 if deleted else 404
 
 
@@ -95,32 +86,6 @@ def reset() -> Response:
     """Forget posts, customers, sessions, windows and faults."""
     current_sandbox().store.reset()
     return jsonify({"data": {"reset": True}})
-
-
-@bp.get("/faults")
-def get_faults() -> Response:
-    """The current fault switches."""
-    return jsonify({"data": faults.get_faults(current_sandbox().store).to_dict()})
-
-
-@bp.post("/faults")
-def set_faults() -> tuple[Response, int]:
-    """Replace the fault switches with the JSON body ({} switches everything off)."""
-    body = _json_object()
-    if body is None:
-        return _error("JSON body must be an object")
-    try:
-        config = faults.set_faults(current_sandbox().store, **body)
-    except (TypeError, ValueError) as exc:
-        return _error(str(exc))
-    return jsonify({"data": config.to_dict()}), 200
-
-
-@bp.delete("/faults")
-def clear_faults() -> Response:
-    """Switch every fault off."""
-    faults.clear_faults(current_sandbox().store)
-    return jsonify({"data": faults.FaultConfig().to_dict()})
 
 
 @bp.get("/rate-limits")
@@ -132,9 +97,9 @@ def get_rate_limits() -> Response:
 @bp.post("/rate-limits")
 def set_rate_limits() -> tuple[Response, int]:
     """Set {"scale": float} and/or {"unlimited": bool}; windows start afresh."""
-    body = _json_object()
+    body = json_object()
     if body is None or set(body) - {"scale", "unlimited"}:
-        return _error('JSON body may hold "scale" and "unlimited" only')
+        return json_error('JSON body may hold "scale" and "unlimited" only')
     try:
         limits.set_config(
             current_sandbox().store,
@@ -142,54 +107,54 @@ def set_rate_limits() -> tuple[Response, int]:
             unlimited=body.get("unlimited", False),
         )
     except ValueError as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     return jsonify({"data": limits.get_config(current_sandbox().store)}), 200
 
 
 @bp.post("/app-password")
 def app_password() -> tuple[Response, int]:
     """Revoke ({"expired": true}) or restore the app password of the brand (or "handle")."""
-    body = _json_object()
+    body = json_object()
     if body is None or not isinstance(body.get("expired"), bool):
-        return _error('JSON body needs "expired": true or false')
+        return json_error('JSON body needs "expired": true or false')
     sandbox = current_sandbox()
     handle = body.get("handle", sandbox.brand_handle)
     if not isinstance(handle, str) or len(handle) > 253:
-        return _error('"handle" must be a string')
+        return json_error('"handle" must be a string')
     try:
         if body["expired"]:
             auth.expire_app_password(sandbox.store, handle.lower())
         else:
             auth.restore_app_password(sandbox.store, handle.lower())
     except ValueError as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     return jsonify({"data": {"handle": handle.lower(), "expired": body["expired"]}}), 200
 
 
 @bp.post("/sessions/revoke")
 def revoke_sessions() -> tuple[Response, int]:
     """End every session (or one account's): their tokens stop working."""
-    body = _json_object() or {}
+    body = json_object() or {}
     handle = body.get("handle")
     if handle is not None and (not isinstance(handle, str) or len(handle) > 253):
-        return _error('"handle" must be a string')
+        return json_error('"handle" must be a string')
     try:
         count = auth.revoke_sessions(current_sandbox().store, handle.lower() if handle else None)
     except ValueError as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     return jsonify({"data": {"revoked": count}}), 200
 
 
 @bp.post("/token-lifetimes")
 def token_lifetimes() -> tuple[Response, int]:
     """Set how long new access and refresh tokens live, in seconds."""
-    body = _json_object()
+    body = json_object()
     if body is None or set(body) - {"access_s", "refresh_s"}:
-        return _error('JSON body may hold "access_s" and "refresh_s" only')
+        return json_error('JSON body may hold "access_s" and "refresh_s" only')
     try:
         auth.set_token_lifetimes(current_sandbox().store, **body)
     except ValueError as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     return jsonify({"data": body}), 200
 
 

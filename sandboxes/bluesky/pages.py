@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template_string, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
+from ..common.pages import EXPIRED_FORM, html_page, pretty_json, stylesheet, thread_order
 from . import auth, faults, limits
 from .actions import delete_post, post_mention, timeline
 from .context import current_sandbox
@@ -123,25 +123,7 @@ _PAGE = """<!doctype html>
 
 def _threads(items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
     """Threads: roots newest first, each reply under its parent, oldest first."""
-    by_uri = {item["uri"]: item for item in items}
-    children: dict[str, list[dict[str, Any]]] = {}
-    roots = []
-    for item in items:
-        parent = item["reply_parent"]
-        if parent in by_uri:
-            children.setdefault(parent, []).append(item)
-        else:
-            roots.append(item)
-    ordered: list[tuple[dict[str, Any], int]] = []
-
-    def walk(item: dict[str, Any], depth: int) -> None:
-        ordered.append((item, depth))
-        for child in reversed(children.get(item["uri"], [])):
-            walk(child, min(depth + 1, 6))
-
-    for root in roots:
-        walk(root, 0)
-    return ordered
+    return thread_order(items, key="uri", parent="reply_parent")
 
 
 def _segments(item: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
@@ -181,8 +163,9 @@ def _render(form: dict[str, str], error: str | None = None, status: int = 200) -
         item["segments"] = _segments(item)
     with sandbox.store.transaction() as tx:
         password = sandbox.store.app_password(tx, sandbox.brand_did)
-    html = render_template_string(
+    return html_page(
         _PAGE,
+        status,
         brand=sandbox.brand_handle,
         brand_did=sandbox.brand_did,
         service_url=request.url_root.rstrip("/"),
@@ -191,10 +174,9 @@ def _render(form: dict[str, str], error: str | None = None, status: int = 200) -
         threads=_threads(items),
         count=len(items),
         password_revoked=bool(password and password["revoked"]),
-        faults=json.dumps(faults.get_faults(sandbox.store).to_dict(), indent=1),
-        rate_limits=json.dumps(limits.get_config(sandbox.store), indent=1),
+        faults=pretty_json(faults.get_faults(sandbox.store).to_dict()),
+        rate_limits=pretty_json(limits.get_config(sandbox.store)),
     )
-    return Response(html, status=status, mimetype="text/html")
 
 
 @bp.get("/")
@@ -214,16 +196,14 @@ def index() -> Response:
 @bp.get("/sandbox.css")
 def css() -> Response:
     """The page's styles (a file: the Content-Security-Policy allows no inline style)."""
-    return Response(_CSS, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
+    return stylesheet(_CSS)
 
 
 @bp.post("/")
 def act() -> BaseResponse:
     """The page's forms: post as a customer, delete, revoke/restore the password, reset."""
     if not csrf_ok():
-        return _render(
-            _form_values(), "The form expired or came from another site: try again.", 400
-        )
+        return _render(_form_values(), EXPIRED_FORM, 400)
     sandbox = current_sandbox()
     action = request.form.get("action", "post")
     try:

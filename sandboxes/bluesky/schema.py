@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-SCHEMA = """
+from ..common.store import RATE_LIMITS_SCHEMA
+
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS actors (
     did TEXT PRIMARY KEY,
     handle TEXT NOT NULL UNIQUE,
@@ -45,13 +48,6 @@ CREATE TABLE IF NOT EXISTS notifications (
     sort_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ix_notifications_recipient ON notifications (recipient, sort_at, id);
-CREATE TABLE IF NOT EXISTS rate_limits (
-    bucket TEXT PRIMARY KEY,
-    window_start REAL NOT NULL,
-    used INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
 """
+    + RATE_LIMITS_SCHEMA
+)

@@ -8,56 +8,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..common.store import SQLiteStore
 from .ids import POST_COLLECTION, cid_for, did_for, parse_at_uri, tid
 from .schema import SCHEMA
 from .times import format_time, parse_time
 
 
-class SandboxStore:
+class SandboxStore(SQLiteStore):
     """Access to one sandbox database file."""
-
-    def __init__(self, db_path: str, *, busy_timeout_ms: int = 10_000) -> None:
-        self.db_path = db_path
-        self.busy_timeout_ms = busy_timeout_ms
-
-    @classmethod
-    def of(cls, store_or_path: SandboxStore | str) -> SandboxStore:
-        """Return store_or_path itself, or a store on that database file."""
-        return store_or_path if isinstance(store_or_path, SandboxStore) else cls(store_or_path)
-
-    @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """Open a connection, run one transaction (IMMEDIATE when writing), then close it."""
-        conn = sqlite3.connect(
-            self.db_path, timeout=self.busy_timeout_ms / 1000, isolation_level=None
-        )
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
 
     def init_schema(self, *, brand_handle: str, brand_name: str, app_password: str) -> str:
         """Create the tables if needed, make sure the brand account exists; return its DID."""
-        conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_ms / 1000)
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(SCHEMA)
-        finally:
-            conn.close()
+        self.create_schema(SCHEMA)
         with self.transaction(write=True) as tx:
             brand = self.ensure_actor(tx, brand_handle, brand_name)
             existing = tx.execute(
@@ -69,22 +34,6 @@ class SandboxStore:
             if brand["did"] not in brands:
                 self.put_setting(tx, "brand_dids", [*brands, brand["did"]])
             return str(brand["did"])
-
-    # settings -------------------------------------------------------------------------------
-    @staticmethod
-    def get_setting(tx: sqlite3.Connection, key: str, default: Any = None) -> Any:
-        """Return the JSON value stored under key, or default."""
-        row = tx.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row["value"])
-
-    @staticmethod
-    def put_setting(tx: sqlite3.Connection, key: str, value: Any) -> None:
-        """Store a JSON value under key."""
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, json.dumps(value)),
-        )
 
     def reset(self) -> None:
         """Forget posts, notifications, customers, sessions, windows and faults; keep brands."""

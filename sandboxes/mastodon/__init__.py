@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from flask import Flask, Response, request
-from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
+from ..common.app import create_flask_app, register_api_errors
 from . import admin, api, pages
 from .actions import delete_status, parse_acct, post_mention, timeline
 from .api import MastodonError
@@ -59,16 +58,6 @@ MAX_BODY_BYTES = 128 * 1024
 DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's one access token (not a secret)
 
 
-class _JSONProvider(DefaultJSONProvider):
-    """Flask's JSON; a body nested past the parser's recursion limit is malformed (a 4xx)."""
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError as error:
-            raise ValueError("JSON nested too deeply") from error
-
-
 def create_sandbox_app(
     db_path: str,
     *,
@@ -94,13 +83,7 @@ def create_sandbox_app(
         raise ValueError("max_characters must be an integer from 1 to 100000")
     if not access_token:
         raise ValueError("the sandbox needs an access token")
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY_BYTES
-    app.config["MAX_FORM_PARTS"] = 50
-    app.json = _JSONProvider(app)  # deeply nested JSON is a 4xx, not a 500
-    app.json.sort_keys = False  # keep Mastodon's key order
-    app.json.ensure_ascii = False  # Hangul as UTF-8
+    app = create_flask_app(__name__, max_body_bytes=MAX_BODY_BYTES)
     store = SandboxStore(db_path)
     store.init_schema(
         brand_id=brand_id,
@@ -125,14 +108,9 @@ def create_sandbox_app(
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
-    app.register_error_handler(MastodonError, _api_error)
-    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    register_api_errors(app, MastodonError, max_body_bytes=MAX_BODY_BYTES, too_large=_too_large)
     app.register_error_handler(HTTPException, _http_error)
     return app
-
-
-def _api_error(error: MastodonError) -> Response:
-    return error.to_response()
 
 
 def _json_paths() -> bool:
@@ -155,8 +133,7 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     )
 
 
-def _too_large(error: RequestEntityTooLarge) -> Response:
-    message = f"The request body is over {MAX_BODY_BYTES} bytes."
+def _too_large(message: str) -> Response | None:
     if _json_paths():
         return Response(json.dumps({"error": message}), status=413, mimetype="application/json")
-    return Response(message + "\n", status=413, mimetype="text/plain")
+    return None

@@ -11,10 +11,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, jsonify, request
 
+from ..common.admin import json_error, json_object
 from . import faults
 from .actions import post_mention, timeline
 from .context import current_sandbox
@@ -24,37 +23,28 @@ bp = Blueprint("mastodon_sandbox_admin", __name__, url_prefix="/sandbox")
 _MENTION_FIELDS = ("acct", "text", "visibility", "spoiler_text", "reply_to", "display_name")
 
 
-def _error(message: str, status: int = 400) -> tuple[Response, int]:
-    return jsonify({"error": message}), status
-
-
-def _json_object() -> dict[str, Any] | None:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else None
-
-
 @bp.post("/mentions")
 def create_mention() -> tuple[Response, int]:
     """Post as a customer and return the stored status."""
-    body = _json_object()
+    body = json_object()
     if (
         body is None
         or not isinstance(body.get("acct"), str)
         or not isinstance(body.get("text"), str)
     ):
-        return _error('JSON body needs "acct" and "text" strings')
+        return json_error('JSON body needs "acct" and "text" strings')
     unknown = sorted(set(body) - set(_MENTION_FIELDS))
     if unknown:
-        return _error(f"unknown fields: {', '.join(unknown)}")
+        return json_error(f"unknown fields: {', '.join(unknown)}")
     for name in ("visibility", "spoiler_text", "display_name"):
         if name in body and not isinstance(body[name], str):
-            return _error(f'"{name}" must be a string')
+            return json_error(f'"{name}" must be a string')
     if "reply_to" in body and not isinstance(body["reply_to"], str | int | None):
-        return _error('"reply_to" must be a status id')
+        return json_error('"reply_to" must be a status id')
     try:
         status = post_mention(current_sandbox().store, **body)
     except (ValueError, TypeError) as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     return jsonify({**status, "id": str(status["id"])}), 201
 
 
@@ -79,13 +69,13 @@ def faults_view() -> Response | tuple[Response, int]:
     if request.method == "DELETE":
         faults.clear_faults(store)
     elif request.method == "POST":
-        body = _json_object()
+        body = json_object()
         if body is None:
-            return _error("JSON object expected")
+            return json_error("JSON object expected")
         try:
             faults.set_faults(store, **body)
         except (ValueError, TypeError) as exc:
-            return _error(str(exc))
+            return json_error(str(exc))
     return jsonify(faults.get_faults(store).to_dict())
 
 
@@ -94,22 +84,22 @@ def rate_limit() -> Response | tuple[Response, int]:
     """Read or set the requests allowed per window."""
     store = current_sandbox().store
     if request.method == "POST":
-        body = _json_object()
+        body = json_object()
         if body is None or set(body) - {"limit", "window_s"}:
-            return _error('JSON object with "limit" and/or "window_s" expected')
+            return json_error('JSON object with "limit" and/or "window_s" expected')
         try:
             return jsonify(faults.set_rate_limit(store, **body))
         except (ValueError, TypeError) as exc:
-            return _error(str(exc))
+            return json_error(str(exc))
     return jsonify(store.setting("rate_limit", faults.DEFAULT_RATE_LIMIT))
 
 
 @bp.post("/token")
 def token() -> Response | tuple[Response, int]:
     """Revoke or restore the brand's access token."""
-    body = _json_object()
+    body = json_object()
     if body is None or not isinstance(body.get("revoked"), bool) or len(body) != 1:
-        return _error('JSON body {"revoked": true|false} expected')
+        return json_error('JSON body {"revoked": true|false} expected')
     store = current_sandbox().store
     (faults.revoke_token if body["revoked"] else faults.restore_token)(store)
     return jsonify({"revoked": body["revoked"]})

@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..common import faults as engine
+from ..common.faults import FaultDecision as FaultDecision
 from .store import SandboxStore
 
 ENDPOINTS = ("verify_credentials", "notifications", "statuses.create", "statuses.read")
@@ -28,92 +30,28 @@ DEFAULT_RATE_LIMIT = {"limit": 300, "window_s": 300}
 
 
 @dataclass(frozen=True)
-class FaultConfig:
-    """The fault switches; the defaults inject nothing."""
+class FaultConfig(engine.FaultSwitches):
+    """The fault switches; the defaults inject nothing. `endpoint` is one of ENDPOINTS, or None
+    for every /api/v1 route; `rate_429` is the chance of a 429 per request after the burst."""
 
-    error_rate: float = 0.0
-    error_status: int | None = None  # 500, 502, 503 or 504; None picks 500 or 503
-    latency_ms: int = 0
-    timeout_rate: float = 0.0
-    timeout_sleep_s: float = 5.0
-    timeout_then: str = "complete"
     rate_429: float = 0.0
-    burst_429: int = 0
     reset_s: float = 3.0  # how far ahead an injected 429's X-RateLimit-Reset lies
-    endpoint: str | None = None  # one of ENDPOINTS, or None for every /api/v1 route
-    seed: int | None = None
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FaultConfig:
-        """Validate a JSON mapping and build the config; raise ValueError on bad input."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown fault switches: {', '.join(unknown)}")
-        config = cls(**data)
-        for name in ("error_rate", "timeout_rate", "rate_429"):
-            value = getattr(config, name)
-            if not _is_number(value) or not 0 <= value <= 1:
-                raise ValueError(f"{name} must be a number between 0 and 1")
-        for name in ("latency_ms", "timeout_sleep_s", "reset_s"):
-            value = getattr(config, name)
-            if not _is_number(value) or not 0 <= value <= 3600:
-                raise ValueError(f"{name} must be a number from 0 to 3600")
-        if not isinstance(config.burst_429, int) or isinstance(config.burst_429, bool):
-            raise ValueError("burst_429 must be an integer >= 0")
-        if not 0 <= config.burst_429 <= 1_000_000:
-            raise ValueError("burst_429 must be an integer >= 0")
-        if config.error_status not in (None, 500, 502, 503, 504):
-            raise ValueError("error_status must be 500, 502, 503, 504 or null")
-        if config.timeout_then not in ("complete", "drop"):
-            raise ValueError('timeout_then must be "complete" or "drop"')
-        if config.endpoint is not None and config.endpoint not in ENDPOINTS:
-            raise ValueError(f"endpoint must be one of {', '.join(ENDPOINTS)} or null")
-        if config.seed is not None and (
-            not isinstance(config.seed, int) or isinstance(config.seed, bool)
-        ):
-            raise ValueError("seed must be an integer or null")
-        return config
+    ENDPOINTS = ENDPOINTS
+    RATES = ("error_rate", "timeout_rate", "rate_429")
+    RESET_SWITCH = "reset_s"
+    DURATION_MAX = 3600
+    BURST_MAX = 1_000_000
+    BURST_KIND = "429"
 
-    def is_active(self) -> bool:
-        """Whether any switch is on."""
-        return bool(
-            self.error_rate
-            or self.latency_ms
-            or self.timeout_rate
-            or self.burst_429
-            or self.rate_429
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The config as a JSON-ready mapping."""
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class FaultDecision:
-    """What to do to one request."""
-
-    latency_s: float = 0.0
-    kind: str | None = None  # None, "429", "timeout" or "error"
-    status: int = 0
-    sleep_s: float = 0.0
-    reset_s: float = 0.0
-    then: str = "complete"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    def extra_429(self, rng: random.Random) -> bool:
+        """Roll the `rate_429` dice."""
+        return rng.random() < self.rate_429
 
 
 def set_faults(store: SandboxStore | str, **switches: Any) -> FaultConfig:
     """Replace the fault switches (unnamed ones go back to their defaults); restart the count."""
-    config = FaultConfig.from_dict(switches)
-    store = SandboxStore.of(store)
-    with store.transaction(write=True) as tx:
-        store.put_setting(tx, "faults", config.to_dict())
-        store.put_setting(tx, "fault_counter", 0)
-    return config
+    return engine.set_faults(SandboxStore.of(store), FaultConfig, switches)
 
 
 def clear_faults(store: SandboxStore | str) -> None:
@@ -123,34 +61,12 @@ def clear_faults(store: SandboxStore | str) -> None:
 
 def get_faults(store: SandboxStore | str) -> FaultConfig:
     """The current fault switches."""
-    return FaultConfig(**SandboxStore.of(store).setting("faults", {}))
+    return engine.get_faults(SandboxStore.of(store), FaultConfig)
 
 
 def draw(store: SandboxStore, endpoint: str) -> FaultDecision:
     """Take one step for a request to endpoint and decide which fault, if any, it meets."""
-    config = get_faults(store)
-    if not config.is_active() or config.endpoint not in (None, endpoint):
-        return FaultDecision()
-    with store.transaction(write=True) as tx:
-        current = FaultConfig(**store.get_setting(tx, "faults", {}))
-        step = int(store.get_setting(tx, "fault_counter", 0)) + 1
-        store.put_setting(tx, "fault_counter", step)
-        if current.burst_429 > 0:
-            store.put_setting(
-                tx, "faults", {**current.to_dict(), "burst_429": current.burst_429 - 1}
-            )
-    # Fault dice, not security: a seeded Random makes a run reproducible.
-    rng = random.Random(f"{current.seed}:{step}" if current.seed is not None else None)  # noqa: S311
-    latency = current.latency_ms / 1000
-    if current.burst_429 > 0 or rng.random() < current.rate_429:
-        return FaultDecision(latency, "429", 429, reset_s=current.reset_s)
-    if rng.random() < current.timeout_rate:
-        return FaultDecision(
-            latency, "timeout", sleep_s=current.timeout_sleep_s, then=current.timeout_then
-        )
-    if rng.random() < current.error_rate:
-        return FaultDecision(latency, "error", current.error_status or rng.choice((500, 503)))
-    return FaultDecision(latency)
+    return engine.draw(store, FaultConfig, endpoint)
 
 
 # rate limit --------------------------------------------------------------------------------------
@@ -207,9 +123,4 @@ def _token_state(store: SandboxStore | str, *, revoked: bool) -> None:
         store.put_setting(tx, "token", {**token, "revoked": revoked})
 
 
-def apply_sleep(decision: FaultDecision) -> None:
-    """Sleep for the decision's latency and, for a timeout, its sleep."""
-    if decision.latency_s:
-        time.sleep(decision.latency_s)
-    if decision.kind == "timeout":
-        time.sleep(decision.sleep_s)
+apply_sleep = engine.sleep_for

@@ -1,6 +1,6 @@
 """Who may use the sandbox Mastodon server, and its pages' CSRF tokens.
 
-The same rule as the X sandbox (sandboxes/x/guard.py, whose Guard this reuses): the API, the
+The same rule as the other sandboxes (sandboxes/common/guard.py): the API, the
 admin routes and everything else answer only clients on this machine (loopback address, a
 local Host name, no proxy headers); the pages (and the status links that open them) also
 answer whoever the mounting app's `ui_access(environ)` lets in. Forms carry a signed
@@ -9,17 +9,13 @@ double-submit CSRF token: a nonce and its HMAC in a SameSite=Strict cookie and a
 
 from __future__ import annotations
 
-import hmac
+from flask import Flask, Response, jsonify
 
-from flask import Flask, Response, current_app, g, jsonify, request
-
-from sandboxes.x.guard import SECURITY_HEADERS, Guard, UiAccess
+from ..common.guard import Guard as BaseGuard
+from ..common.guard import GuardKit, UiAccess
 
 __all__ = ["Guard", "UiAccess", "csrf_ok", "csrf_token", "init_guard"]
 
-EXTENSION_KEY = "mastodon_sandbox_guard"
-CSRF_COOKIE = "mastodon_sandbox_csrf"
-CSRF_FIELD = "csrf_token"
 UI_ENDPOINTS = frozenset(
     {
         "mastodon_sandbox_pages.index",
@@ -32,66 +28,24 @@ UI_ENDPOINTS = frozenset(
 PUBLIC_ENDPOINTS = frozenset({"mastodon_sandbox_pages.avatar"})
 
 
-def _guard() -> Guard:
-    guard: Guard = current_app.extensions[EXTENSION_KEY]
-    return guard
+class Guard(BaseGuard):
+    """The Mastodon sandbox app's access rule and CSRF key."""
+
+    UI_ENDPOINTS = UI_ENDPOINTS
+    PUBLIC_ENDPOINTS = PUBLIC_ENDPOINTS
 
 
-def allows(guard: Guard, environ: dict[str, object], endpoint: str | None) -> bool:
-    """Whether this request may reach the endpoint."""
-    if endpoint in PUBLIC_ENDPOINTS or guard.is_local(environ):
-        return True
-    return endpoint in UI_ENDPOINTS and guard.ui_access is not None and guard.ui_access(environ)
+def _refuse(message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), 403
 
 
-def csrf_token() -> str:
-    """The token for this response's forms (the cookie's, or a new one set after the request)."""
-    if "mastodon_sandbox_csrf" not in g:
-        guard = _guard()
-        existing = request.cookies.get(CSRF_COOKIE)
-        g.mastodon_sandbox_csrf = existing if guard.valid(existing) else guard.new_token()
-    token: str = g.mastodon_sandbox_csrf
-    return token
-
-
-def csrf_ok() -> bool:
-    """Whether a form POST carries the cookie's token in its field, both signed by us."""
-    cookie = request.cookies.get(CSRF_COOKIE)
-    field = request.form.get(CSRF_FIELD)
-    return _guard().valid(cookie) and field is not None and hmac.compare_digest(field, cookie or "")
+_KIT = GuardKit("mastodon_sandbox", label="Mastodon", api_prefix="/api/", refuse=_refuse)
+EXTENSION_KEY = _KIT.extension_key
+CSRF_COOKIE = _KIT.cookie
+csrf_token = _KIT.csrf_token
+csrf_ok = _KIT.csrf_ok
 
 
 def init_guard(app: Flask, guard: Guard) -> None:
     """Refuse strangers before any view runs; add the headers and the CSRF cookie after."""
-    app.extensions[EXTENSION_KEY] = guard
-    app.jinja_env.globals["csrf_token"] = csrf_token
-
-    @app.before_request
-    def _refuse_strangers() -> Response | tuple[Response, int] | None:
-        if allows(guard, request.environ, request.endpoint):
-            return None
-        message = (
-            "The Mastodon sandbox answers only clients on this machine "
-            "(and, for its pages, signed-in IdeaBoard staff)."
-        )
-        if request.path.startswith("/api/"):
-            return jsonify({"error": message}), 403
-        return Response(message + "\n", status=403, mimetype="text/plain")
-
-    @app.after_request
-    def _headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        token = g.get("mastodon_sandbox_csrf")
-        if token is not None and token != request.cookies.get(CSRF_COOKIE):
-            response.set_cookie(
-                CSRF_COOKIE,
-                token,
-                httponly=True,
-                samesite="Strict",
-                secure=request.is_secure,
-                path=(request.script_root or "") + "/sandbox/",
-            )
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    _KIT.install(app, guard)

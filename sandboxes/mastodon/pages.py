@@ -7,12 +7,12 @@ content warning; the brand's replies are marked. Status links (/@acct/id) open t
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template_string, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
+from ..common.pages import EXPIRED_FORM, html_page, pretty_json, stylesheet, thread_order
 from . import faults
 from .actions import delete_status, post_mention, timeline
 from .context import current_sandbox
@@ -135,31 +135,16 @@ _PAGE = """<!doctype html>
 
 
 def _threads(items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
-    """Roots newest first, each reply under its parent, oldest first."""
-    by_id = {item["id"]: item for item in items}
-    children: dict[int, list[dict[str, Any]]] = {}
-    roots = []
-    for item in items:
-        parent = item["in_reply_to_id"]
-        if parent in by_id:
-            children.setdefault(parent, []).append(item)
-        else:
-            roots.append(item)
-    ordered: list[tuple[dict[str, Any], int]] = []
-    stack = [(root, 0) for root in reversed(roots)]
-    while stack:
-        item, depth = stack.pop()
-        ordered.append((item, depth))
-        for child in sorted(children.get(item["id"], []), key=lambda c: c["id"], reverse=True):
-            stack.append((child, min(depth + 1, 6)))
-    return ordered
+    """Threads: roots newest first, each reply under its parent, oldest first."""
+    return thread_order(items, key="id", parent="in_reply_to_id", child_order=lambda c: c["id"])
 
 
 def _render(form: dict[str, str], error: str | None = None, status: int = 200) -> Response:
     sandbox = current_sandbox()
     items = timeline(sandbox.store, PAGE_STATUSES)
-    html = render_template_string(
+    return html_page(
         _PAGE,
+        status,
         brand=sandbox.brand_username,
         brand_id=sandbox.brand_id,
         max_characters=sandbox.max_characters,
@@ -169,9 +154,8 @@ def _render(form: dict[str, str], error: str | None = None, status: int = 200) -
         visibilities=VISIBILITY_LABELS,
         threads=_threads(items),
         count=len(items),
-        faults=json.dumps(faults.get_faults(sandbox.store).to_dict(), indent=1),
+        faults=pretty_json(faults.get_faults(sandbox.store).to_dict()),
     )
-    return Response(html, status=status, mimetype="text/html")
 
 
 @bp.get("/sandbox/")
@@ -193,9 +177,7 @@ def index() -> Response:
 def act() -> BaseResponse:
     """The page's forms: post as a customer, delete a status, reset the sandbox."""
     if not csrf_ok():
-        return _render(
-            _form_values(), "The form expired or came from another site: try again.", 400
-        )
+        return _render(_form_values(), EXPIRED_FORM, 400)
     store = current_sandbox().store
     action = request.form.get("action", "post")
     if action == "reset":
@@ -232,7 +214,7 @@ def _form_values() -> dict[str, str]:
 @bp.get("/sandbox/sandbox.css")
 def css() -> Response:
     """The page's styles (a file: the Content-Security-Policy allows no inline style)."""
-    return Response(_CSS, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
+    return stylesheet(_CSS)
 
 
 @bp.get("/sandbox/avatar.svg")

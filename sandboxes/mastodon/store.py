@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from ..common.store import SQLiteStore
 from . import text as status_text
 
 SCHEMA = """
@@ -59,7 +58,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
     created_at REAL NOT NULL,
     PRIMARY KEY (account_id, key)
 );
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
@@ -72,52 +70,23 @@ def format_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-class SandboxStore:
+def _add_filtered_column(conn: sqlite3.Connection) -> None:
+    """Upgrade a file made before filtering was modelled."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(notifications)")}
+    if "filtered" not in columns:
+        conn.execute("ALTER TABLE notifications ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0")
+
+
+class SandboxStore(SQLiteStore):
     """Access to one sandbox database file."""
 
-    def __init__(self, db_path: str, *, busy_timeout_ms: int = 10_000) -> None:
-        self.db_path = db_path
-        self.busy_timeout_ms = busy_timeout_ms
-
-    @classmethod
-    def of(cls, store_or_path: SandboxStore | str) -> SandboxStore:
-        """Return store_or_path itself, or a store on that database file."""
-        return store_or_path if isinstance(store_or_path, SandboxStore) else cls(store_or_path)
-
-    @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """Open a connection, run one transaction (IMMEDIATE when writing), then close it."""
-        conn = sqlite3.connect(
-            self.db_path, timeout=self.busy_timeout_ms / 1000, isolation_level=None
-        )
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+    foreign_keys = False  # this sandbox's connections never enforced REFERENCES
 
     def init_schema(
         self, *, brand_id: str, brand_username: str, brand_name: str, access_token: str
     ) -> None:
         """Create the tables if needed, the brand account and its access token."""
-        conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_ms / 1000)
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(notifications)")}
-            if "filtered" not in columns:  # a file made before filtering was modelled
-                conn.execute(
-                    "ALTER TABLE notifications ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0"
-                )
-        finally:
-            conn.close()
+        self.create_schema(SCHEMA, _add_filtered_column)
         with self.transaction(write=True) as tx:
             tx.execute(
                 "INSERT INTO accounts (id, username, domain, acct_lower, display_name, created_at)"
@@ -135,27 +104,6 @@ class SandboxStore:
             token = self.get_setting(tx, "token")
             if token is None or token.get("value") != access_token:
                 self.put_setting(tx, "token", {"value": access_token, "revoked": False})
-
-    # settings -------------------------------------------------------------------------------
-    @staticmethod
-    def get_setting(tx: sqlite3.Connection, key: str, default: Any = None) -> Any:
-        """Return the JSON value stored under key, or default."""
-        row = tx.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row["value"])
-
-    @staticmethod
-    def put_setting(tx: sqlite3.Connection, key: str, value: Any) -> None:
-        """Store a JSON value under key."""
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, json.dumps(value)),
-        )
-
-    def setting(self, key: str, default: Any = None) -> Any:
-        """Read one setting in its own transaction."""
-        with self.transaction() as tx:
-            return self.get_setting(tx, key, default)
 
     def reset(self) -> None:
         """Forget statuses, notifications, customers, faults and rate windows; keep the brand."""

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from flask import Flask, Response, request
-from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
+from ..common.app import create_flask_app, register_api_errors
 from . import admin, api, pages
 from .actions import delete_post, post_mention, timeline
 from .context import EXTENSION_KEY, Sandbox
@@ -50,19 +49,6 @@ __all__ = [
 MAX_BODY_BYTES = 256 * 1024
 
 
-class _JSONProvider(DefaultJSONProvider):
-    """Flask's JSON; a body nested past the parser's recursion limit is malformed (400).
-
-    X's request bodies are a few levels deep; the sandbox needs no finer limit than that.
-    """
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError as error:
-            raise ValueError("JSON nested too deeply") from error
-
-
 def create_sandbox_app(
     db_path: str,
     *,
@@ -81,13 +67,7 @@ def create_sandbox_app(
     clients may use. `secret_key` signs its CSRF tokens: give every process serving one
     sandbox the same key (default: a random key, fine for one process).
     """
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY_BYTES
-    app.config["MAX_FORM_PARTS"] = 50
-    app.json = _JSONProvider(app)  # deeply nested JSON is a 400, not a 500
-    app.json.sort_keys = False  # keep X's key order
-    app.json.ensure_ascii = False  # Hangul as UTF-8, like X
+    app = create_flask_app(__name__, max_body_bytes=MAX_BODY_BYTES)
     store = SandboxStore(db_path)
     store.init_schema(
         brand_user_id=brand_user_id, brand_username=brand_username, brand_name=brand_name
@@ -109,15 +89,10 @@ def create_sandbox_app(
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
-    app.register_error_handler(ApiError, _api_error)
-    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    register_api_errors(app, ApiError, max_body_bytes=MAX_BODY_BYTES, too_large=_too_large)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_allowed)
     return app
-
-
-def _api_error(error: ApiError) -> Response:
-    return error.to_response()
 
 
 def _not_found(error: HTTPException) -> Response | HTTPException:
@@ -132,10 +107,9 @@ def _not_allowed(error: HTTPException) -> Response | HTTPException:
     return error
 
 
-def _too_large(error: RequestEntityTooLarge) -> Response:
-    message = f"The request body is over {MAX_BODY_BYTES} bytes."
+def _too_large(message: str) -> Response | None:
     if request.path.startswith("/2/"):
         return problem(413, message).to_response()
     if request.is_json:
         return Response(json.dumps({"error": message}), status=413, mimetype="application/json")
-    return Response(message + "\n", status=413, mimetype="text/plain")
+    return None

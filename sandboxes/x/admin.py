@@ -12,36 +12,28 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
+from ..common.admin import add_fault_routes, json_error, json_object
 from . import faults, limits
 from .actions import delete_post, post_mention, timeline
 from .context import current_sandbox
 
 bp = Blueprint("x_sandbox_admin", __name__, url_prefix="/sandbox")
-
-
-def _error(message: str, status: int = 400) -> tuple[Response, int]:
-    return jsonify({"error": message}), status
-
-
-def _json_object() -> dict[str, Any] | None:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else None
+add_fault_routes(bp, faults, lambda: current_sandbox().store, faults.FaultConfig())
 
 
 @bp.post("/mentions")
 def create_mention() -> tuple[Response, int]:
     """Post as a customer (usually a mention of the brand) and return the stored post."""
-    body = _json_object()
+    body = json_object()
     if (
         body is None
         or not isinstance(body.get("username"), str)
         or not isinstance(body.get("text"), str)
     ):
-        return _error('JSON body needs "username" and "text" strings')
+        return json_error('JSON body needs "username" and "text" strings')
     sandbox = current_sandbox()
     try:
         tweet = post_mention(
@@ -55,7 +47,7 @@ def create_mention() -> tuple[Response, int]:
             tweet_id=body.get("id"),
         )
     except ValueError as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     item = next(i for i in timeline(sandbox.store, sandbox.post_url) if i["id"] == str(tweet["id"]))
     return jsonify({"data": item}), 201
 
@@ -73,7 +65,7 @@ def customer_delete(tweet_id: str) -> tuple[Response, int]:
     try:
         deleted = delete_post(current_sandbox().store, tweet_id)
     except ValueError as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     return jsonify({"data": {"deleted": deleted}}), 200 if deleted else 404
 
 
@@ -82,32 +74,6 @@ def reset() -> Response:
     """Forget every post, customer, rate-limit window and fault switch."""
     current_sandbox().store.reset()
     return jsonify({"data": {"reset": True}})
-
-
-@bp.get("/faults")
-def get_faults() -> Response:
-    """Return the current fault switches."""
-    return jsonify({"data": faults.get_faults(current_sandbox().store).to_dict()})
-
-
-@bp.post("/faults")
-def set_faults() -> tuple[Response, int]:
-    """Replace the fault switches with the JSON body ({} switches everything off)."""
-    body = _json_object()
-    if body is None:
-        return _error("JSON body must be an object")
-    try:
-        config = faults.set_faults(current_sandbox().store, **body)
-    except (TypeError, ValueError) as exc:
-        return _error(str(exc))
-    return jsonify({"data": config.to_dict()}), 200
-
-
-@bp.delete("/faults")
-def clear_faults() -> Response:
-    """Switch every fault off."""
-    faults.clear_faults(current_sandbox().store)
-    return jsonify({"data": faults.FaultConfig().to_dict()})
 
 
 @bp.get("/rate-limits")
@@ -120,18 +86,18 @@ def get_rate_limits() -> Response:
 @bp.post("/rate-limits")
 def set_rate_limits() -> tuple[Response, int]:
     """Set {"scale": float} and/or {"unlimited": bool}; windows start afresh."""
-    body = _json_object()
+    body = json_object()
     if body is None or set(body) - {"scale", "unlimited"}:
-        return _error('JSON body may hold "scale" and "unlimited" only')
+        return json_error('JSON body may hold "scale" and "unlimited" only')
     unlimited = body.get("unlimited", False)
     if not isinstance(unlimited, bool):
-        return _error('"unlimited" must be true or false')
+        return json_error('"unlimited" must be true or false')
     try:
         limits.set_config(
             current_sandbox().store, scale=body.get("scale", 1.0), unlimited=unlimited
         )
     except ValueError as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     return jsonify({"data": limits.get_config(current_sandbox().store)}), 200
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template_string, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
+from ..common.pages import EXPIRED_FORM, html_page, pretty_json, stylesheet, thread_order
 from . import faults, limits
 from .actions import delete_post, post_mention, timeline
 from .context import current_sandbox
@@ -106,26 +106,10 @@ _PAGE = """<!doctype html>
 
 
 def _threads(items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
-    """Order posts as threads: roots newest first, each reply under its parent, oldest first."""
-    by_id = {item["id"]: item for item in items}
-    children: dict[str, list[dict[str, Any]]] = {}
-    roots = []
-    for item in items:
-        parent = item["in_reply_to_tweet_id"]
-        if parent in by_id:
-            children.setdefault(parent, []).append(item)
-        else:
-            roots.append(item)
-    ordered: list[tuple[dict[str, Any], int]] = []
-
-    def walk(item: dict[str, Any], depth: int) -> None:
-        ordered.append((item, depth))
-        for child in sorted(children.get(item["id"], []), key=lambda c: int(c["id"])):
-            walk(child, min(depth + 1, 6))
-
-    for root in roots:
-        walk(root, 0)
-    return ordered
+    """Threads: roots newest first, each reply under its parent, oldest first."""
+    return thread_order(
+        items, key="id", parent="in_reply_to_tweet_id", child_order=lambda c: int(c["id"])
+    )
 
 
 def _segments(item: dict[str, Any]) -> list[tuple[str, str | None]]:
@@ -146,8 +130,9 @@ def _render(form: dict[str, str], error: str | None = None, status: int = 200) -
     items = timeline(sandbox.store, sandbox.post_url)
     for item in items:
         item["segments"] = _segments(item)
-    html = render_template_string(
+    return html_page(
         _PAGE,
+        status,
         brand=sandbox.brand_username,
         brand_id=sandbox.brand_user_id,
         api_url=request.url_root.rstrip("/"),
@@ -155,10 +140,9 @@ def _render(form: dict[str, str], error: str | None = None, status: int = 200) -
         error=error,
         threads=_threads(items),
         count=len(items),
-        faults=json.dumps(faults.get_faults(sandbox.store).to_dict(), indent=1),
-        rate_limits=json.dumps(limits.get_config(sandbox.store), indent=1),
+        faults=pretty_json(faults.get_faults(sandbox.store).to_dict()),
+        rate_limits=pretty_json(limits.get_config(sandbox.store)),
     )
-    return Response(html, status=status, mimetype="text/html")
 
 
 @bp.get("/")
@@ -178,16 +162,14 @@ def index() -> Response:
 @bp.get("/sandbox.css")
 def css() -> Response:
     """The page's styles (a file, not inline: the Content-Security-Policy allows no inline)."""
-    return Response(_CSS, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
+    return stylesheet(_CSS)
 
 
 @bp.post("/")
 def act() -> BaseResponse:
     """Handle the page's forms: post as a customer, delete a post, or reset the sandbox."""
     if not csrf_ok():
-        return _render(
-            _form_values(), "The form expired or came from another site: try again.", 400
-        )
+        return _render(_form_values(), EXPIRED_FORM, 400)
     store = current_sandbox().store
     action = request.form.get("action", "post")
     if action == "reset":

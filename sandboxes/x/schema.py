@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-SCHEMA = """
+from ..common.store import RATE_LIMITS_SCHEMA
+
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
     username TEXT NOT NULL,
@@ -33,16 +36,9 @@ CREATE TABLE IF NOT EXISTS tweet_mentions (
     tweet_id INTEGER NOT NULL,
     PRIMARY KEY (user_id, tweet_id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rate_limits (
-    bucket TEXT PRIMARY KEY,
-    window_start REAL NOT NULL,
-    used INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
 """
+    + RATE_LIMITS_SCHEMA
+)
 
 INSERT_TWEET = (
     "INSERT INTO tweets (id, text, source_text, author_id, created_at, conversation_id,"

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from ..common.store import SQLiteStore
 from .schema import INSERT_TWEET, SCHEMA
 from .text import build_text_and_entities, detect_lang, mentioned_usernames
 from .times import format_time, snowflake
@@ -20,46 +19,12 @@ from .times import format_time, snowflake
 MENTIONS_REACHABLE = 800
 
 
-class SandboxStore:
+class SandboxStore(SQLiteStore):
     """Access to one sandbox database file."""
-
-    def __init__(self, db_path: str, *, busy_timeout_ms: int = 10_000) -> None:
-        self.db_path = db_path
-        self.busy_timeout_ms = busy_timeout_ms
-
-    @classmethod
-    def of(cls, store_or_path: SandboxStore | str) -> SandboxStore:
-        """Return store_or_path itself, or a store on that database file."""
-        return store_or_path if isinstance(store_or_path, SandboxStore) else cls(store_or_path)
-
-    @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """Open a connection, run one transaction (IMMEDIATE when writing), then close it."""
-        conn = sqlite3.connect(
-            self.db_path, timeout=self.busy_timeout_ms / 1000, isolation_level=None
-        )
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
 
     def init_schema(self, *, brand_user_id: str, brand_username: str, brand_name: str) -> None:
         """Create the tables if needed and make sure the brand account exists."""
-        conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_ms / 1000)
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(SCHEMA)
-        finally:
-            conn.close()
+        self.create_schema(SCHEMA)
         with self.transaction(write=True) as tx:
             tx.execute(
                 "INSERT INTO users (id, username, username_lower, name, created_at)"
@@ -77,22 +42,6 @@ class SandboxStore:
             brands = self.get_setting(tx, "brand_ids", [])
             if brand_user_id not in brands:
                 self.put_setting(tx, "brand_ids", [*brands, brand_user_id])
-
-    # settings -------------------------------------------------------------------------------
-    @staticmethod
-    def get_setting(tx: sqlite3.Connection, key: str, default: Any = None) -> Any:
-        """Return the JSON value stored under key, or default."""
-        row = tx.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row["value"])
-
-    @staticmethod
-    def put_setting(tx: sqlite3.Connection, key: str, value: Any) -> None:
-        """Store a JSON value under key."""
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, json.dumps(value)),
-        )
 
     def reset(self) -> None:
         """Delete every post, customer, rate-limit window and fault; keep the brand and settings."""

@@ -13,12 +13,8 @@ PostgreSQL, a conditional UPDATE on SQLite), and that is what a crash puts to th
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,50 +24,25 @@ from sqlalchemy import select
 from ideaboard.extensions import db
 from ideaboard.mail import enqueue
 from ideaboard.outbox.models import OutboxMessage
+from tests.helpers import CliRunner, cli_env, outbox_states, wait_until
 from tests.mail.helpers import SmtpServer
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 STALE_SECONDS = 2
 ROWS = 40
 
 
-def cli_env(app: Flask, server: SmtpServer) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("IDEABOARD_", "FLASK_")) and k not in ("DATABASE_URL", "REDIS_URL")
-    }
-    env.update(
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+def mail_cli_env(app: Flask, server: SmtpServer) -> dict[str, str]:
+    """A production-like CLI's environment: this test's database, the loopback SMTP server."""
+    return cli_env(
+        app,
         SECRET_KEY="test-secret-key",
-        PYTHONUNBUFFERED="1",
         IDEABOARD_SMTP_URL=server.url(),
         IDEABOARD_MAIL_FROM="ideas@board.test",
         IDEABOARD_OUTBOX_STALE_SECONDS=str(STALE_SECONDS),
         IDEABOARD_SMTP_TIMEOUT_SECONDS="5",
     )
-    return env
-
-
-def deliver_command() -> list[str]:
-    return [sys.executable, "-m", "flask", "--app", "app.py", "ideaboard", "deliver"]
-
-
-def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-
-
-def states() -> Counter[str]:
-    try:
-        return Counter(s for (s,) in db.session.execute(select(OutboxMessage.state)))
-    finally:
-        db.session.rollback()
 
 
 def test_deliver_killed_mid_batch_then_rerun_delivers_each_email_once(
@@ -84,11 +55,9 @@ def test_deliver_killed_mid_batch_then_rerun_delivers_each_email_once(
     # ~4 s): a kill then lands after the server has the message, before the sender knows it.
     smtp_server.behaviour.reply_delay = 0.1
     smtp_server.behaviour.dedupe_message_ids = True
-    env = cli_env(app, smtp_server)
+    cli = CliRunner(mail_cli_env(app, smtp_server), tmp_path, run_timeout=60)
 
-    log = (tmp_path / "deliver-killed.log").open("wb")
-    process = subprocess.Popen(deliver_command(), cwd=ROOT, env=env, stdout=log, stderr=log)
-    log.close()
+    process = cli.start("deliver")
     try:
         wait_until(lambda: len(smtp_server.messages()) >= 8, timeout=30, what="the first e-mails")
         # Until the next message is taken: the kill lands while the sender waits for its 250.
@@ -96,11 +65,9 @@ def test_deliver_killed_mid_batch_then_rerun_delivers_each_email_once(
         process.kill()  # SIGKILL: no clean-up, a row may be left in `sending`
         process.wait(timeout=10)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        cli.close()
     time.sleep(0.3)  # the message the process died in may still complete on the server
-    at_kill = states()
+    at_kill = outbox_states()
     stored_at_kill = len(smtp_server.messages())
     assert 9 <= stored_at_kill < ROWS, "the kill did not land mid-batch"
     assert at_kill["sending"] == 1  # the message the server has and the row does not know
@@ -109,13 +76,10 @@ def test_deliver_killed_mid_batch_then_rerun_delivers_each_email_once(
     smtp_server.behaviour.reply_delay = 0
     runs = []
     for _ in range(3):
-        done = subprocess.run(
-            deliver_command(), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-            check=False,
-        )  # fmt: skip
+        done = cli.run("deliver")
         assert done.returncode == 0, done.stdout + done.stderr
         runs.append(done.stdout.strip())
-        if states() == {"sent": ROWS}:
+        if outbox_states() == {"sent": ROWS}:
             break
 
     received = smtp_server.messages()
@@ -127,7 +91,7 @@ def test_deliver_killed_mid_batch_then_rerun_delivers_each_email_once(
         f"resent in-flight={smtp_server.offered - len(received)} "
         f"duplicates={sum(c - 1 for c in ids.values())}"
     )
-    assert states() == {"sent": ROWS}
+    assert outbox_states() == {"sent": ROWS}
     assert len(received) == ROWS
     assert set(ids.values()) == {1}
     assert recipients == sorted(f"person{n}@example.com" for n in range(ROWS))

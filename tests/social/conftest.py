@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import tweepy
 from flask import Flask
-from werkzeug.serving import make_server
 
 from ideaboard.social.x_client import make_x_client
 from sandboxes.x import SandboxStore, create_sandbox_app, post_mention
+from tests.helpers import serve
 from tests.social.helpers import BRAND_ID, BRAND_USERNAME, x_settings
 
 
@@ -39,18 +38,8 @@ def sandbox_store(sandbox_app: Flask, sandbox_db: str) -> SandboxStore:
 @pytest.fixture
 def sandbox_url(sandbox_app: Flask) -> Iterator[str]:
     """Serve the sandbox on 127.0.0.1 (random port) in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, sandbox_app, threaded=True)
-    server.daemon_threads = False  # so server_close() waits for handler threads to finish
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="x-sandbox", daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(sandbox_app, name="x-sandbox") as url:
+        yield url
 
 
 @pytest.fixture
@@ -205,7 +194,6 @@ def make_mastodon_sandbox(tmp_path: Any) -> Iterator[Callable[..., tuple[str, An
 
     from sandboxes.mastodon import SandboxStore as MastodonStore
     from sandboxes.mastodon import create_sandbox_app as create_mastodon_app
-    from tests.social.mastodon_helpers import serve
 
     numbers = count()
     with ExitStack() as stack:
@@ -214,7 +202,8 @@ def make_mastodon_sandbox(tmp_path: Any) -> Iterator[Callable[..., tuple[str, An
             db = str(tmp_path / f"mastodon_{next(numbers)}.sqlite")
             app = create_mastodon_app(db, **options)
             app.config["TESTING"] = True
-            return stack.enter_context(serve(app)), MastodonStore(db)
+            url = stack.enter_context(serve(app, name="mastodon-sandbox"))
+            return url, MastodonStore(db)
 
         yield factory
 

@@ -24,7 +24,7 @@ from ideaboard.ideas.models import Idea
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social.models import SocialAccount
 from ideaboard.worker import Worker
-from tests.social.mastodon_helpers import serve
+from tests.helpers import serve
 
 
 @pytest.fixture

@@ -7,9 +7,6 @@ in `finally`, so none outlives its test.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,7 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
@@ -27,26 +24,28 @@ from ideaboard.ideas.models import Idea
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social.models import MentionLog, SocialAccount
 from sandboxes.x import SandboxStore, clear_faults, post_mention, set_faults
+from tests.helpers import (
+    CliRunner,
+    cli_env,
+    count_rows,
+    deliver_until_sent,
+    outbox_states,
+    read,
+    wait_out_stale_claims,
+    wait_until,
+)
 from tests.social.helpers import BRAND_ID, BRAND_USERNAME, PUBLIC_URL
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 STALE_SECONDS = 3
 Replies = Callable[[], dict[str, list[dict[str, Any]]]]
 
 
-def cli_env(app: Flask, sandbox_url: str) -> dict[str, str]:
+def x_cli_env(app: Flask, sandbox_url: str) -> dict[str, str]:
     """The environment of a production-like CLI: this test's database, the sandbox as X."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("IDEABOARD_", "FLASK_")) and k not in ("DATABASE_URL", "REDIS_URL")
-    }
-    env.update(
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        SECRET_KEY="kill-test-secret",
-        PYTHONUNBUFFERED="1",
+    return cli_env(
+        app,
         IDEABOARD_PUBLIC_URL=PUBLIC_URL,
         IDEABOARD_X_API_URL=sandbox_url,
         IDEABOARD_X_USER_ID=BRAND_ID,
@@ -58,75 +57,13 @@ def cli_env(app: Flask, sandbox_url: str) -> dict[str, str]:
         IDEABOARD_OUTBOX_STALE_SECONDS=str(STALE_SECONDS),
         IDEABOARD_X_TIMEOUT_SECONDS="1",
     )
-    return env
-
-
-def command(name: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "flask", "--app", "app.py", "ideaboard", name, *args]
 
 
 @pytest.fixture
-def cli(x_app: Flask, sandbox_url: str, tmp_path: Path) -> Iterator[Any]:
+def cli(x_app: Flask, sandbox_url: str, tmp_path: Path) -> Iterator[CliRunner]:
     """Start (`cli.start`) or run to the end (`cli.run`) CLI commands; kill leftovers after."""
-    env = cli_env(x_app, sandbox_url)
-    started: list[subprocess.Popen[bytes]] = []
-
-    class Cli:
-        @staticmethod
-        def start(name: str, *args: str) -> subprocess.Popen[bytes]:
-            log = (tmp_path / f"{name}-{len(started)}.log").open("wb")
-            try:
-                proc = subprocess.Popen(
-                    command(name, *args), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-                )
-            finally:
-                log.close()
-            started.append(proc)
-            return proc
-
-        @staticmethod
-        def run(name: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                command(name, *args),
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-
-    try:
-        yield Cli
-    finally:
-        for proc in started:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=10)
-
-
-def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-
-
-def read(query: Any) -> Any:
-    """Run one read on the shared database and end the transaction at once."""
-    try:
-        return db.session.execute(query).all()
-    finally:
-        db.session.rollback()
-
-
-def count(model: Any) -> int:
-    return int(read(select(func.count()).select_from(model))[0][0])
-
-
-def states() -> Counter[str]:
-    return Counter(state for (state,) in read(select(OutboxMessage.state)))
+    with CliRunner(x_cli_env(x_app, sandbox_url), tmp_path) as runner:
+        yield runner
 
 
 def fan_out_rows(
@@ -177,7 +114,7 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
         )
         db.session.commit()
         targets = {str(p["id"]) for p in posts}
-    assert states() == {"pending": rows}
+    assert outbox_states() == {"pending": rows}
     set_faults(sandbox_store, latency_ms=200, endpoint="create_tweet")  # ~200 ms per send
 
     worker = cli.start("worker", "--interval", "60")
@@ -185,30 +122,15 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
     worker.kill()
     worker.wait(timeout=10)
     replies_at_kill = len(brand_replies())
-    at_kill = states()
+    at_kill = outbox_states()
     time.sleep(0.3)  # the request the worker died in still completes on the server
     clear_faults(sandbox_store)
 
     assert 5 <= replies_at_kill < rows
     assert at_kill["sending"] <= 1
     assert at_kill["sent"] + at_kill["sending"] + at_kill["pending"] == rows
-    in_flight = [
-        claimed
-        for (claimed,) in read(
-            select(OutboxMessage.claimed_at).where(OutboxMessage.state == "sending")
-        )
-    ]
-    if in_flight:  # a row owned by the dead worker is taken over once it is stale
-        wait = (in_flight[0] + timedelta(seconds=STALE_SECONDS + 0.2) - utcnow()).total_seconds()
-        time.sleep(max(0.0, wait))
-
-    outputs = []
-    for _ in range(3):
-        done = cli.run("deliver")
-        assert done.returncode == 0, done.stdout + done.stderr
-        outputs.append(done.stdout.strip())
-        if states() == {"sent": rows}:
-            break
+    wait_out_stale_claims(STALE_SECONDS)  # a row owned by the dead worker is taken over then
+    outputs = deliver_until_sent(cli, rows)
 
     replies = brand_replies()
     reply_count = sum(len(r) for r in replies.values())
@@ -216,10 +138,10 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
         f"\nkill worker ({'fan-out' if fan_out else 'acks'}): rows={rows} "
         f"replies at kill={replies_at_kill} "
         f"rows at kill={dict(at_kill)} "
-        f"deliver runs={outputs} sent={states()['sent']} replies={reply_count} "
+        f"deliver runs={outputs} sent={outbox_states()['sent']} replies={reply_count} "
         f"duplicates={reply_count - len(replies)}"
     )
-    assert states() == {"sent": rows}
+    assert outbox_states() == {"sent": rows}
     assert set(replies) == targets
     assert reply_count == rows  # exactly one reply per post: no duplicates
     remote = {r for (r,) in read(select(OutboxMessage.remote_id))}
@@ -243,18 +165,18 @@ def test_import_killed_mid_run_then_rerun_imports_each_tagged_mention_once(
             tagged.append(str(post["id"]))
 
     importer = cli.start("import-mentions")
-    wait_until(lambda: count(Idea) >= 40, timeout=30, what="the first imported ideas")
+    wait_until(lambda: count_rows(Idea) >= 40, timeout=30, what="the first imported ideas")
     importer.kill()
     importer.wait(timeout=10)
-    at_kill = count(Idea)
-    logged_at_kill = count(MentionLog)
+    at_kill = count_rows(Idea)
+    logged_at_kill = count_rows(MentionLog)
     assert 40 <= at_kill < len(tagged), "the import finished before it could be killed"
 
     # The dead importer still holds the account's lease: a rerun waits for it to run out…
     blocked = cli.run("import-mentions")
     assert blocked.returncode == 0, blocked.stdout + blocked.stderr
     assert "another worker is importing" in blocked.stdout
-    assert count(Idea) == at_kill
+    assert count_rows(Idea) == at_kill
     # …which it does once IDEABOARD_IMPORT_LEASE_SECONDS pass without renewal; move time along.
     db.session.execute(update(SocialAccount).values(lease_until=utcnow() - timedelta(seconds=1)))
     db.session.commit()

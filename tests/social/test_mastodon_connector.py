@@ -336,7 +336,7 @@ def test_old_servers_fall_back_to_the_v1_instance_then_to_500(
 ) -> None:
     from flask import Flask, jsonify
 
-    from tests.social.mastodon_helpers import serve
+    from tests.helpers import serve
 
     statuses: dict[str, int] = {}
     old = Flask("old-mastodon")  # a server from before /api/v2/instance

@@ -13,7 +13,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from ideaboard.social.connectors import FetchError, Mention, SendError
 from ideaboard.social.mastodon import MastodonConnector
 from sandboxes.mastodon import create_sandbox_app, post_mention, set_faults
-from tests.social.mastodon_helpers import brand_statuses, serve
+from tests.helpers import serve
+from tests.social.mastodon_helpers import brand_statuses
 
 
 def _fetch_all(

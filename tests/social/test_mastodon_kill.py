@@ -5,19 +5,15 @@ over HTTP in the subprocess). Every wait is bounded; every subprocess is killed 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
@@ -26,102 +22,38 @@ from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social import jobs
 from ideaboard.social.models import MentionLog, SocialAccount
 from sandboxes.mastodon import DEFAULT_TOKEN, SandboxStore, clear_faults, post_mention, set_faults
+from tests.helpers import (
+    CliRunner,
+    cli_env,
+    count_rows,
+    deliver_until_sent,
+    outbox_states,
+    read,
+    wait_out_stale_claims,
+    wait_until,
+)
 from tests.social.mastodon_helpers import brand_statuses
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 STALE_SECONDS = 3
 
 
-def cli_env(app: Flask, mastodon_url: str) -> dict[str, str]:
-    """A production-like CLI's environment: this test's database, the sandbox as Mastodon."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("IDEABOARD_", "FLASK_")) and k not in ("DATABASE_URL", "REDIS_URL")
-    }
-    env.update(
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        SECRET_KEY="kill-test-secret",
-        PYTHONUNBUFFERED="1",
+@pytest.fixture
+def cli(mastodon_account: SocialAccount, mastodon_url: str, tmp_path: Path) -> Iterator[CliRunner]:
+    """Start (`cli.start`) or run to the end (`cli.run`) CLI commands; kill leftovers after."""
+    from flask import current_app
+
+    env = cli_env(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
         IDEABOARD_PUBLIC_URL="https://ideas.hanbit.co.kr",
         IDEABOARD_MASTODON_BASE_URL=mastodon_url,
         IDEABOARD_MASTODON_ACCESS_TOKEN=DEFAULT_TOKEN,
         IDEABOARD_OUTBOX_STALE_SECONDS=str(STALE_SECONDS),
         IDEABOARD_X_TIMEOUT_SECONDS="1",
     )
-    return env
-
-
-def command(name: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "flask", "--app", "app.py", "ideaboard", name, *args]
-
-
-@pytest.fixture
-def cli(mastodon_account: SocialAccount, mastodon_url: str, tmp_path: Path) -> Iterator[Any]:
-    """Start (`cli.start`) or run to the end (`cli.run`) CLI commands; kill leftovers after."""
-    from flask import current_app
-
-    env = cli_env(current_app._get_current_object(), mastodon_url)  # type: ignore[attr-defined]
-    started: list[subprocess.Popen[bytes]] = []
-
-    class Cli:
-        @staticmethod
-        def start(name: str, *args: str) -> subprocess.Popen[bytes]:
-            log = (tmp_path / f"{name}-{len(started)}.log").open("wb")
-            try:
-                proc = subprocess.Popen(
-                    command(name, *args), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-                )
-            finally:
-                log.close()
-            started.append(proc)
-            return proc
-
-        @staticmethod
-        def run(name: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                command(name, *args),
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-
-    try:
-        yield Cli
-    finally:
-        for proc in started:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=10)
-
-
-def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-
-
-def read(query: Any) -> Any:
-    """Run one read on the shared database and end the transaction at once."""
-    try:
-        return db.session.execute(query).all()
-    finally:
-        db.session.rollback()
-
-
-def count(model: Any) -> int:
-    return int(read(select(func.count()).select_from(model))[0][0])
-
-
-def states() -> Counter[str]:
-    return Counter(state for (state,) in read(select(OutboxMessage.state)))
+    with CliRunner(env, tmp_path, run_timeout=60) as runner:
+        yield runner
 
 
 def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
@@ -144,7 +76,7 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
         connector.close()
     db.session.commit()
     targets = {p["id"] for p in posted}
-    assert states() == {"pending": rows}
+    assert outbox_states() == {"pending": rows}
     set_faults(mastodon_store, latency_ms=200, endpoint="statuses.create")  # ~200 ms per send
 
     worker = cli.start("worker", "--interval", "60")
@@ -156,38 +88,23 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
     worker.kill()
     worker.wait(timeout=10)
     replies_at_kill = len(brand_statuses(mastodon_store))
-    at_kill = states()
+    at_kill = outbox_states()
     time.sleep(0.3)  # the request the worker died in still completes on the server
     clear_faults(mastodon_store)
 
     assert 5 <= replies_at_kill < rows
     assert at_kill["sending"] <= 1
-    in_flight = [
-        claimed
-        for (claimed,) in read(
-            select(OutboxMessage.claimed_at).where(OutboxMessage.state == "sending")
-        )
-    ]
-    if in_flight:  # a row owned by the dead worker is taken over once it is stale
-        wait = (in_flight[0] + timedelta(seconds=STALE_SECONDS + 0.2) - utcnow()).total_seconds()
-        time.sleep(max(0.0, wait))
-
-    outputs = []
-    for _ in range(3):
-        done = cli.run("deliver")
-        assert done.returncode == 0, done.stdout + done.stderr
-        outputs.append(done.stdout.strip())
-        if states() == {"sent": rows}:
-            break
+    wait_out_stale_claims(STALE_SECONDS)  # a row owned by the dead worker is taken over then
+    outputs = deliver_until_sent(cli, rows)
 
     replies = brand_statuses(mastodon_store)
     per_target = Counter(r["in_reply_to_id"] for r in replies)
     print(
         f"\nmastodon kill worker: rows={rows} replies at kill={replies_at_kill} "
-        f"rows at kill={dict(at_kill)} deliver runs={outputs} sent={states()['sent']} "
+        f"rows at kill={dict(at_kill)} deliver runs={outputs} sent={outbox_states()['sent']} "
         f"replies={len(replies)} duplicates={len(replies) - len(per_target)}"
     )
-    assert states() == {"sent": rows}
+    assert outbox_states() == {"sent": rows}
     assert set(per_target) == targets
     assert set(per_target.values()) == {1}  # exactly one reply per mention
     remote = {r for (r,) in read(select(OutboxMessage.remote_id))}
@@ -211,10 +128,10 @@ def test_import_killed_mid_run_then_rerun_imports_each_tagged_mention_once(
             tagged.append(str(status["id"]))
 
     importer = cli.start("import-mentions")
-    wait_until(lambda: count(Idea) >= 30, timeout=60, what="the first imported ideas")
+    wait_until(lambda: count_rows(Idea) >= 30, timeout=60, what="the first imported ideas")
     importer.kill()
     importer.wait(timeout=10)
-    at_kill = count(Idea)
+    at_kill = count_rows(Idea)
     assert 30 <= at_kill < len(tagged), "the import finished before it could be killed"
     # The dead importer still holds the lease until it runs out; move time along.
     db.session.execute(update(SocialAccount).values(lease_until=utcnow() - timedelta(seconds=1)))

@@ -20,7 +20,7 @@ from ideaboard.ideas.models import Idea
 from ideaboard.social import jobs
 from ideaboard.social.models import SocialAccount
 from sandboxes.mastodon import post_mention, timeline
-from tests.social.mastodon_helpers import serve
+from tests.helpers import serve
 
 STRANGER = "198.51.100.23"
 PASSWORD = "correct horse battery"  # tests/conftest.py's users' password

@@ -5,16 +5,15 @@ tests/social/conftest.py imports them, so every test module under tests/social c
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from ideaboard.social.bluesky import BlueskyConnector
 from sandboxes.bluesky import SandboxStore, create_sandbox_app, post_mention
+from tests.helpers import serve
 from tests.social.bluesky.helpers import BLUESKY_APP_PASSWORD, BLUESKY_HANDLE, bluesky_settings
 
 
@@ -41,21 +40,10 @@ def bluesky_store(bluesky_app: Flask, bluesky_db: str) -> SandboxStore:
 @pytest.fixture
 def bluesky_url(bluesky_app: Flask) -> Iterator[str]:
     """Serve the sandbox on 127.0.0.1 (random port) in a thread; yield its service URL."""
-    server = make_server("127.0.0.1", 0, bluesky_app, threaded=True)
-    server.daemon_threads = False  # so server_close() waits for handler threads to finish
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.02},
-        name="bluesky-sandbox",
-        daemon=True,
-    )
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serve(bluesky_app, name="bluesky-sandbox") as url:
+            yield url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
         # Sessions kept in this process are keyed by the server's URL: a later test's sandbox
         # on the same port is another server, whose accounts have other DIDs.
         from ideaboard.social import bluesky
