@@ -206,9 +206,30 @@ def cli_env(app: Flask, **settings: str) -> dict[str, str]:
     return env
 
 
-def cli_command(name: str, *args: str) -> list[str]:
+def cli_command(name: str, *args: str, app_file: str = "app.py") -> list[str]:
     """`flask --app app.py ideaboard <name> <args>` with this interpreter."""
-    return [sys.executable, "-m", "flask", "--app", "app.py", "ideaboard", name, *args]
+    return [sys.executable, "-m", "flask", "--app", app_file, "ideaboard", name, *args]
+
+
+# An app file for CLI subprocesses that keep files in the instance folder (a Bluesky login
+# session): the app as app.py builds it, with the test's own instance folder from
+# KILL_TEST_INSTANCE_PATH, so nothing lands in the developer's instance/ folder.
+INSTANCE_APP_FILE = """\
+import os
+
+from ideaboard import create_app
+
+app = create_app()
+app.instance_path = os.environ["KILL_TEST_INSTANCE_PATH"]
+"""
+
+
+def instance_app_file(app: Flask, folder: Path) -> tuple[str, dict[str, str]]:
+    """Write INSTANCE_APP_FILE into folder; return its path and the environment it needs
+    (app's instance folder), for CliRunner(app_file=…) and cli_env(…)."""
+    path = folder / "kill_test_app.py"
+    path.write_text(INSTANCE_APP_FILE, encoding="utf-8")
+    return str(path), {"KILL_TEST_INSTANCE_PATH": app.instance_path}
 
 
 class CliRunner:
@@ -218,10 +239,18 @@ class CliRunner:
     A kill test's `cli` fixture: `with CliRunner(cli_env(app, ...), tmp_path) as cli: yield cli`.
     """
 
-    def __init__(self, env: dict[str, str], log_dir: Path, *, run_timeout: float = 30) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        run_timeout: float = 30,
+        app_file: str = "app.py",
+    ) -> None:
         self.env = env
         self.log_dir = log_dir
         self.run_timeout = run_timeout
+        self.app_file = app_file
         self.started: list[subprocess.Popen[bytes]] = []
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
@@ -229,7 +258,7 @@ class CliRunner:
         log = (self.log_dir / f"{name}-{len(self.started)}.log").open("wb")
         try:
             proc = subprocess.Popen(
-                cli_command(name, *args),
+                cli_command(name, *args, app_file=self.app_file),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -245,7 +274,7 @@ class CliRunner:
     ) -> subprocess.CompletedProcess[str]:
         """Run the command to its end (bounded by timeout) and return its outcome."""
         return subprocess.run(
-            cli_command(name, *args),
+            cli_command(name, *args, app_file=self.app_file),
             cwd=ROOT,
             env=self.env,
             capture_output=True,

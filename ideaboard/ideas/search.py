@@ -301,10 +301,15 @@ def _listed_postgresql(
 
 def overlap(terms: list[str], idea: Idea) -> float:
     """Return the share of terms found in the idea's title (weighted double) and body."""
+    return text_overlap(terms, idea.title, idea.body)
+
+
+def text_overlap(terms: list[str], title: str, body: str) -> float:
+    """overlap's rule on a title and body: the share of terms in the title (1) or only in
+    the body (½)."""
     if not terms:
         return 0.0
-    title = idea.title.casefold()
-    body = idea.body.casefold()
+    title, body = title.casefold(), body.casefold()
     total = 0.0
     for term in terms:
         folded = term.casefold()

@@ -32,7 +32,14 @@ from ..i18n import supported_language
 from ..ideas import services as ideas
 from ..ideas.models import Idea, Vote
 from ..ideas.ranking import hot_rank
-from ..ideas.search import FTS_DIRECT_LIMIT, TRIGRAM, _like_term, match_any, terms_of
+from ..ideas.search import (
+    FTS_DIRECT_LIMIT,
+    TRIGRAM,
+    _like_term,
+    match_any,
+    terms_of,
+    text_overlap,
+)
 from ..outbox.models import OutboxMessage
 from ..text import render_markdown, truncate
 from ..triage.models import Stage
@@ -449,7 +456,7 @@ def _candidates(terms: tuple[str, ...]) -> list[_Candidate]:
         .order_by(Idea.hot.desc())
         .limit(50)
     ).all()
-    scored = [(_overlap(search_terms, row.title, row.body), row) for row in rows]
+    scored = [(text_overlap(search_terms, row.title, row.body), row) for row in rows]
     scored = [pair for pair in scored if pair[0] >= 0.34 or len(search_terms) == 1]
     scored.sort(key=lambda pair: (-pair[0], -pair[1].hot))
     return [
@@ -484,21 +491,6 @@ def _holding_any(terms: list[str]) -> ColumnElement[bool] | None:
         else:
             conditions.insert(0, (Idea.id + 0).in_(matches))
     return or_(*conditions)
-
-
-def _overlap(terms: list[str], title: str, body: str) -> float:
-    """The share of terms in the title (1) or only the body (½): ideas.search.overlap's rule."""
-    if not terms:
-        return 0.0
-    title, body = title.casefold(), body.casefold()
-    total = 0.0
-    for term in terms:
-        folded = term.casefold()
-        if folded in title:
-            total += 1.0
-        elif folded in body:
-            total += 0.5
-    return total / len(terms)
 
 
 def _vote_on_match(

@@ -6,9 +6,6 @@ Every wait is bounded; every subprocess is killed in `finally`.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,7 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
@@ -28,38 +25,38 @@ from ideaboard.social import jobs
 from ideaboard.social.models import MentionLog, SocialAccount
 from ideaboard.triage.services import change_stage, find_stage
 from sandboxes.bluesky import SandboxStore, clear_faults, post_mention, set_faults, timeline
+from tests.helpers import (
+    CliRunner,
+    cli_env,
+    count_rows,
+    deliver_until_sent,
+    instance_app_file,
+    outbox_states,
+    read,
+    wait_out_stale_claims,
+    wait_until,
+)
 from tests.social.bluesky.helpers import BLUESKY_APP_PASSWORD, BLUESKY_HANDLE
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 STALE_SECONDS = 3
 AT = f"@{BLUESKY_HANDLE}"
-# The CLI as production runs it (`flask --app app.py`), but with this test's instance folder,
-# where the test process keeps the account's login session: every process shares it, and
-# nothing is left in the developer's instance/ folder.
-APP_FILE = """\
-import os
-
-from ideaboard import create_app
-
-app = create_app()
-app.instance_path = os.environ["KILL_TEST_INSTANCE_PATH"]
-"""
 
 
-def cli_env(app: Flask, bluesky_url: str) -> dict[str, str]:
-    """A production-like CLI's environment: this test's database, the sandbox as Bluesky."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("IDEABOARD_", "FLASK_")) and k not in ("DATABASE_URL", "REDIS_URL")
-    }
-    env.update(
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        SECRET_KEY="kill-test-secret",
-        PYTHONUNBUFFERED="1",
-        KILL_TEST_INSTANCE_PATH=app.instance_path,
+@pytest.fixture
+def cli(
+    app: Flask, bluesky_account: SocialAccount, bluesky_url: str, tmp_path: Path
+) -> Iterator[CliRunner]:
+    """Start (`cli.start`) or run to the end (`cli.run`) CLI commands; kill leftovers after.
+
+    The CLI runs as production runs it, with the sandbox as Bluesky, and in this test's
+    instance folder, where the test process keeps the account's login session: every
+    process shares it, and nothing is left in the developer's instance/ folder."""
+    app_file, instance = instance_app_file(app, tmp_path)
+    env = cli_env(
+        app,
+        **instance,
         IDEABOARD_PUBLIC_URL="https://ideas.hanbit.co.kr",
         IDEABOARD_BLUESKY_HANDLE=BLUESKY_HANDLE,
         IDEABOARD_BLUESKY_APP_PASSWORD=BLUESKY_APP_PASSWORD,
@@ -67,78 +64,8 @@ def cli_env(app: Flask, bluesky_url: str) -> dict[str, str]:
         IDEABOARD_OUTBOX_STALE_SECONDS=str(STALE_SECONDS),
         IDEABOARD_X_TIMEOUT_SECONDS="1",
     )
-    return env
-
-
-@pytest.fixture
-def cli(
-    app: Flask, bluesky_account: SocialAccount, bluesky_url: str, tmp_path: Path
-) -> Iterator[Any]:
-    """Start (`cli.start`) or run to the end (`cli.run`) CLI commands; kill leftovers after."""
-    env = cli_env(app, bluesky_url)
-    app_file = tmp_path / "kill_test_app.py"
-    app_file.write_text(APP_FILE, encoding="utf-8")
-    started: list[subprocess.Popen[bytes]] = []
-
-    def command(name: str, *args: str) -> list[str]:
-        return [sys.executable, "-m", "flask", "--app", str(app_file), "ideaboard", name, *args]
-
-    class Cli:
-        @staticmethod
-        def start(name: str, *args: str) -> subprocess.Popen[bytes]:
-            log = (tmp_path / f"{name}-{len(started)}.log").open("wb")
-            try:
-                proc = subprocess.Popen(
-                    command(name, *args), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-                )
-            finally:
-                log.close()
-            started.append(proc)
-            return proc
-
-        @staticmethod
-        def run(name: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                command(name, *args),
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-
-    try:
-        yield Cli
-    finally:
-        for proc in started:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=10)
-
-
-def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-
-
-def read(query: Any) -> Any:
-    """Run one read on the shared database and end the transaction at once."""
-    try:
-        return db.session.execute(query).all()
-    finally:
-        db.session.rollback()
-
-
-def count(model: Any) -> int:
-    return int(read(select(func.count()).select_from(model))[0][0])
-
-
-def states() -> Counter[str]:
-    return Counter(state for (state,) in read(select(OutboxMessage.state)))
+    with CliRunner(env, tmp_path, run_timeout=60, app_file=app_file) as runner:
+        yield runner
 
 
 def brand_replies(store: SandboxStore, brand_did: str) -> list[dict[str, Any]]:
@@ -161,7 +88,7 @@ def import_once(account: SocialAccount) -> None:
 
 @pytest.mark.parametrize("fan_out", [False, True], ids=["acknowledgements", "stage-fan-out"])
 def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
-    cli: Any,
+    cli: CliRunner,
     bluesky_account: SocialAccount,
     bluesky_store: SandboxStore,
     make_user: Callable[..., Any],
@@ -198,7 +125,7 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
         ]
         import_once(bluesky_account)
     targets = {p["uri"] for p in posts}
-    assert states() == {"pending": rows}
+    assert outbox_states() == {"pending": rows}
     # ~200 ms per post, so the worker is mid-delivery when it is killed.
     set_faults(bluesky_store, latency_ms=200, endpoint="com.atproto.repo.createRecord")
 
@@ -211,40 +138,25 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
     worker.kill()
     worker.wait(timeout=10)
     replies_at_kill = len(brand_replies(bluesky_store, brand_did))
-    at_kill = states()
+    at_kill = outbox_states()
     time.sleep(0.3)  # the request the worker died in still completes on the server
     clear_faults(bluesky_store)
 
     assert 5 <= replies_at_kill < rows
     assert at_kill["sending"] <= 1
     assert at_kill["sent"] + at_kill["sending"] + at_kill["pending"] == rows
-    in_flight = [
-        claimed
-        for (claimed,) in read(
-            select(OutboxMessage.claimed_at).where(OutboxMessage.state == "sending")
-        )
-    ]
-    if in_flight:  # a row owned by the dead worker is taken over once it is stale
-        wait = (in_flight[0] + timedelta(seconds=STALE_SECONDS + 0.2) - utcnow()).total_seconds()
-        time.sleep(max(0.0, wait))
-
-    outputs = []
-    for _ in range(3):
-        done = cli.run("deliver")
-        assert done.returncode == 0, done.stdout + done.stderr
-        outputs.append(done.stdout.strip())
-        if states() == {"sent": rows}:
-            break
+    wait_out_stale_claims(STALE_SECONDS)  # a row the dead worker owned is taken over then
+    outputs = deliver_until_sent(cli, rows)
 
     replies = brand_replies(bluesky_store, brand_did)
     per_target = Counter(r["reply_parent"] for r in replies)
     print(
         f"\nbluesky kill worker ({'fan-out' if fan_out else 'acks'}): rows={rows} "
         f"replies at kill={replies_at_kill} rows at kill={dict(at_kill)} "
-        f"deliver runs={outputs} sent={states()['sent']} replies={len(replies)} "
+        f"deliver runs={outputs} sent={outbox_states()['sent']} replies={len(replies)} "
         f"duplicates={len(replies) - len(per_target)}"
     )
-    assert states() == {"sent": rows}
+    assert outbox_states() == {"sent": rows}
     assert set(per_target) == targets
     assert set(per_target.values()) == {1}  # exactly one reply per post
     remote = {r for (r,) in read(select(OutboxMessage.remote_id))}
@@ -252,7 +164,7 @@ def test_worker_killed_mid_delivery_then_deliver_sends_each_reply_exactly_once(
 
 
 def test_import_killed_mid_run_then_rerun_imports_each_tagged_mention_once(
-    cli: Any, bluesky_store: SandboxStore
+    cli: CliRunner, bluesky_store: SandboxStore
 ) -> None:
     tagged: list[str] = []
     everything: list[str] = []
@@ -268,18 +180,18 @@ def test_import_killed_mid_run_then_rerun_imports_each_tagged_mention_once(
             tagged.append(post["uri"])
 
     importer = cli.start("import-mentions")
-    wait_until(lambda: count(Idea) >= 30, timeout=60, what="the first imported ideas")
+    wait_until(lambda: count_rows(Idea) >= 30, timeout=60, what="the first imported ideas")
     importer.kill()
     importer.wait(timeout=10)
-    at_kill = count(Idea)
-    logged_at_kill = count(MentionLog)
+    at_kill = count_rows(Idea)
+    logged_at_kill = count_rows(MentionLog)
     assert 30 <= at_kill < len(tagged), "the import finished before it could be killed"
 
     # The dead importer still holds the account's lease: a rerun waits for it to run out…
     blocked = cli.run("import-mentions")
     assert blocked.returncode == 0, blocked.stdout + blocked.stderr
     assert "another worker is importing" in blocked.stdout
-    assert count(Idea) == at_kill
+    assert count_rows(Idea) == at_kill
     # …which it does once IDEABOARD_IMPORT_LEASE_SECONDS pass without renewal; move time along.
     db.session.execute(update(SocialAccount).values(lease_until=utcnow() - timedelta(seconds=1)))
     db.session.commit()
