@@ -84,11 +84,13 @@ def test_upgrade_parks_rows_held_by_a_spending_cap(app):
     db.session.remove()
     states = dict(db.session.execute(text("SELECT dedupe_key, state FROM outbox")).all())
     assert states == {"capped": "parked", "waiting": "pending", "flaky": "failed"}
+    db.session.remove()  # a read's open transaction would make the downgrade's ALTER wait
     back = runner.invoke(args=["db", "downgrade", migration.down_revision])
     assert back.exit_code == 0, back.output
     db.session.remove()
     states = dict(db.session.execute(text("SELECT dedupe_key, state FROM outbox")).all())
     assert states["capped"] == "pending"
+    db.session.remove()
     runner.invoke(args=["db", "upgrade"])
     db.session.remove()
 
