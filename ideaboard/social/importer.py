@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from ..accounts.models import Role, User
-from ..database import rows_matched
+from ..database import rows_matched, utcnow
 from ..events import IdeaApproved, IdeaSubmitted, publish
 from ..extensions import db
 from ..i18n import supported_language
@@ -40,6 +40,7 @@ from ..ideas.search import (
     terms_of,
     text_overlap,
 )
+from ..listening.classify import classify
 from ..outbox.models import OutboxMessage
 from ..text import render_markdown, truncate
 from ..triage.models import Stage
@@ -48,7 +49,15 @@ from . import matching
 from .answers import answer_kind, enqueue_answer
 from .compose import compose_ack
 from .connectors import Mention
-from .models import MentionLog, MentionOutcome, Moderation, SocialAccount, SocialIdentity
+from .models import (
+    INBOX_REASONS,
+    InboxState,
+    MentionLog,
+    MentionOutcome,
+    Moderation,
+    SocialAccount,
+    SocialIdentity,
+)
 from .networks import limit_for, network
 
 if TYPE_CHECKING:
@@ -244,6 +253,9 @@ def _log(
     idea: Idea | None = None,
     match: dict[str, Any] | None = None,
 ) -> MentionOutcome:
+    opens_inbox = outcome is MentionOutcome.HELD or (
+        outcome is MentionOutcome.SKIPPED and reason in INBOX_REASONS
+    )
     db.session.add(
         MentionLog(
             account_id=account.id,
@@ -258,6 +270,8 @@ def _log(
             author_remote_id=mention.author_id[:300] or None,
             lang=(mention.lang or "")[:8] or None,
             match_detail=match,
+            label=classify(mention.text).label,
+            inbox_state=InboxState.OPEN.value if opens_inbox else None,
         )
     )
     db.session.flush()
@@ -610,6 +624,16 @@ def approve_held_idea(idea: Idea, by: User) -> None:
     )
     if account is not None and account.acknowledge and idea.source_post_id:
         enqueue_ack(account, idea, idea.source_post_id, idea.source_lang, "imported")
+    # Its post leaves the listening inbox: approving it is the staff's answer.
+    db.session.execute(
+        update(MentionLog)
+        .where(
+            MentionLog.idea_id == idea.id,
+            MentionLog.outcome == MentionOutcome.HELD.value,
+            MentionLog.inbox_state == InboxState.OPEN.value,
+        )
+        .values(inbox_state=InboxState.CONVERTED.value, handled_at=utcnow(), handled_by_id=by.id)
+    )
     db.session.flush()
 
 

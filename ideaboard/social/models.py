@@ -96,6 +96,21 @@ class MentionOutcome(enum.StrEnum):
     FAILED = "failed"
 
 
+class InboxState(enum.StrEnum):
+    """Where a mention stands in the listening inbox (MentionLog.inbox_state)."""
+
+    OPEN = "open"  # waiting for staff
+    REPLIED = "replied"  # staff answered it (a reply went to the outbox)
+    CONVERTED = "converted"  # staff made it an idea
+    ROUTED = "routed"  # handed to a team (it waits in that team's view)
+    DISMISSED = "dismissed"  # nothing to do
+
+
+# What puts a logged mention in the inbox: no idea tag (a question, a complaint, chatter), or
+# an idea the account holds for approval.
+INBOX_REASONS = frozenset({"no idea tag"})
+
+
 class MentionLog(Model):
     """Every fetched mention and what the importer did with it (and why)."""
 
@@ -105,6 +120,10 @@ class MentionLog(Model):
         Index("ix_mention_log_account_fetched", "account_id", "fetched_at"),
         # The posts that raised an idea (its votes from X) are looked up by idea.
         Index("ix_mention_log_idea_outcome", "idea_id", "outcome"),
+        # The listening inbox: open mentions per account, newest first.
+        Index("ix_mention_log_inbox", "inbox_state", "account_id", "fetched_at"),
+        # Spike alerts and the dashboard's chart: mentions per hour per class.
+        Index("ix_mention_log_fetched_label", "fetched_at", "label"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +148,17 @@ class MentionLog(Model):
     # Staff undid the match: the mention became an idea of its own.
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Listening (ideaboard/listening): the class of the text (question, complaint, suggestion,
+    # other), set when the mention is logged.
+    label: Mapped[str | None] = mapped_column(String(16))
+    # None: nobody needs to look at it (an idea, a vote, the account's own post); InboxState
+    # otherwise: it waits in the listening inbox ("open") or staff handled it.
+    inbox_state: Mapped[str | None] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When staff first queued a reply to it (the dashboard's first-response time).
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReplyTemplate(Model):
