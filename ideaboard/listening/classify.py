@@ -85,6 +85,7 @@ def _syllables_with_final(final: int) -> str:
 _RIEUL = _syllables_with_final(8)  # ㄹ: 할, 될, 을, 갈, 어떨 …
 _NIEUN = _syllables_with_final(4)  # ㄴ: 한, 인, 건, 된 …
 _BIEUP = _syllables_with_final(17)  # ㅂ: 합, 됩, 입 …
+_SSANG = _syllables_with_final(20)  # ㅆ: 었, 했, 렸, 꿨, 줬 … (past tense contracted into the verb)
 
 # The tables are laid out by hand (name, class, weight, pattern, why), one rule a paragraph.
 # fmt: off
@@ -99,8 +100,11 @@ QUESTION_RULES: tuple[Rule, ...] = (
     _ko("question.ko.neun-ji", "question", 2,
         r"(?:는|건|인|" + _RIEUL + r")지(?:요|궁금|알려|모르)",
         "-는지 / -건지요 asks indirectly (어떻게 되는지 궁금합니다, 없어지는 건지요)"),
-    _ko("question.ko.formal", "question", 2, r"(?:습|" + _BIEUP + r")니까\?",
-        "-ㅂ니까? is the formal question ending (됩니까?, 합니까?)"),
+    _ko("question.ko.formal", "question", 2, r"(?:습|" + _BIEUP + r")니까(?:\?|$)",
+        "-ㅂ니까 is the formal question ending (됩니까?, 가능합니까): with a '?' or at the end "
+        "(바쁘니까 = because is not: no ㅂ before 니까)"),
+    _ko("question.ko.may-i", "question", 2, r"도(?:돼요|되요|될까|됩니까|괜찮)",
+        "-어도 돼요 / -도 괜찮을까요: asks for permission (끊어도 돼요? is a question)"),
     _ko("question.ko.can-i", "question", 2, r"수있(?:나|니|을까|는지|어요?\?|습니까)",
         "-ㄹ 수 있나요/있어? asks whether the customer can do something"),
     _ko("question.ko.where", "question", 2, r"어디(?!든|서나|에서나)",
@@ -146,8 +150,9 @@ QUESTION_RULES: tuple[Rule, ...] = (
 
 COMPLAINT_RULES: tuple[Rule, ...] = (
     _ko("complaint.ko.disconnected", "complaint", 2,
-        r"끊(?:겼|겨|김|기|어|긴)(?!없|지않|지도않|는일없)",
-        "끊겼어요/끊김: the connection dropped (끊김 없이 = without drops is not)"),
+        r"끊(?:겼|겨|김|기|어(?!도)|긴)(?!없|지않|지도않|는일없)",
+        "끊겼어요/끊김: the connection dropped (끊김 없이 = without drops, 끊어도 돼요 = may I "
+        "stop it are not)"),
     _ko("complaint.ko.dead", "complaint", 2, r"먹통|불통|나갔(?:어|네|다|음)|나감|죽었",
         "먹통/불통/나갔어요: the service is down"),
     _ko("complaint.ko.not-working", "complaint", 2, r"안(?:돼|되|됨|됩|됐|돼서)",
@@ -162,12 +167,27 @@ COMPLAINT_RULES: tuple[Rule, ...] = (
         "느려요/버퍼링: slow service"),
     _ko("complaint.ko.broken", "complaint", 2, r"고장|오류|에러|튕[겨김기]|작동(?:이)?안|실패",
         "고장/오류/에러/튕겨요: a device or the app is broken"),
-    _ko("complaint.ko.annoyed", "complaint", 2, r"짜증|빡[치쳐침]|열받|(?<![전영])화(?:가)?나",
-        "짜증/빡쳐/열받/화나: anger (전화나, 영화나 are not)"),
+    _ko("complaint.ko.annoyed", "complaint", 2,
+        r"짜증|빡[치쳐침]|열받|(?<![전영])화(?:가)?나|지겹|지긋지긋|못참",
+        "짜증/빡쳐/열받/화나/지겹다: anger or being fed up (전화나, 영화나 are not)"),
+    _ko("complaint.ko.rude", "complaint", 2,
+        r"무시(?:하|당|해|받)|반말|기분(?:이)?나[쁘빠쁩]|불쾌",
+        "무시하네요/반말/기분 나쁩니다/불쾌: treated rudely"),
     _ko("complaint.ko.worst", "complaint", 2, r"최악|엉망|개판|형편없",
         "최악/엉망: the worst"),
-    _ko("complaint.ko.absurd", "complaint", 2, r"어이없|황당|어처구니|장난하|장난해|말이(?:돼|되)",
-        "어이없다/황당/장난하나: disbelief at how they were treated"),
+    _ko("complaint.ko.absurd", "complaint", 2,
+        r"어이없|황당|어처구니|장난하|장난해|말이(?:돼|되|됩)|사기(?:아|네|다|꾼|치|잖|야)",
+        "어이없다/황당/말이 됩니까/사기 아님?: disbelief at how they were treated"),
+    _ko("complaint.ko.without-consent", "complaint", 2,
+        r"(?:동의|안내|고지|설명|연락|통보)(?:도)?(?:없이|안한|안하고|없었|도없)",
+        "안내도 없이/동의도 안 한: something was done to the customer without telling them"),
+    _ko("complaint.ko.promised", "complaint", 2, r"다면서|다더니|라더니|준다고했|한다고했",
+        "된다면서요/해 준다더니: a promise that was not kept"),
+    _ko("complaint.ko.unknown-charge", "complaint", 2,
+        r"모르는(?:결제|청구|요금|문자|번호)|기억에없는|내가안한|신청(?:도)?안한",
+        "모르는 결제/신청 안 한: a charge or service the customer never asked for"),
+    _ko("complaint.ko.reproach", "complaint", 1, r"잖아|잖습니까|(?:게|건|는거)맞(?:나|냐|습니까)",
+        "다르잖아요/올리는 게 맞나요: a reproach (weak: also a plain question)"),
     _ko("complaint.ko.disappointed", "complaint", 2, r"실망|답답|너무하|속상|서운",
         "실망/답답/너무하네요: disappointment"),
     _ko("complaint.ko.waste", "complaint", 2, r"돈아까|쓸모(?:가)?없|돈낭비|돈날",
@@ -190,6 +210,8 @@ COMPLAINT_RULES: tuple[Rule, ...] = (
     _ko("complaint.ko.no-response", "complaint", 2,
         r"연락(?:이|도)?없|답(?:변)?(?:이|도)?없|무소식|감감",
         "연락이 없네요: nobody answered"),
+    _ko("complaint.ko.unresolved", "complaint", 2, r"해결(?:을|이)?(?:못|안되|안됐|안돼)",
+        "해결 못 함/해결이 안 돼요: the problem was not solved"),
     _ko("complaint.ko.waiting", "complaint", 1, r"째(?:대기|기다)|기다리고있|기다림|대기중",
         "30분째 대기/기다리고 있습니다: kept waiting"),
     _ko("complaint.ko.fix-it", "complaint", 2,
@@ -210,8 +232,16 @@ COMPLAINT_RULES: tuple[Rule, ...] = (
         "doesn't work / not working / not coming through: something is broken"),
     _en("complaint.en.never-came", "complaint", 2,
         r"\bnever (?:arrived?|arrives|came|showed|called|got)\b|\bno(?:body| one) "
-        r"(?:called|answered|replied|came|showed)\b",
-        "never arrives / never showed up / nobody called"),
+        r"(?:called|answered|replied|came|showed)\b|\bno(?:body| one) (?:can|could|will|"
+        r"would) (?:tell|help|explain|answer)\b",
+        "never arrives / never showed up / nobody called / no one can tell me"),
+    _en("complaint.en.unasked", "complaint", 2,
+        r"\bnever (?:asked|agreed|signed up|ordered|authori[sz]ed|requested)\b|\bwithout "
+        r"(?:my |any )?(?:consent|permission|asking|notice|warning)\b",
+        "never asked for / without my consent: something was done to the customer"),
+    _en("complaint.en.helpless", "complaint", 2,
+        r"\bwhat am i supposed to\b|\bhow (?:is|am) (?:this|that|i) supposed to\b",
+        "what am I supposed to do: a question that is really a complaint"),
     _en("complaint.en.failure", "complaint", 2,
         r"\b(?:failed|fails|broken|crash(?:es|ed|ing)?|error|glitch\w*|bug(?:gy)?)\b",
         "failed / crashing / error: an app or device failure"),
@@ -223,7 +253,7 @@ COMPLAINT_RULES: tuple[Rule, ...] = (
         r"throttl\w*)\b", "slow / buffering / throttled"),
     _en("complaint.en.terrible", "complaint", 2,
         r"\b(?:terrible|worst|awful|horrible|ridiculous|unacceptable|useless|pathetic|"
-        r"joke|scam|rip-?off|waste of)\b",
+        r"joke|scam|rip-?off|waste of|misleading|false advertising|lied|lying)\b",
         "terrible / worst / unacceptable / waste of money"),
     _en("complaint.en.upset", "complaint", 2,
         r"\b(?:angry|annoy\w*|frustrat\w*|disappoint\w*|furious|fed up|sick of|tired of|"
@@ -235,7 +265,8 @@ COMPLAINT_RULES: tuple[Rule, ...] = (
         "overcharged / charged twice / hidden fees"),
     _en("complaint.en.price-up", "complaint", 1,
         r"\b(?:bill|price|fee|rate)s? (?:go|goes|went|going|keeps? going) up\b|\bhigher every\b|"
-        r"\bprice (?:hike|increase)\b",
+        r"\bprice (?:hike|increase)\b|\b(?:bill|price|fee|rate)s? (?:has |have )?(?:doubled|"
+        r"tripled|jumped|skyrocketed)\b",
         "my bill goes up: a price rise"),
     _en("complaint.en.refund", "complaint", 1, r"\b(?:refund\w*|compensat\w*|money back)\b",
         "refund: wants money back (weak: 'how do I get a refund?' is a question)"),
@@ -283,13 +314,20 @@ SUGGESTION_RULES: tuple[Rule, ...] = (
     _ko("suggestion.ko.would-be-nice", "suggestion", 2,
         r"좋겠|좋을(?:것|거)같|좋을듯|좋을텐데|편할(?:텐데|것같|거같|듯)|좋지않을까",
         "좋겠어요/좋을 것 같아요/편할 텐데: it would be nice"),
-    _ko("suggestion.ko.wish", "suggestion", 2, r"(?:었|았|했|됐|였|왔)으면",
-        "있었으면/했으면/생겼으면: wishes something were so"),
+    _ko("suggestion.ko.wish", "suggestion", 2, r"(?!있)" + _SSANG + r"으면",
+        "있었으면/했으면/늘렸으면: wishes something were so (any past form, 렸 = 리+었 too; "
+        "있으면 is the weak rule below)"),
     _ko("suggestion.ko.if-there-were", "suggestion", 1, r"있으면|생기면|나오면|출시(?:하|되)면",
         "있으면/나오면: 'if there were' (weak: also an ordinary condition)"),
     _ko("suggestion.ko.how-about", "suggestion", 2,
         r"(?:면|게|건|거|것|는데)(?:어떨|어때|어떠|어떻겠)",
         "~하면 어떨까요/넣는 거 어때요: a proposal phrased as a question"),
+    _ko("suggestion.ko.feature-how-about", "suggestion", 2,
+        r"(?:기능|서비스|옵션|요금제|메뉴|이벤트)(?:은|는|도)?(?:어때|어떨|어떠)",
+        "~ 기능 어때요/이런 요금제 어떨까요: proposes a feature by name"),
+    _ko("suggestion.ko.could-you", "suggestion", 2,
+        r"(?:주면|주시면|주실수)(?:안될까|안되나|안돼|없을까|없나|있을까|좋겠)",
+        "해 주면 안 될까요/해 주실 수 있을까요: a request phrased as a question"),
     _ko("suggestion.ko.propose", "suggestion", 2, r"제안|건의|아이디어|추천드(?:려|립)",
         "제안/건의/아이디어: says it is a proposal"),
     _ko("suggestion.ko.improve", "suggestion", 2, r"개선|보완|업그레이드|확대",
@@ -316,6 +354,14 @@ SUGGESTION_RULES: tuple[Rule, ...] = (
         "I wish / would love: wants something that does not exist"),
     _en("suggestion.en.should", "suggestion", 2, r"\b(?:you|u|hanbit|they|you guys) should\b",
         "you should: tells the company what to do (should I? is a question)"),
+    _en("suggestion.en.you-could", "suggestion", 2,
+        r"\b(?:you|u|you guys) (?:could|might) (?:offer|add|make|try|consider|give|let|have|"
+        r"introduce|bring)\b|\bmaybe (?:add|offer|make|bring|consider|introduce|include|let)\b",
+        "you could offer / maybe add: a gentle proposal"),
+    _en("suggestion.en.like-to-see", "suggestion", 2,
+        r"\b(?:i'd|i would|we'd|we would) (?:really )?(?:like|love) (?:to see|to have|a|an|"
+        r"more|the option)\b",
+        "I'd really like to see / we would like a: wants something that does not exist"),
     _en("suggestion.en.proposal", "suggestion", 2,
         r"\bfeature requests?\b|\bsuggest(?:ion|ions)?\b|\bidea:|\bproposal\b|\bi propose\b",
         "feature request / suggestion / idea: says it is a proposal"),
@@ -343,11 +389,14 @@ OTHER_RULES: tuple[Rule, ...] = (
     _ko("other.ko.greeting", "other", 2,
         r"좋은아침|안녕하세요|새해복|잘보내세요|화이팅|파이팅|축하",
         "좋은 아침/새해 복/화이팅: a greeting or cheer"),
+    _ko("other.ko.moved", "other", 2, r"감동|울었|뭉클|눈물났|눈물이",
+        "감동/울었어요/뭉클: moved by an ad or a story (ㅠㅠ there is not a complaint)"),
     _en("other.en.thanks", "other", 2, r"\b(?:thanks|thank you|thx|ty|appreciate\w*)\b",
         "thanks / thank you"),
     _en("other.en.praise", "other", 2,
         r"\b(?:love|loving|great job|amazing|awesome|impressive|impressed|recommend|no regrets|"
-        r"shout ?out|kudos|well done|congrat\w*)\b",
+        r"shout ?out|kudos|well done|congrat\w*)\b|\bcan'?t believe how (?:fast|good|great|"
+        r"cheap|easy|quick|smooth)\b",
         "love / amazing / recommend / congrats: praise"),
     _en("other.en.greeting", "other", 2,
         r"\b(?:good morning|good night|happy new year|merry christmas|hello everyone)\b",

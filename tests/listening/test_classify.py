@@ -3,9 +3,11 @@
 samples.tsv (255 posts) was written before the rules. It is split deterministically, every
 second post: `tune` is posts 1, 3, 5, … (looked at while the rules were written), `held_out`
 is posts 2, 4, 6, … (not looked at until the rules were done); the floors are asserted on
-held_out. fresh.tsv (120 posts) was written after the rules were frozen (commit 2c21934) and
-has not been used to change them: it is the closest thing here to unseen traffic. Run with
--s to see the tables:
+held_out. fresh.tsv (120 posts) was written after the first rules were frozen (commit 2c21934)
+and measured them as unseen traffic; the second round of rules was then written from its
+errors, so it is tuning data now. fresh2.tsv (120 posts) was written and committed (b513b39)
+before that second round and has not been used to change it: it is the closest thing here to
+unseen traffic. Run with -s to see the tables:
 
     .venv/bin/pytest -s tests/listening/test_classify.py
 """
@@ -50,6 +52,7 @@ SAMPLE = _read("samples.tsv")
 TUNE = SAMPLE[0::2]
 HELD_OUT = SAMPLE[1::2]
 FRESH = _read("fresh.tsv")
+FRESH2 = _read("fresh2.tsv")
 
 
 @dataclass(frozen=True)
@@ -116,29 +119,36 @@ def test_the_classifier_quality_on_the_samples_is_printed_and_above_its_floors(
             _table("samples.tsv, tune half (posts 1, 3, 5, …)", TUNE),
             _table("samples.tsv, held-out half (posts 2, 4, 6, …)", HELD_OUT),
             _table("samples.tsv, all", SAMPLE),
-            _table("fresh.tsv (written after the rules were frozen)", FRESH),
+            _table("fresh.tsv (round-1 unseen sample, round-2 tuning)", FRESH),
+            _table("fresh2.tsv (written before round 2, never tuned on)", FRESH2),
             _errors("held-out half", HELD_OUT),
             _errors("fresh.tsv", FRESH),
+            _errors("fresh2.tsv", FRESH2),
         ]
     )
     print(report)
     record_property("classifier_figures", report)
 
-    held_out, fresh = _score(HELD_OUT), _score(FRESH)
-    # Measured: held-out accuracy 0.961, macro-F1 0.960; fresh accuracy 0.783, macro-F1 0.780.
+    held_out, fresh, fresh2 = _score(HELD_OUT), _score(FRESH), _score(FRESH2)
+    # Measured (round 2): held-out accuracy 0.984, macro-F1 0.984; fresh (now tuning data)
+    # 0.958 / 0.958; fresh2 (unseen) 0.833 / 0.818, complaint
+    # recall 0.43 (complaints without a complaint word: docs/listening.md).
     assert held_out.accuracy >= 0.93
     assert held_out.macro_f1 >= 0.93
     for label, (precision, recall, _f1, _n) in held_out.per_class.items():
         assert precision >= 0.88, label
         assert recall >= 0.88, label
-    assert fresh.accuracy >= 0.75
-    assert fresh.macro_f1 >= 0.75
+    assert fresh.accuracy >= 0.90
+    assert fresh.macro_f1 >= 0.90
+    assert fresh2.accuracy >= 0.80
+    assert fresh2.macro_f1 >= 0.80
 
 
 def test_the_samples_have_the_promised_shape() -> None:
     assert len(SAMPLE) >= 200
-    assert len({post.text for post in SAMPLE + FRESH}) == len(SAMPLE) + len(FRESH)
-    for posts in (SAMPLE, FRESH):
+    every = SAMPLE + FRESH + FRESH2
+    assert len({post.text for post in every}) == len(every)
+    for posts in (SAMPLE, FRESH, FRESH2):
         assert {post.label for post in posts} == set(LABELS)
         assert {post.lang for post in posts} == {"ko", "en"}
     counts = Counter(post.label for post in SAMPLE)
