@@ -365,6 +365,9 @@ def link_identity(identity: SocialIdentity, customer: User, now: datetime) -> No
     """
     db.session.flush()
     shadow_id = identity.user_id
+    # Lock the shadow user first: a vote it is casting elsewhere (another account's import)
+    # waits, then fails on the deleted user, instead of landing uncounted after the move.
+    db.session.execute(select(User.id).where(User.id == shadow_id).with_for_update())
     result = db.session.execute(
         update(SocialIdentity)
         .where(SocialIdentity.id == identity.id, SocialIdentity.linked_at.is_(None))

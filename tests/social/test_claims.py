@@ -103,9 +103,7 @@ def counts_match_rows(idea_id: int) -> tuple[int, int, int]:
     db.session.expire_all()
     idea = db.session.get_one(Idea, idea_id)
     up = db.session.scalar(select(func.count()).where(Vote.idea_id == idea_id, Vote.value == 1))
-    down = db.session.scalar(
-        select(func.count()).where(Vote.idea_id == idea_id, Vote.value == -1)
-    )
+    down = db.session.scalar(select(func.count()).where(Vote.idea_id == idea_id, Vote.value == -1))
     assert (idea.up_count, idea.down_count, idea.score) == (up, down, up - down)
     assert idea.hot == hot_rank(idea.score, idea.created_at)
     followers = db.session.scalar(select(func.count()).where(Follow.idea_id == idea_id))
@@ -185,7 +183,7 @@ def test_a_new_code_revokes_the_old_one_and_open_codes_are_few(brand, make_user)
         claims.issue_code(customer, "x", "other2", NOW)
 
 
-# --- the importer ----------------------------------------------------------------------------------
+# --- the importer --------------------------------------------------------------------------------
 
 
 def test_a_valid_code_links_the_identity_and_moves_ideas_and_votes(
@@ -213,9 +211,14 @@ def test_a_valid_code_links_the_identity_and_moves_ideas_and_votes(
 
     assert log.outcome == MentionOutcome.SKIPPED.value
     assert log.reason == "claim code: linked @MinSu"
-    assert log.inbox_state is None and log.idea_id is None
-    identity = db.session.scalar(select(SocialIdentity).where(SocialIdentity.remote_user_id == "111"))
-    assert identity is not None and identity.user_id == customer.id and identity.is_linked
+    assert log.inbox_state is None
+    assert log.idea_id is None
+    identity = db.session.scalar(
+        select(SocialIdentity).where(SocialIdentity.remote_user_id == "111")
+    )
+    assert identity is not None
+    assert identity.user_id == customer.id
+    assert identity.is_linked
     assert db.session.get(User, shadow_id) is None  # merged away
     assert db.session.get_one(Idea, imported_id).author_id == customer.id
     assert counts_match_rows(idea_a.id) == (1, 0, 1)
@@ -226,9 +229,11 @@ def test_a_valid_code_links_the_identity_and_moves_ideas_and_votes(
         [(idea_a.id, customer.id), (idea_b.id, customer.id), (idea_c.id, customer.id)]
     )
     followers_b = set(db.session.scalars(select(Follow.user_id).where(Follow.idea_id == idea_b.id)))
-    assert customer.id in followers_b and shadow_id not in followers_b
+    assert customer.id in followers_b
+    assert shadow_id not in followers_b
     code = db.session.get_one(ClaimCode, issued.row.id)
-    assert code.used_at is not None and code.identity_id == identity.id
+    assert code.used_at is not None
+    assert code.identity_id == identity.id
     letters = db.session.scalars(
         select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like("email:identity%"))
     ).all()
@@ -245,9 +250,7 @@ def test_a_code_posted_by_someone_else_does_not_link(brand, make_user) -> None:
     customer = make_user()
     issued = claims.issue_code(customer, "x", "minsu", NOW)
     db.session.commit()
-    log = process(
-        brand, mention(f"@hanbit claim {issued.code}", author_id="666", handle="mallory")
-    )
+    log = process(brand, mention(f"@hanbit claim {issued.code}", author_id="666", handle="mallory"))
     assert log.outcome == MentionOutcome.SKIPPED.value
     assert log.reason == "claim code refused: posted by @mallory, not @minsu"
     assert log.inbox_state is None
@@ -272,7 +275,9 @@ def test_expired_reused_revoked_and_unknown_codes_do_not_link(brand, make_user) 
     customer = make_user()
     old = claims.issue_code(customer, "x", "minsu", NOW)
     db.session.commit()
-    late = process(brand, mention(f"@hanbit claim {old.code}"), NOW + timedelta(hours=24, seconds=1))
+    late = process(
+        brand, mention(f"@hanbit claim {old.code}"), NOW + timedelta(hours=24, seconds=1)
+    )
     assert late.reason == "claim code refused: code expired"
 
     replaced = claims.issue_code(customer, "x", "minsu", NOW)
@@ -346,9 +351,37 @@ def test_unlinking_keeps_the_ideas_and_gives_future_posts_a_new_shadow_user(
     assert claims.linked_identities(customer) == []
     assert db.session.get_one(Idea, first.idea_id).author_id == customer.id
     new_shadow = shadow_of("x", "111")
-    assert new_shadow.id != customer.id and not new_shadow.active
+    assert new_shadow.id != customer.id
+    assert not new_shadow.active
     later = process(brand, mention("@hanbit #idea 로밍 요금 알림을 문자로 보내 주세요 부탁"))
     assert db.session.get_one(Idea, later.idea_id).author_id == new_shadow.id
+
+
+def test_the_customer_gets_an_e_mail_in_their_language(app, brand, make_user) -> None:
+    from ideaboard.mail import letters
+
+    app.config["IDEABOARD_MAILBOX"] = True
+    customer = make_user(locale="ko")
+    issued = claims.issue_code(customer, "bluesky", "민수.한국", NOW)
+    db.session.commit()
+    bluesky = db.session.scalar(select(SocialAccount).where(SocialAccount.network == "bluesky"))
+    item = mention(
+        f"@hanbit.kr claim {issued.code}",
+        network="bluesky",
+        author_id="did:plc:minsu",
+        handle="xn--lg3bu5i.xn--3e0b707e",
+    )
+    process(bluesky, item)
+    row = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key.like("email:identity-linked:%"))
+    )
+    assert row is not None
+    assert row.target == customer.email
+    rendered = letters.render("identity-linked", row.payload["params"], customer, row.lang)
+    assert not isinstance(rendered, str)
+    assert rendered.subject == "Bluesky 계정이 IdeaBoard에 연결되었습니다"
+    assert "@민수.한국" in rendered.text
+    assert "/me#social-accounts" in rendered.text
 
 
 # --- end to end through the sandbox X API ------------------------------------------------------
@@ -360,19 +393,23 @@ def test_the_claim_flow_through_the_x_sandbox(
     make_user: Any,
 ) -> None:
     customer = make_user()
-    _posts_made, made = import_posts(("minsu", "@hanbit #idea 주말 데이터 두 배 이벤트를 해 주세요"))
-    assert made[0] is not None and made[0].author_id != customer.id
+    _posts_made, made = import_posts(
+        ("minsu", "@hanbit #idea 주말 데이터 두 배 이벤트를 해 주세요")
+    )
+    assert made[0] is not None
+    assert made[0].author_id != customer.id
     issued = claims.issue_code(customer, "x", "minsu", datetime.now(UTC))
     db.session.commit()
     posts, made = import_posts(("minsu", issued.text_to_post))
     assert made == [None]
     log = db.session.scalar(select(MentionLog).where(MentionLog.post_id == str(posts[0]["id"])))
-    assert log is not None and log.reason == "claim code: linked @minsu"
+    assert log is not None
+    assert log.reason == "claim code: linked @minsu"
     assert log.inbox_state is None
     assert db.session.scalar(select(Idea.author_id).where(Idea.source == "x")) == customer.id
 
 
-# --- the race --------------------------------------------------------------------------------------
+# --- the race ------------------------------------------------------------------------------------
 
 
 @pytest.mark.postgresql_only
@@ -413,7 +450,7 @@ def test_two_workers_racing_on_one_code_link_once(app: Flask, brand, make_user) 
     assert shadow_of("x", "111").id == customer.id
 
 
-# --- the profile -----------------------------------------------------------------------------------
+# --- the profile ---------------------------------------------------------------------------------
 
 
 def test_the_profile_shows_the_code_once_then_only_when_it_was_issued(
@@ -429,7 +466,8 @@ def test_the_profile_shows_the_code_once_then_only_when_it_was_issued(
     assert f"@hanbit claim {code}" in page
     again = client.get("/me").get_data(as_text=True)
     assert code not in again
-    assert "code issued" in again and "New code" in again
+    assert "code issued" in again
+    assert "New code" in again
 
     row = db.session.scalar(select(ClaimCode))
     renewed = post(client, f"/me/social/codes/{row.id}/renew").get_data(as_text=True)
@@ -472,8 +510,10 @@ def test_linked_handles_show_in_korean_and_unlink(client, brand, make_user) -> N
     )
     login(client, customer)
     page = client.get("/me", headers={"Accept-Language": "ko"}).get_data(as_text=True)
-    assert "@민수.한국" in page and "김민수" in page
-    assert "소셜 계정" in page and "연결 해제" in page
+    assert "@민수.한국" in page
+    assert "김민수" in page
+    assert "소셜 계정" in page
+    assert "연결 해제" in page
     identity = claims.linked_identities(customer)[0]
     response = post(client, f"/me/social/{identity.id}/unlink", follow_redirects=True)
     assert "민수.한국" in response.get_data(as_text=True)
