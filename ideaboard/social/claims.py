@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
+from ..accounts.blocking import ensure_may_contribute
 from ..accounts.erasure import recount
 from ..accounts.models import Role, User
 from ..database import rows_matched, table_of, utcnow
@@ -202,6 +203,7 @@ def issue_code(
     now = now or utcnow()
     if not user.active or user.email.endswith(SHADOW_DOMAIN):
         raise ValidationFailed(_("Sign in to link a social account."), field="handle")
+    ensure_may_contribute(user)  # a blocked customer's posts would vote past the block
     handle = clean_handle(network, raw_handle)
     folded = fold_handle(handle)
     if brand_handle(network) is None:
@@ -327,6 +329,8 @@ def claim_from_mention(
     customer = db.session.get(User, row.user_id)
     if customer is None or not customer.active:
         return _refused(mention, "the account that asked for the code is gone")
+    if customer.is_blocked:
+        return _refused(mention, "the account that asked for the code is blocked")
     link_identity(identity, customer, now)
     _tell_customer(customer, identity)
     return f"claim code: linked @{identity.handle}"

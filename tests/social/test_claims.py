@@ -183,6 +183,20 @@ def test_a_new_code_revokes_the_old_one_and_open_codes_are_few(brand, make_user)
         claims.issue_code(customer, "x", "other2", NOW)
 
 
+def test_blocked_and_shadow_users_get_no_code(brand, make_user) -> None:
+    from ideaboard.errors import DomainError
+
+    blocked = make_user()
+    blocked.blocked_at = NOW
+    db.session.commit()
+    with pytest.raises(DomainError):
+        claims.issue_code(blocked, "x", "minsu", NOW)
+    process(brand, mention("@hanbit #idea 요금제 데이터 이월 기능을 만들어 주세요"))
+    with pytest.raises(ValidationFailed):
+        claims.issue_code(shadow_of("x", "111"), "x", "minsu", NOW)
+    assert db.session.scalar(select(func.count()).select_from(ClaimCode)) == 0
+
+
 # --- the importer --------------------------------------------------------------------------------
 
 
