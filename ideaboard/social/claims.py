@@ -52,6 +52,7 @@ CODE_IN_TEXT = re.compile(
     rf"[-‐‑‒–—―−]([A-Za-z0-9]{{{GROUP_SIZE}}})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+CLAIM_WORD = re.compile(r"(?<![A-Za-z])claim(?![A-Za-z])", re.IGNORECASE)
 SHADOW_DOMAIN = "@social.invalid"
 
 # What a handle looks like on each network (without the leading @), and its longest form.
@@ -300,6 +301,10 @@ def claim_from_mention(
         )
     )
     if not rows:
+        # A customer's order or ticket number can look like a code: without "claim" in the
+        # post it is an ordinary mention (an idea, a question for the inbox…).
+        if not CLAIM_WORD.search(unicodedata.normalize("NFKC", mention.text)):
+            return None
         return _refused(mention, "unknown code")
     row = rows[0]
     if row.used_at is not None:

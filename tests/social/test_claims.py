@@ -307,9 +307,13 @@ def test_expired_reused_revoked_and_unknown_codes_do_not_link(brand, make_user) 
     assert reused.reason == "claim code refused: code already used"
     unknown = process(brand, mention("@hanbit claim IB-2222-3333"))
     assert unknown.reason == "claim code refused: unknown code"
+    # Something shaped like a code without "claim" is an ordinary mention.
+    ticket = process(brand, mention("@hanbit 주문번호 IB-1234-5678 배송이 안 와요"))
+    assert ticket.reason == "no idea tag"
+    assert ticket.inbox_state == "open"
     assert all(
         log.inbox_state is None and log.idea_id is None
-        for log in db.session.scalars(select(MentionLog))
+        for log in db.session.scalars(select(MentionLog).where(MentionLog.id != ticket.id))
     )
 
 
