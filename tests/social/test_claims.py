@@ -260,6 +260,25 @@ def test_a_valid_code_links_the_identity_and_moves_ideas_and_votes(
     assert db.session.scalar(select(User.id).where(User.email.like("%social.invalid"))) is None
 
 
+def test_a_page_with_the_claim_and_a_later_idea_credits_the_idea_to_the_customer(
+    brand, make_user
+) -> None:
+    customer = make_user()
+    process(brand, mention("@hanbit #idea 요금제 데이터 이월 기능을 만들어 주세요"))
+    issued = claims.issue_code(customer, "x", "minsu", NOW)
+    db.session.commit()
+    page = [
+        mention(f"@hanbit claim {issued.code}"),
+        mention("@hanbit #idea 로밍 요금 알림을 문자로 보내 주세요 부탁"),
+    ]
+    outcomes = importer.process_page(brand, page, NOW)
+    db.session.commit()
+    assert outcomes == [MentionOutcome.SKIPPED, MentionOutcome.IMPORTED]
+    idea = db.session.scalar(select(Idea).where(Idea.source_post_id == page[1].id))
+    assert idea is not None
+    assert idea.author_id == customer.id
+
+
 def test_a_code_posted_by_someone_else_does_not_link(brand, make_user) -> None:
     customer = make_user()
     issued = claims.issue_code(customer, "x", "minsu", NOW)
