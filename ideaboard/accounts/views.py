@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -195,13 +197,22 @@ def _profile(
         sign_ins=sessions.live_sessions(user),
         this_sign_in=sessions.current(user),
         describe_agent=sessions.describe_agent,
-        claim_form=claim_form or ClaimForm(formdata=None),
+        claim_form=claim_form or _claim_form(formdata=None),
         new_claim=new_claim,
         claim_codes=claims.open_codes(user),
         linked_identities=claims.linked_identities(user),
         claim_handle=claims.display_handle,
         network_name=_network_name,
     )
+
+
+def _claim_form(**kwargs: Any) -> ClaimForm:
+    """The claim form, offering the networks the site has a brand account on."""
+    form = ClaimForm(**kwargs)
+    form.network.choices = [
+        SelectChoice(slug, NETWORKS[slug].name) for slug in claims.connected_networks()
+    ]
+    return form
 
 
 def _network_name(slug: str) -> str:
@@ -776,7 +787,7 @@ def _no_store(body: str, status: int = 200) -> Response:
 @limiter.limit(_reset_limit)
 def claim_create() -> Response:
     """Issue a code to link a social handle, and show it (and the post to make) this once."""
-    form = ClaimForm()
+    form = _claim_form()
     if form.validate_on_submit():
         try:
             issued = claims.issue_code(
@@ -798,7 +809,7 @@ def claim_renew(code_id: int) -> Response:
     """Replace an open code with a new one (the old one stops working), shown this once."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    form = ClaimForm(formdata=None)
+    form = _claim_form(formdata=None)
     try:
         issued = claims.renew_code(current_user._get_current_object(), code_id)
         db.session.commit()

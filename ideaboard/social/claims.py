@@ -161,6 +161,16 @@ def brand_handle(network: str) -> str | None:
     return f"@{username}" if username else None
 
 
+def connected_networks() -> list[str]:
+    """The networks a brand account is active on, in the order of NETWORK_CHOICES."""
+    found = set(
+        db.session.scalars(
+            select(SocialAccount.network).where(SocialAccount.active.is_(True)).distinct()
+        )
+    )
+    return [slug for slug in NETWORK_CHOICES if slug in found]
+
+
 def text_to_post(network: str, code: str) -> str:
     """The exact post that claims the handle: "@brand claim IB-XXXX-XXXX"."""
     brand = brand_handle(network) or "@"

@@ -556,3 +556,17 @@ def test_linked_handles_show_in_korean_and_unlink(client, brand, make_user) -> N
     assert "민수.한국" in response.get_data(as_text=True)
     db.session.expire_all()
     assert claims.linked_identities(customer) == []
+
+
+def test_the_form_offers_only_the_networks_the_site_is_on(client, make_user) -> None:
+    customer = make_user()
+    login(client, customer)
+    assert 'action="/me/social"' not in client.get("/me").get_data(as_text=True)
+    db.session.add(SocialAccount(network="x", remote_user_id="900", username="hanbit"))
+    db.session.commit()
+    page = client.get("/me").get_data(as_text=True)
+    assert '<option value="x">X</option>' in page
+    assert 'value="bluesky"' not in page
+    refused = post(client, "/me/social", {"network": "bluesky", "handle": "minsu.bsky.social"})
+    assert refused.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(ClaimCode)) == 0
