@@ -143,6 +143,7 @@ def _identity(identity: SocialIdentity) -> dict[str, Any]:
         "handle": identity.handle,
         "name": identity.name,
         "created_at": _when(identity.created_at),
+        "linked_at": _when(identity.linked_at),
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -26,7 +28,7 @@ from .. import account_data, timezones
 from ..api import services as api_services
 from ..api.forms import TokenForm
 from ..database import utcnow
-from ..errors import DomainError, EmailTaken, TooManyAttempts
+from ..errors import DomainError, EmailTaken, NotFound, TooManyAttempts
 from ..extensions import db, limiter
 from ..forms import SelectChoice, apply_domain_error
 from ..i18n import (
@@ -39,6 +41,9 @@ from ..i18n import (
 from ..ideas import queries
 from ..ideas.forms import ActionForm
 from ..redirects import referrer_target, safe_target
+from ..social import claims
+from ..social.forms import ClaimForm
+from ..social.networks import NETWORKS
 from . import addresses, erasure, forms, preferences, recovery, services, sessions, tokens
 from .forms import (
     EmailChangeForm,
@@ -162,6 +167,8 @@ def _profile(
     notifications_form: forms.EmailNotificationsForm | None = None,
     name_form: forms.DisplayNameForm | None = None,
     timezone_form: forms.TimezoneForm | None = None,
+    claim_form: ClaimForm | None = None,
+    new_claim: claims.IssuedCode | None = None,
 ) -> str:
     user = current_user._get_current_object()
     tab = request.args.get("tab", "ideas")
@@ -190,7 +197,27 @@ def _profile(
         sign_ins=sessions.live_sessions(user),
         this_sign_in=sessions.current(user),
         describe_agent=sessions.describe_agent,
+        claim_form=claim_form or _claim_form(formdata=None),
+        new_claim=new_claim,
+        claim_codes=claims.open_codes(user),
+        linked_identities=claims.linked_identities(user),
+        claim_handle=claims.display_handle,
+        network_name=_network_name,
     )
+
+
+def _claim_form(**kwargs: Any) -> ClaimForm:
+    """The claim form, offering the networks the site has a brand account on."""
+    form = ClaimForm(**kwargs)
+    form.network.choices = [
+        SelectChoice(slug, NETWORKS[slug].name) for slug in claims.connected_networks()
+    ]
+    return form
+
+
+def _network_name(slug: str) -> str:
+    known = NETWORKS.get(slug)
+    return known.name if known else slug
 
 
 def _shown_zone() -> str:
@@ -743,3 +770,93 @@ def delete_account() -> Response | tuple[str, int]:
     _new_csrf_token()
     flash(_("Your account is deleted. Thank you for your ideas."), "success")
     return redirect(url_for("ideas.index"))
+
+
+# --- claim your posts (social/claims.py) ---------------------------------------------------------
+
+
+def _no_store(body: str, status: int = 200) -> Response:
+    """A page showing a one-time code: no cache keeps it."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/me/social")
+@login_required
+@limiter.limit(_reset_limit)
+def claim_create() -> Response:
+    """Issue a code to link a social handle, and show it (and the post to make) this once."""
+    form = _claim_form()
+    if form.validate_on_submit():
+        try:
+            issued = claims.issue_code(
+                current_user._get_current_object(), form.network.data or "", form.handle.data or ""
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, "handle")
+        else:
+            return _no_store(_profile(new_claim=issued))
+    return _no_store(_profile(claim_form=form), 422)
+
+
+@bp.post("/me/social/codes/<id:code_id>/renew")
+@login_required
+@limiter.limit(_reset_limit)
+def claim_renew(code_id: int) -> Response:
+    """Replace an open code with a new one (the old one stops working), shown this once."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    form = _claim_form(formdata=None)
+    try:
+        issued = claims.renew_code(current_user._get_current_object(), code_id)
+        db.session.commit()
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        apply_domain_error(form, error, "handle")
+        return _no_store(_profile(claim_form=form), 409)
+    return _no_store(_profile(new_claim=issued))
+
+
+@bp.post("/me/social/codes/<id:code_id>/revoke")
+@login_required
+def claim_revoke(code_id: int) -> Response:
+    """Cancel an open code."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        claims.revoke_code(current_user._get_current_object(), code_id)
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("The code is cancelled: posting it no longer links anything."), "success")
+    return redirect(url_for("accounts.profile", _anchor="social-accounts"))
+
+
+@bp.post("/me/social/<id:identity_id>/unlink")
+@login_required
+def claim_unlink(identity_id: int) -> Response:
+    """Unlink a social identity (what moved to the account stays)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        identity = claims.unlink_identity(current_user._get_current_object(), identity_id)
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    handle = claims.display_handle(identity.handle)
+    db.session.commit()
+    flash(
+        _(
+            "@%(handle)s is unlinked. The ideas and votes that moved to your account stay yours.",
+            handle=handle,
+        ),
+        "success",
+    )
+    return redirect(url_for("accounts.profile", _anchor="social-accounts"))

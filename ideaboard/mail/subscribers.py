@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import account, checks, digest, jobs, notifications, staff  # noqa: F401 - letters, jobs
+from . import account, checks, claims, digest, jobs, notifications, staff  # noqa: F401 - letters, jobs
 from .sender import register_senders
 from .settings import mode
 from .views import bp

@@ -66,3 +66,21 @@ class AddAccountForm(FlaskForm):
             "The account's numeric id; leave empty when IDEABOARD_X_<USERNAME>_USER_ID is set."
         ),
     )
+
+
+class ClaimForm(FlaskForm):
+    """A customer asks for a code to link a social handle (social.claims)."""
+
+    network = SelectField(
+        _l("Network"),
+        choices=[
+            SelectChoice("x", "X"),
+            SelectChoice("bluesky", "Bluesky"),
+            SelectChoice("mastodon", "Mastodon"),
+        ],
+    )
+    handle = StringField(
+        _l("Your handle"),
+        validators=[DataRequired(), Length(max=255)],
+        description=_l("e.g. @hanbit_fan on X, minsu.bsky.social, minsu@mastodon.social"),
+    )

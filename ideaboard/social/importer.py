@@ -45,7 +45,7 @@ from ..outbox.models import OutboxMessage
 from ..text import render_markdown, truncate
 from ..triage.models import Stage
 from ..urls import idea_url
-from . import matching
+from . import claims, matching
 from .answers import answer_kind, enqueue_answer
 from .compose import compose_ack
 from .connectors import Mention
@@ -361,6 +361,12 @@ def process_mention(
         )
         if seen is not None:
             return None
+    # A claim code ("@brand claim IB-XXXX-XXXX", social/claims.py): never an idea, never in
+    # the listening inbox; the log says whether it linked the author's identity and why not.
+    if mention.author_id != account.remote_user_id and not mention.is_retweet:
+        claimed = claims.claim_from_mention(account, mention, now, page)
+        if claimed is not None:
+            return _log(account, mention, MentionOutcome.SKIPPED, claimed)
     skipped = _skip_reason(account, mention, page)
     if skipped is not None:
         reason, idea = skipped

@@ -82,6 +82,13 @@ class SocialIdentity(Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a customer claimed it with a posted code (social.claims): user_id is then their
+    # real account. None: user_id is the identity's shadow user.
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_linked(self) -> bool:
+        return self.linked_at is not None
 
 
 class MentionOutcome(enum.StrEnum):
@@ -201,3 +208,34 @@ class ReadUsage(Model):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     posts: Mapped[int] = mapped_column(default=0)
     cost_usd: Mapped[float] = mapped_column(default=0.0)
+
+
+class ClaimCode(Model):
+    """A one-time code a customer posts to link a social handle to their account (social.claims).
+
+    Only the SHA-256 of the code is stored: the code itself is shown once, when issued.
+    Open: neither used nor revoked, and not yet expired.
+    """
+
+    __tablename__ = "claim_codes"
+    __table_args__ = (Index("ix_claim_codes_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(16))
+    # The handle as the customer typed it (without @), and case-folded for the comparison.
+    handle: Mapped[str] = mapped_column(String(255))
+    handle_folded: Mapped[str] = mapped_column(String(255))
+    # The person behind the handle when the site already knew them (their network user id):
+    # then the code links only a post by that person, whatever their handle is by then.
+    expected_remote_id: Mapped[str | None] = mapped_column(String(300))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The identity it linked and the post that carried it.
+    identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("social_identities.id", ondelete="SET NULL")
+    )
+    post_id: Mapped[str | None] = mapped_column(String(300))
