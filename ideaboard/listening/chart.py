@@ -110,7 +110,7 @@ def mention_chart(now: datetime, range_name: str | None) -> MentionChart:
     ):
         fired.setdefault(hour, []).append(label)
 
-    per_hour = [
+    per_hour: list[tuple[datetime, dict[str, int]]] = [
         (first + HOUR * n, {label: counts.get((first + HOUR * n, label), 0) for label in LABELS})
         for n in range(hours)
     ]
@@ -120,7 +120,7 @@ def mention_chart(now: datetime, range_name: str | None) -> MentionChart:
     bottom = TOP + PLOT_HEIGHT
     bar_width = 10.0 if hours <= 48 else 4.0
     tick_every = 6 if hours <= 48 else 24
-    names = {label: label_name(label) for label in LABELS}
+    names: dict[str, str] = {label: label_name(label) for label in LABELS}
 
     bars: list[Bar] = []
     previous_day = ""
@@ -168,9 +168,10 @@ def mention_chart(now: datetime, range_name: str | None) -> MentionChart:
         Legend(label=label, name=names[label], total=sum(b.counts[label] for b in bars))
         for label in LABELS
     ]
+    shown = f"{grand_total:,}"  # en and ko group digits alike
     summary = " ".join(
         (
-            str(_("%(total)s mentions in the last %(hours)d hours.", total=grand_total, hours=hours)),
+            str(_("%(total)s mentions in the last %(hours)d hours.", total=shown, hours=hours)),
             str(ngettext("%(num)d spike alert.", "%(num)d spike alerts.", spike_count)),
         )
     )
@@ -189,4 +190,3 @@ def mention_chart(now: datetime, range_name: str | None) -> MentionChart:
         summary=summary,
         zone=zone_label(now),
     )
-

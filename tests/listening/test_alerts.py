@@ -88,7 +88,8 @@ def spiked_traffic(seed: int = 1) -> tuple[Mentions, datetime, int]:
     """A normal week, with day 8's complaints at 21:00 Seoul brought to 5× their usual."""
     mentions = normal_traffic(seed)
     spike = at(7, SPIKE_HOUR)
-    usual = int(statistics.median(count_in(mentions, "complaint", spike - n * DAY) for n in range(1, 8)))
+    history = [count_in(mentions, "complaint", spike - n * DAY) for n in range(1, 8)]
+    usual = int(statistics.median(history))
     extra = 5 * usual - count_in(mentions, "complaint", spike)
     rng = random.Random(99)  # noqa: S311 - reproducible test traffic, not security
     mentions += [(spike + rng.random() * HOUR * 0.9, "complaint") for _ in range(extra)]
@@ -158,7 +159,8 @@ def test_a_5x_hour_fires_one_alert_one_email_per_admin_and_one_webhook_even_chec
     fired = spike_check()
     again = spike_check()
 
-    assert len(fired) == 1 and again == []
+    assert len(fired) == 1
+    assert again == []
     print(f"\nspike alert fired through mention_log and the worker: {fired[0]}")
     (row,) = alert_rows()
     assert (row.label, row.hour, row.count, row.baseline) == ("complaint", spike, 5 * usual, usual)
@@ -167,7 +169,8 @@ def test_a_5x_hour_fires_one_alert_one_email_per_admin_and_one_webhook_even_chec
     assert mail.target == admin.email
     assert mail.dedupe_key == f"email:spike:complaint:{spike:%Y%m%dT%H}:{admin.id}"
     (delivery,) = outbox(OutboxKind.WEBHOOK)
-    assert delivery.webhook_id == hook.id and delivery.text == "mentions.spike"
+    assert delivery.webhook_id == hook.id
+    assert delivery.text == "mentions.spike"
     assert delivery.payload["event"] == "mentions.spike"
     assert delivery.payload["data"] == alerts.as_alert(row).as_payload()
     assert delivery.payload["data"]["hour"] == spike.isoformat()
@@ -235,7 +238,8 @@ def test_the_hour_in_progress_alerts_early_and_its_count_grows_without_a_second_
     (line,) = spike_check()
 
     (row,) = alert_rows()
-    assert row.count == so_far and alerts.was_early(row)
+    assert row.count == so_far
+    assert alerts.was_early(row)
     assert so_far >= 3 * usual
     print(f"\nfired early, {early:%H:%M} UTC: {line}")
     later = clock.set(spike + HOUR + timedelta(minutes=3))
@@ -275,7 +279,8 @@ def test_the_minimum_count_keeps_a_quiet_class_silent_and_the_setting_changes_it
     lower = app_factory(IDEABOARD_SPIKE_MIN_COUNT=9)
     with lower.app_context():
         (line,) = spike_check()
-        assert line.startswith("suggestion spike at") and "9 mentions" in line
+        assert line.startswith("suggestion spike at")
+        assert "9 mentions" in line
         db.session.remove()
 
 
@@ -305,7 +310,8 @@ def test_flask_ideaboard_check_spikes_prints_what_fired(app: Flask, clock: Clock
 
     assert first.exit_code == 0, first.output
     assert first.output.startswith(f"complaint spike at {spike:%Y-%m-%d %H}:00 UTC")
-    assert second.exit_code == 0 and second.output.startswith("No new spike alerts")
+    assert second.exit_code == 0
+    assert second.output.startswith("No new spike alerts")
 
 
 # --- the admins' e-mail -------------------------------------------------------------------------
@@ -331,9 +337,12 @@ def test_the_e_mail_is_written_in_the_admins_language_and_time_zone(
     ko = render(korean.email, "ko")
     en = render(english.email, "en")
 
-    assert "불만" in ko.subject and "21:00–22:00 KST" in ko.subject  # 12:00 UTC in Seoul
-    assert f"{5 * usual}" in ko.text and "/staff/dashboard#mention-chart" in ko.text
-    assert en.subject.startswith("Spike of complaints") and "12:00–13:00 UTC" in en.subject
+    assert "불만" in ko.subject
+    assert "21:00–22:00 KST" in ko.subject
+    assert f"{5 * usual}" in ko.text
+    assert "/staff/dashboard#mention-chart" in ko.text
+    assert en.subject.startswith("Spike of complaints")
+    assert "12:00–13:00 UTC" in en.subject
     assert "5.0× the usual" in en.text
 
 
@@ -356,14 +365,15 @@ def test_staff_see_the_banner_on_every_staff_page_and_customers_never(
     login(client, customer)
     assert "Spike of mentions" not in client.get("/").get_data(as_text=True)
     assert client.get("/staff/dashboard").status_code == 403
-    client.get("/logout")
+    client = app.test_client()
     staff = make_user(Role.STAFF)
     login(client, staff)
 
     for path in ("/staff/dashboard", "/staff/inbox", "/staff/outbox"):
         page = client.get(path).get_data(as_text=True)
         assert "Spike of mentions" in page, path
-        assert "Spike of complaints" in page and "/staff/dashboard#mention-chart" in page
+        assert "Spike of complaints" in page
+        assert "/staff/dashboard#mention-chart" in page
     assert "Spike of mentions" not in client.get("/").get_data(as_text=True)
 
 
@@ -379,9 +389,11 @@ def test_dismissing_the_banner_takes_it_off_for_every_staff_member_and_needs_csr
     assert alert_rows()[0].acknowledged_at is None
 
     done = post(client, f"/staff/spikes/{row.id}/dismiss", {"next": "/staff/inbox"})
-    assert done.status_code == 302 and done.headers["Location"].endswith("/staff/inbox")
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith("/staff/inbox")
     (after,) = alert_rows()
-    assert after.acknowledged_by_id == staff.id and after.acknowledged_at is not None
+    assert after.acknowledged_by_id == staff.id
+    assert after.acknowledged_at is not None
     assert "Spike of mentions" not in client.get("/staff/inbox").get_data(as_text=True)
 
     evil = post(client, f"/staff/spikes/{row.id}/dismiss", {"next": "https://evil.example/"})
@@ -413,7 +425,8 @@ def test_the_dashboard_chart_shows_the_counts_per_hour_in_the_viewers_zone_with_
 
     page = client.get("/staff/dashboard").get_data(as_text=True)
 
-    assert 'id="mention-chart"' in page and "<svg" in page
+    assert 'id="mention-chart"' in page
+    assert "<svg" in page
     spike_bar = re.search(r"<title>([^<]*spike alert[^<]*)</title>", page)
     assert spike_bar is not None
     assert "21:00–22:00 KST" in spike_bar.group(1)  # 12:00 UTC, shown in Seoul time
@@ -428,7 +441,8 @@ def test_the_dashboard_chart_shows_the_counts_per_hour_in_the_viewers_zone_with_
     week = client.get("/staff/dashboard?range=7d").get_data(as_text=True)
     assert "in the last 168 hours" in week
     odd = client.get("/staff/dashboard?range=forever")
-    assert odd.status_code == 200 and "in the last 48 hours" in odd.get_data(as_text=True)
+    assert odd.status_code == 200
+    assert "in the last 48 hours" in odd.get_data(as_text=True)
 
 
 # --- settings -----------------------------------------------------------------------------------
@@ -466,4 +480,3 @@ def test_spike_settings_from_the_environment_are_used(monkeypatch: pytest.Monkey
         settings = alerts.spike_settings()
 
     assert (settings.factor, settings.min_count) == (4.5, 25)
-
