@@ -480,3 +480,22 @@ def test_spike_settings_from_the_environment_are_used(monkeypatch: pytest.Monkey
         settings = alerts.spike_settings()
 
     assert (settings.factor, settings.min_count) == (4.5, 25)
+
+
+def test_korean_staff_read_the_banner_and_chart_in_korean_and_seoul_time(
+    app: Flask, client: FlaskClient, clock: Clock, make_user: UserBuilder
+) -> None:
+    row = fire_one(clock)
+    login(client, make_user(Role.STAFF, locale="ko"))
+
+    page = client.get("/staff/dashboard").get_data(as_text=True)
+
+    banner = page[page.index('class="spike-banner"') : page.index("</section>")]
+    assert "멘션 급증" in banner
+    line = f"불만 급증, 2026-11-09 21:00–22:00 KST: 한 시간에 멘션 {row.count}건"
+    assert line in banner
+    words = " ".join(re.sub(r"<[^>]+>", " ", banner).split())
+    print(f"\nthe banner in Korean: {words}")
+    assert "알림 닫기" in banner
+    assert "시간별 멘션" in page
+    assert "급증 알림 1건." in page
