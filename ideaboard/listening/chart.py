@@ -118,7 +118,7 @@ def mention_chart(now: datetime, range_name: str | None) -> MentionChart:
     top = _nice_max(peak)
     scale = PLOT_HEIGHT / top
     bottom = TOP + PLOT_HEIGHT
-    bar_width = 10.0 if hours <= 48 else 4.0
+    bar_width = 20.0 if hours <= 48 else 6.0
     tick_every = 6 if hours <= 48 else 24
     names: dict[str, str] = {label: label_name(label) for label in LABELS}
 
