@@ -1,7 +1,7 @@
 """The background loop behind `flask ideaboard worker`: poll mentions, deliver the outbox.
 
 Each round polls every active social account once (`run_import`), queues the scheduled
-e-mails, checks for spikes of mentions (`listening.alerts.check_spikes`), then sends the due
+e-mails, checks for spikes of mentions (`listening.alerts`), then sends the due
 outbox rows (`deliver_due`), then records a heartbeat (ideaboard/heartbeat.py) and logs what it did
 at INFO. The loop is built to be left running:
 
@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from . import heartbeat
 from .database import utcnow, write_intent
 from .extensions import db
-from .listening.alerts import check_spikes
+from .listening.alerts import find_spikes, record_spikes
 from .mail.jobs import run_scheduled
 from .outbox.delivery import deliver_due
 from .social.connectors import Connector, FetchError
@@ -302,16 +302,21 @@ class Worker:
     def _spike_check(self) -> list[str]:
         """Judge the last hour and the hour in progress for spikes of mentions (once per alert:
         listening/alerts.py); before delivery, so this round already sends what fired."""
-        with write_intent():
-            try:
-                fired = check_spikes(utcnow())
-                db.session.commit()
-            except Exception as error:
-                db.session.rollback()
-                if is_transient_db_error(error):
-                    raise  # the whole round waits for the database
-                logger.exception("spike check failed")
-                return []
+        now = utcnow()
+        try:
+            found = find_spikes(now)  # a read: on SQLite, no write lock while counting
+            db.session.commit()
+            fired = []
+            if found:
+                with write_intent():
+                    fired = record_spikes(found, now)
+                    db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            if is_transient_db_error(error):
+                raise  # the whole round waits for the database
+            logger.exception("spike check failed")
+            return []
         return [item.alert.describe() for item in fired]
 
     def _deliver(self) -> dict[str, int]:

@@ -22,8 +22,10 @@ on its answer (docs/listening.md, "Spike alerts"):
   dedupe keys of their own. A second check, or a second worker, finds the row and queues
   nothing; it only raises the stored count when the hour has grown since.
 
-`check_spikes` flushes and never commits: the worker (`Worker._spike_check`) and the CLI
-(`flask ideaboard check-spikes`) commit.
+`check_spikes` (= `find_spikes`, reads only, then `record_spikes`) flushes and never commits:
+the worker (`Worker._spike_check`) and the CLI (`flask ideaboard check-spikes`) commit. The
+worker reads outside a write transaction and writes only when the rule found something, so
+on SQLite the 8-day count never holds the write lock.
 """
 
 from __future__ import annotations
@@ -145,29 +147,44 @@ def judged_hours(now: datetime) -> tuple[datetime, datetime]:
     return current - HOUR, current
 
 
-def check_spikes(now: datetime | None = None, settings: SpikeSettings | None = None) -> list[Fired]:
-    """Judge the last complete hour and the hour in progress; record and announce new alerts.
-
-    Flushes, never commits. Returns the alerts that fired now (not those recorded before)."""
-    now = now or utcnow()
+def find_spikes(now: datetime, settings: SpikeSettings | None = None) -> list[SpikeAlert]:
+    """Judge the last complete hour and the hour in progress (reads only): what the rule says."""
     settings = settings or spike_settings()
     hours = judged_hours(now)
     since = hours[0] - DAY * settings.baseline_days
     counts = mention_counts(since, hours[1] + HOUR)
     start = listening_start()
+    return [
+        alert
+        for hour in hours
+        for alert in detect_spikes(counts, hour, settings, history_start=start)
+    ]
+
+
+def record_spikes(found: list[SpikeAlert], now: datetime) -> list[Fired]:
+    """Record the alerts; announce (MentionSpike) those recorded now for the first time.
+
+    Flushes, never commits. Returns the alerts that fired now (not those recorded before)."""
     fired: list[Fired] = []
-    for hour in hours:
-        for alert in detect_spikes(counts, hour, settings, history_start=start):
-            row_id = _record(alert, now)
-            if row_id is None:
-                _raise_count(alert)
-                continue
-            early = now < hour + HOUR
-            publish(MentionSpike(alert_id=row_id, alert=alert, early=early))
-            fired.append(Fired(row_id=row_id, alert=alert, early=early))
-            logger.warning("mention spike: %s", alert.describe())
+    for alert in found:
+        row_id = _record(alert, now)
+        if row_id is None:
+            _raise_count(alert)
+            continue
+        early = now < alert.hour + HOUR
+        publish(MentionSpike(alert_id=row_id, alert=alert, early=early))
+        fired.append(Fired(row_id=row_id, alert=alert, early=early))
+        logger.warning("mention spike: %s", alert.describe())
     db.session.flush()
     return fired
+
+
+def check_spikes(now: datetime | None = None, settings: SpikeSettings | None = None) -> list[Fired]:
+    """Judge the last complete hour and the hour in progress; record and announce new alerts.
+
+    Flushes, never commits. Returns the alerts that fired now (not those recorded before)."""
+    now = now or utcnow()
+    return record_spikes(find_spikes(now, settings), now)
 
 
 def _record(alert: SpikeAlert, now: datetime) -> int | None:

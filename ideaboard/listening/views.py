@@ -11,12 +11,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..database import utcnow
+from ..errors import NotFound
 from ..extensions import db
 from ..ideas.forms import ActionForm
 from ..ideas.permissions import can_triage
 from ..redirects import safe_target
 from ..triage.permissions import staff_required
 from . import alerts
+from .models import SpikeAlertRow
 
 bp = Blueprint("spikes", __name__, url_prefix="/staff/spikes")
 
@@ -81,6 +83,8 @@ def dismiss(alert_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("The form expired. Reload the page and try again."), "error")
         return redirect(back)
+    if db.session.get(SpikeAlertRow, alert_id) is None:
+        raise NotFound(_("There is no such spike alert."))
     if alerts.acknowledge(alert_id, int(current_user.id)):
         db.session.commit()
         flash(_("The spike alert is dismissed for every staff member."), "success")
