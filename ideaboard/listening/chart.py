@@ -119,7 +119,7 @@ def mention_chart(now: datetime, range_name: str | None) -> MentionChart:
     scale = PLOT_HEIGHT / top
     bottom = TOP + PLOT_HEIGHT
     bar_width = 20.0 if hours <= 48 else 6.0
-    tick_every = 6 if hours <= 48 else 24
+    tick_every = 6 if hours <= 48 else 24  # a time under every 6th (or 24th) local hour
     names: dict[str, str] = {label: label_name(label) for label in LABELS}
 
     bars: list[Bar] = []
@@ -158,7 +158,7 @@ def mention_chart(now: datetime, range_name: str | None) -> MentionChart:
                 spikes=spikes,
                 spike_names=", ".join(names.get(s, s) for s in spikes),
                 title=str(title),
-                tick=format_datetime(hour, "HH:mm") if n % tick_every == 0 else "",
+                tick=format_datetime(hour, "HH:mm") if int(local_hour) % tick_every == 0 else "",
                 day=day if show_day else "",
             )
         )
@@ -171,7 +171,13 @@ def mention_chart(now: datetime, range_name: str | None) -> MentionChart:
     shown = f"{grand_total:,}"  # en and ko group digits alike
     summary = " ".join(
         (
-            str(_("%(total)s mentions in the last %(hours)d hours.", total=shown, hours=hours)),
+            str(
+                _("%(total)s mentions in the last %(hours)d hours.", total=shown, hours=hours)
+                if hours <= 48
+                else _(
+                    "%(total)s mentions in the last %(days)d days.", total=shown, days=hours // 24
+                )
+            ),
             str(ngettext("%(num)d spike alert.", "%(num)d spike alerts.", spike_count)),
         )
     )

@@ -439,7 +439,7 @@ def test_the_dashboard_chart_shows_the_counts_per_hour_in_the_viewers_zone_with_
     assert f"{total_48h:,} mentions in the last 48 hours" in page
     assert "1 spike alert." in page
     week = client.get("/staff/dashboard?range=7d").get_data(as_text=True)
-    assert "in the last 168 hours" in week
+    assert "in the last 7 days" in week
     odd = client.get("/staff/dashboard?range=forever")
     assert odd.status_code == 200
     assert "in the last 48 hours" in odd.get_data(as_text=True)
