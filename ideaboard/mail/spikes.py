@@ -61,7 +61,6 @@ def spike_letter(params: Mapping[str, Any], user: User | None) -> Draft | str:
         context={
             "description": alerts.describe(alert, early=bool(params.get("early"))),
             "chart_url": public_url_for("moderation.dashboard", _anchor="mention-chart"),
-            "acknowledged": row.acknowledged_at is not None,
         },
     )
 
