@@ -15,7 +15,13 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from . import i18n
-from .config import DEFAULTS, check_x_api_url, create_private_file, load_settings
+from .config import (
+    DEFAULTS,
+    check_spike_settings,
+    check_x_api_url,
+    create_private_file,
+    load_settings,
+)
 from .inputs import init_inputs
 
 logger = logging.getLogger(__name__)
@@ -62,6 +68,7 @@ def _configure(app: Flask, config_overrides: Mapping[str, Any] | None) -> None:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["IDEABOARD_MAX_CONTENT_LENGTH"])
     check_x_api_url(app.config.get("IDEABOARD_X_API_URL"))
+    check_spike_settings(app.config)
     from .mail.settings import check_mail_settings
 
     check_mail_settings(app.config)
@@ -98,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from .cli import bp as cli_bp
     from .ideas.views import bp as ideas_bp
     from .insights.views import bp as insights_bp
+    from .listening.views import bp as spikes_bp
     from .moderation.views import bp as moderation_bp
     from .social.reply_templates import bp as reply_templates_bp
     from .social.views import bp as social_bp
@@ -108,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(insights_bp)
     app.register_blueprint(triage_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(spikes_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(reply_templates_bp)
     app.register_blueprint(api_bp)

@@ -220,6 +220,26 @@ def mail_test(address: str) -> None:
     click.echo(f"Sent a test e-mail to {address} (Message-ID {row.remote_id}).")
 
 
+@bp.cli.command("check-spikes")
+def check_spikes() -> None:
+    """Judge the last hour and the hour in progress for spikes of mentions; print what fired."""
+    from .database import utcnow
+    from .listening import alerts
+
+    now = utcnow()
+    with write_intent():
+        fired = alerts.check_spikes(now)
+        db.session.commit()
+    last, current = alerts.judged_hours(now)
+    for item in fired:
+        click.echo(("(early) " if item.early else "") + item.alert.describe())
+    if not fired:
+        click.echo(
+            f"No new spike alerts for {last:%Y-%m-%d %H}:00 or {current:%H}:00 UTC "
+            "(alerts recorded before are not repeated)."
+        )
+
+
 @bp.cli.command("worker")
 @click.option("--interval", type=float, default=None, help="Seconds between rounds.")
 @click.option("--once", is_flag=True, help="Run one round and exit.")

@@ -189,6 +189,8 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         **_env_count("IDEABOARD_SQLITE_BUSY_TIMEOUT_MS"),
         **_env_number("IDEABOARD_WEBHOOK_TIMEOUT_SECONDS"),
         **_env_page_size("IDEABOARD_PAGE_SIZE"),
+        **_env_number("IDEABOARD_SPIKE_FACTOR"),
+        **_env_count("IDEABOARD_SPIKE_MIN_COUNT"),
         **{name: value for key in LIMIT_SETTINGS for name, value in _env_limit(key).items()},
         **_renamed(_env_number("IDEABOARD_CSRF_TIME_LIMIT_SECONDS"), "WTF_CSRF_TIME_LIMIT"),
         "SECRET_KEY": _secret_key(instance_path),
@@ -295,6 +297,11 @@ DEFAULTS: dict[str, Any] = {
     # A stage change replies to every post that raised the idea; above this many replies the
     # rows wait (state held) until staff confirm them, seeing the number and estimated cost.
     "IDEABOARD_ECHO_MAX_REPLIES": 100,
+    # Spike alerts (listening/alerts.py, docs/listening.md): a class of mentions alerts staff
+    # when an hour reaches this many times the same hour's median over the previous 7 days,
+    # and at least this many mentions. Bounds: factor 1 to 100, count 1 to 1,000,000.
+    "IDEABOARD_SPIKE_FACTOR": 3.0,
+    "IDEABOARD_SPIKE_MIN_COUNT": 10,
     "IDEABOARD_WORKER_INTERVAL_SECONDS": 15,
     # A worker whose last heartbeat is older than this counts as stopped (/readyz, staff pages).
     "IDEABOARD_WORKER_STALE_SECONDS": 120,
@@ -393,3 +400,13 @@ def check_x_api_url(url: str | None) -> None:
         f"IDEABOARD_X_API_URL must be an https:// URL (or http:// to 127.0.0.1, ::1 or "
         f"localhost), not {url!r}: X credentials would travel in clear text"
     )
+
+
+def check_spike_settings(config: Any) -> None:
+    """Fail at start-up on an IDEABOARD_SPIKE_FACTOR or IDEABOARD_SPIKE_MIN_COUNT out of bounds."""
+    from .listening.spikes import SpikeSettings
+
+    try:
+        SpikeSettings.from_config(config)
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None

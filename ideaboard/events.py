@@ -20,6 +20,7 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     from .accounts.models import User
     from .ideas.models import Comment, Idea
+    from .listening.spikes import SpikeAlert
     from .triage.models import StatusChange
 
 EXTENSION = "ideaboard.events"
@@ -190,6 +191,19 @@ class AccountDeleted(Event):
 
     user_id: int
     email: str
+
+
+@dataclass(frozen=True)
+class MentionSpike(Event):
+    """A class of mentions rose far above its usual level in one hour (listening/alerts.py).
+
+    Published once per (class, hour), by the check whose insert of the alert row won;
+    `early` when the hour was still in progress. `alert` is a listening.spikes.SpikeAlert.
+    """
+
+    alert_id: int
+    alert: SpikeAlert
+    early: bool = False
 
 
 E = TypeVar("E", bound=Event)

@@ -4,6 +4,7 @@ from .accounts.models import Role, SignInFailures, User, UserSession
 from .api.models import ApiToken
 from .heartbeat import WorkerHeartbeat
 from .ideas.models import Category, Comment, Follow, Idea, IdeaRevision, Notification, Vote
+from .listening.models import SpikeAlertRow
 from .mail.models import JobMark
 from .outbox.models import OutboxMessage
 from .social.models import MentionLog, ReplyTemplate, SocialAccount, SocialIdentity
@@ -38,6 +39,7 @@ __all__ = [
     "SavedReply",
     "SocialAccount",
     "SocialIdentity",
+    "SpikeAlertRow",
     "Stage",
     "StageTransition",
     "StatusChange",

@@ -1,7 +1,8 @@
 """The background loop behind `flask ideaboard worker`: poll mentions, deliver the outbox.
 
-Each round polls every active social account once (`run_import`), then sends the due outbox
-rows (`deliver_due`), then records a heartbeat (ideaboard/heartbeat.py) and logs what it did
+Each round polls every active social account once (`run_import`), queues the scheduled
+e-mails, checks for spikes of mentions (`listening.alerts`), then sends the due
+outbox rows (`deliver_due`), then records a heartbeat (ideaboard/heartbeat.py) and logs what it did
 at INFO. The loop is built to be left running:
 
 - Transient database errors (SQLite's "database is locked", a PostgreSQL connection that
@@ -38,6 +39,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from . import heartbeat
 from .database import utcnow, write_intent
 from .extensions import db
+from .listening.alerts import find_spikes, record_spikes
 from .mail.jobs import run_scheduled
 from .outbox.delivery import deliver_due
 from .social.connectors import Connector, FetchError
@@ -226,6 +228,7 @@ class Worker:
             if "error" in outcome and not outcome.get("fetch_failed"):
                 summary["errors"] += 1
         summary["mail_jobs"] = self._mail_jobs()
+        summary["spikes"] = self._spike_check()
         summary["outbox"] = self._deliver()
         self.rounds += 1
         summary["seconds"] = round(time.monotonic() - started, 3)
@@ -295,6 +298,26 @@ class Worker:
         if any(queued.values()):
             logger.info("scheduled e-mails queued: %s", queued)
         return queued
+
+    def _spike_check(self) -> list[str]:
+        """Judge the last hour and the hour in progress for spikes of mentions (once per alert:
+        listening/alerts.py); before delivery, so this round already sends what fired."""
+        now = utcnow()
+        try:
+            found = find_spikes(now)  # a read: on SQLite, no write lock while counting
+            db.session.commit()
+            fired = []
+            if found:
+                with write_intent():
+                    fired = record_spikes(found, now)
+                    db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            if is_transient_db_error(error):
+                raise  # the whole round waits for the database
+            logger.exception("spike check failed")
+            return []
+        return [item.alert.describe() for item in fired]
 
     def _deliver(self) -> dict[str, int]:
         """Send every due row, in batches with a heartbeat between them."""

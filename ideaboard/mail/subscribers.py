@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import account, checks, claims, digest, jobs, notifications, staff  # noqa: F401 - letters, jobs
+from . import (  # noqa: F401 - letters, jobs
+    account,
+    checks,
+    claims,
+    digest,
+    jobs,
+    notifications,
+    spikes,
+    staff,
+)
 from .sender import register_senders
 from .settings import mode
 from .views import bp
@@ -22,6 +31,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     account.register(app)
     notifications.register(app)
+    spikes.register(app)
     if mode(app.config) == "mailbox":
         from .mailbox import bp as mailbox_bp
 

@@ -30,6 +30,7 @@ from ..forms import apply_domain_error
 from ..ideas.forms import ActionForm
 from ..ideas.models import Comment, Idea, Vote
 from ..inputs import parse_row_id
+from ..listening.chart import MentionChart, mention_chart
 from ..triage.permissions import staff_required
 from ..triage.queries import InboxFilters, response_target
 from . import dashboard as figures
@@ -188,4 +189,10 @@ def dashboard() -> str:
         board=figures.dashboard(utcnow(), target),
         target_hours=current_app.config["IDEABOARD_RESPONSE_TARGET_HOURS"],
         window_days=figures.WINDOW_DAYS,
+        chart=_mention_chart(),
     )
+
+
+def _mention_chart() -> MentionChart:
+    """Mentions per hour and class, spike hours marked (?range=48h, the default, or 7d)."""
+    return mention_chart(utcnow(), request.args.get("range"))

@@ -26,8 +26,9 @@ STATUS_CHANGED = "status.changed"
 COMMENT_ADDED = "comment.added"
 IDEA_MERGED = "idea.merged"
 IDEA_DELETED = "idea.deleted"
+MENTIONS_SPIKE = "mentions.spike"
 TEST = "webhook.test"
-EVENTS = (IDEA_CREATED, STATUS_CHANGED, COMMENT_ADDED, IDEA_MERGED, IDEA_DELETED)
+EVENTS = (IDEA_CREATED, STATUS_CHANGED, COMMENT_ADDED, IDEA_MERGED, IDEA_DELETED, MENTIONS_SPIKE)
 
 
 def _event_key(
@@ -128,6 +129,24 @@ def enqueue_idea_deleted(idea_id: int) -> int:
     added = sum(
         _add_row(hook, IDEA_DELETED, f"{IDEA_DELETED}:idea:{idea_id}", payload) for hook in hooks
     )
+    db.session.flush()
+    return added
+
+
+def enqueue_spike(alert: dict[str, Any]) -> int:
+    """Queue mentions.spike for the webhooks that want it; data is SpikeAlert.as_payload().
+
+    Keyed by class and hour: an alert is announced once per webhook, whoever judges it."""
+    hooks = [
+        hook
+        for hook in db.session.scalars(select(Webhook).where(Webhook.active).order_by(Webhook.id))
+        if hook.subscribes(MENTIONS_SPIKE)
+    ]
+    if not hooks:
+        return 0
+    payload = event_payload(MENTIONS_SPIKE, extra=alert)
+    key = f"{MENTIONS_SPIKE}:{alert['label']}:{alert['hour']}"
+    added = sum(_add_row(hook, MENTIONS_SPIKE, key, payload) for hook in hooks)
     db.session.flush()
     return added
 

@@ -19,7 +19,7 @@ class Webhook(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(500))
     secret: Mapped[str] = mapped_column(String(80))
-    # Subscribed events: idea.created, status.changed, comment.added, idea.merged.
+    # Subscribed events: webhooks.enqueue.EVENTS (idea.created, …, mentions.spike).
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

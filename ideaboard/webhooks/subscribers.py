@@ -11,6 +11,7 @@ from ..events import (
     IdeaDeleted,
     IdeasMerged,
     IdeaSubmitted,
+    MentionSpike,
     StageChanged,
     subscribe,
 )
@@ -21,6 +22,7 @@ from .enqueue import (
     STATUS_CHANGED,
     enqueue_event,
     enqueue_idea_deleted,
+    enqueue_spike,
     forget_unsent_comment,
     forget_unsent_idea,
 )
@@ -61,6 +63,10 @@ def on_idea_deleted(event: IdeaDeleted) -> None:
     enqueue_idea_deleted(event.idea_id)
 
 
+def on_mention_spike(event: MentionSpike) -> None:
+    enqueue_spike(event.alert.as_payload())
+
+
 def register(app: Flask) -> None:
     """Subscribe the webhooks to the domain events and register their sender."""
     subscribe(app, IdeaSubmitted, on_idea_submitted)
@@ -70,4 +76,5 @@ def register(app: Flask) -> None:
     subscribe(app, CommentAdded, on_comment_added)
     subscribe(app, CommentChanged, on_comment_changed)
     subscribe(app, IdeaDeleted, on_idea_deleted)
+    subscribe(app, MentionSpike, on_mention_spike)
     register_webhook_sender(app)
