@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from .cli import bp as cli_bp
     from .ideas.views import bp as ideas_bp
     from .insights.views import bp as insights_bp
+    from .listening.views import bp as listening_bp
     from .moderation.views import bp as moderation_bp
     from .social.reply_templates import bp as reply_templates_bp
     from .social.views import bp as social_bp
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(triage_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(social_bp)
+    app.register_blueprint(listening_bp)
     app.register_blueprint(reply_templates_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(cli_bp)
