@@ -326,13 +326,14 @@ def listening_first_responses(now: datetime, target: timedelta) -> ListeningResp
     )
     by_account: dict[int, list[_Answer]] = {}
     for account_id, posted_at, fetched_at, answered_at, state in rows:
-        answered = answered_at is not None and answered_at <= now
-        if not answered and state in _NO_ANSWER_NEEDED:
+        if answered_at is not None and answered_at > now:
+            answered_at = None  # answered after the moment the figures are for
+        if answered_at is None and state in _NO_ANSWER_NEEDED:
             continue
         # The customer's wait starts when they posted (a clock a few seconds off the network's
         # cannot make it start after the mention was fetched).
         start = min(posted_at, fetched_at) if posted_at is not None else fetched_at
-        waited = max(timedelta(0), answered_at - start) if answered else None
+        waited = max(timedelta(0), answered_at - start) if answered_at is not None else None
         by_account.setdefault(int(account_id), []).append(
             _Answer(team_id=None, waited=waited, responder_id=None, created_at=start)
         )
