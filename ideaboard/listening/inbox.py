@@ -83,12 +83,12 @@ class AlreadyHandled(Conflict):
         state = state_name(entry.inbox_state)
         if by is not None:
             message = _(
-                "This mention was already handled by %(name)s: it is %(state)s now.",
+                "This mention was already handled by %(name)s (now: %(state)s).",
                 name=by.name,
                 state=state,
             )
         else:
-            message = _("This mention was already handled: it is %(state)s now.", state=state)
+            message = _("This mention was already handled (now: %(state)s).", state=state)
         super().__init__(message)
 
 
@@ -348,7 +348,10 @@ class InboxFilters:
         return {k: v for k, v in values.items() if v is not None}
 
 
-def _filtered(query: Select[*tuple[Any, ...]], filters: InboxFilters, *, state: bool = True) -> Select[*tuple[Any, ...]]:
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def _filtered(query: AnySelect, filters: InboxFilters, *, state: bool = True) -> AnySelect:
     query = query.where(MentionLog.inbox_state.is_not(None))
     if state:
         query = query.where(MentionLog.inbox_state == filters.state)
@@ -361,7 +364,7 @@ def _filtered(query: Select[*tuple[Any, ...]], filters: InboxFilters, *, state: 
     return query
 
 
-def inbox_query(filters: InboxFilters) -> Select[*tuple[Any, ...]]:
+def inbox_query(filters: InboxFilters) -> AnySelect:
     """The mentions the filters select, newest first."""
     return _filtered(select(MentionLog), filters).order_by(
         MentionLog.fetched_at.desc(), MentionLog.id.desc()

@@ -379,7 +379,7 @@ def test_a_reply_waiting_on_another_staff_members_lock_loses_on_postgresql(
     one.join(timeout=30)
     two.join(timeout=30)
     assert not errors, errors
-    assert outcome == ["This mention was already handled by Lee Sun: it is Replied now."]
+    assert outcome == ["This mention was already handled by Lee Sun (now: Replied)."]
     (row,) = outbox_rows()
     assert row.text == "먼저 답합니다 ^LS"
 
@@ -520,7 +520,7 @@ def test_an_action_from_a_stale_state_loses_with_a_flash(staff_client: FlaskClie
     act(staff_client, entry, "dismiss")
     # another tab still shows it open: routing it from "open" must not undo the dismissal
     answer = act(staff_client, entry, "route", team=str(first_team().id), follow_redirects=True)
-    assert "already handled by Kim Gyu: it is Dismissed now." in answer.get_data(as_text=True)
+    assert "already handled by Kim Gyu (now: Dismissed)." in answer.get_data(as_text=True)
     assert fresh(entry).inbox_state == "dismissed"
     assert fresh(entry).team_id is None
 
@@ -561,3 +561,15 @@ def test_next_stays_on_the_site(staff_client: FlaskClient) -> None:
     answer = act(staff_client, entry, "dismiss", next="https://evil.example/")
     assert answer.status_code == 302
     assert "evil.example" not in answer.headers["Location"]
+
+
+def test_the_inbox_speaks_korean(app: Flask, make_user: Callable[..., User]) -> None:
+    entry = logged(account(), COMPLAINT_KO)
+    client = app.test_client()
+    login(client, make_user("staff", name="김규", initials="KG", locale="ko"))
+    page = client.get("/staff/listening").get_data(as_text=True)
+    assert "리스닝 받은함" in page
+    assert "불만" in page
+    assert "답글 보내기" in page
+    answer = act(client, entry, "reply", text="가" * 139)
+    assert "X에 올리기에 답글이 너무 깁니다" in answer.get_data(as_text=True)
