@@ -36,6 +36,7 @@ from ..social.importer import (
     new_idea,
     title_from_text,
 )
+from ..social.mastodon_text import reply_prefix
 from ..social.models import InboxState, MentionLog, MentionOutcome, SocialAccount
 from ..social.networks import limit_for, network
 from ..text import clean_text
@@ -150,7 +151,17 @@ def reply_text(text: str, by: User) -> str:
     return f"{text} ^{by.display_initials}"
 
 
-def check_reply(account: SocialAccount, text: str | None, by: User) -> tuple[str, PostLimit]:
+def measured_reply(account: SocialAccount, signed: str, author_handle: str = "") -> str:
+    """The reply as the network will measure it: on Mastodon the sender puts "@author " in
+    front so the reply reaches them (MastodonConnector.post_reply), and that counts too."""
+    if account.network == "mastodon":
+        return reply_prefix(author_handle) + signed
+    return signed
+
+
+def check_reply(
+    account: SocialAccount, text: str | None, by: User, author_handle: str = ""
+) -> tuple[str, PostLimit]:
     """Return the cleaned reply text (unsigned) and the account's limit; refuse an empty reply
     or one that, signed, does not fit one post on the account's network."""
     label = _("Reply")
@@ -162,7 +173,7 @@ def check_reply(account: SocialAccount, text: str | None, by: User) -> tuple[str
             _("A reply can be at most %(max)d characters.", max=REPLY_MAX_CHARS), field="text"
         )
     limit = limit_for(account)
-    signed = reply_text(cleaned, by)
+    signed = measured_reply(account, reply_text(cleaned, by), author_handle)
     if not limit.fits(signed):
         raise ValidationFailed(
             _(
@@ -189,7 +200,7 @@ def reply(entry: MentionLog, text: str | None, by: User, expected: str) -> Outbo
     the outbox row. A mention reopened and answered again gets a second reply, with the next
     number in its dedupe key (`x_reply:listen:<account>:post:<post id>:<n>`)."""
     account = db.session.get_one(SocialAccount, entry.account_id)
-    cleaned, _limit = check_reply(account, text, by)
+    cleaned, _limit = check_reply(account, text, by, entry.author_handle)
     now = utcnow()
     _transition(
         entry,

@@ -573,3 +573,15 @@ def test_the_inbox_speaks_korean(app: Flask, make_user: Callable[..., User]) -> 
     assert "답글 보내기" in page
     answer = act(client, entry, "reply", text="가" * 139)
     assert "X에 올리기에 답글이 너무 깁니다" in answer.get_data(as_text=True)
+
+
+def test_a_mastodon_reply_counts_the_authors_mention_put_in_front(
+    staff_client: FlaskClient,
+) -> None:
+    entry = logged(account("mastodon", "hanbit", post_limit=30), handle="sam@toot.example")
+    # "@sam@toot.example " counts as "@sam " (5): 21 + " ^KG" (4) + 5 = 30 fits, 22 does not
+    assert act(staff_client, entry, "reply", text="b" * 22).status_code == 422
+    assert act(staff_client, entry, "reply", text="a" * 21).status_code == 302
+    (row,) = outbox_rows()
+    assert row.kind == "mastodon_reply"
+    assert row.text == "a" * 21 + " ^KG"
