@@ -193,6 +193,26 @@ def reply_key_prefix(kind: str, entry: MentionLog) -> str:
     return f"{kind}:listen:{entry.account_id}:post:{entry.post_id}:"
 
 
+def _next_reply_number(prefix: str, batch: int = 10) -> int:
+    """The first n with no outbox row keyed prefix + n: point lookups on the unique index of
+    dedupe_key, a batch at a time (a LIKE 'prefix%' would read the whole outbox).
+
+    Only the winner of the move to `replied` asks, inside its transaction, so two replies to
+    one mention never race for the same number."""
+    start = 1
+    while True:
+        keys = [f"{prefix}{n}" for n in range(start, start + batch)]
+        taken = set(
+            db.session.scalars(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+            )
+        )
+        for n, key in enumerate(keys, start):
+            if key not in taken:
+                return n
+        start += batch
+
+
 def reply(entry: MentionLog, text: str | None, by: User, expected: str) -> OutboxMessage:
     """Queue staff's reply to the mention on its network, signed with their initials.
 
@@ -213,15 +233,10 @@ def reply(entry: MentionLog, text: str | None, by: User, expected: str) -> Outbo
     )
     kind = network(account.network).reply_kind
     prefix = reply_key_prefix(kind, entry)
-    earlier = db.session.scalar(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.dedupe_key.startswith(prefix, autoescape=True))
-    )
     row = OutboxMessage(
         kind=kind,
         account_id=account.id,
-        dedupe_key=f"{prefix}{int(earlier or 0) + 1}",
+        dedupe_key=f"{prefix}{_next_reply_number(prefix)}",
         idea_id=entry.idea_id,
         target=entry.post_id,
         lang=entry.lang,

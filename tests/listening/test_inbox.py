@@ -585,3 +585,13 @@ def test_a_mastodon_reply_counts_the_authors_mention_put_in_front(
     (row,) = outbox_rows()
     assert row.kind == "mastodon_reply"
     assert row.text == "a" * 21 + " ^KG"
+
+
+def test_the_reply_number_is_the_first_key_not_taken(app: Flask) -> None:
+    prefix = "x_reply:listen:1:post:42:"
+    for n in [*range(1, 13), 14]:
+        db.session.add(OutboxMessage(kind="x_reply", dedupe_key=f"{prefix}{n}", text="t"))
+    db.session.add(OutboxMessage(kind="x_reply", dedupe_key="x_reply:listen:1:post:421:13"))
+    db.session.commit()
+    assert inbox._next_reply_number(prefix, batch=5) == 13
+    assert inbox._next_reply_number("x_reply:listen:1:post:7:") == 1
