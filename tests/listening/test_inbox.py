@@ -25,6 +25,8 @@ from ideaboard.social.compose import weighted_length
 from ideaboard.social.models import InboxState, MentionLog, MentionOutcome, SocialAccount
 from ideaboard.triage.models import Team
 from tests.helpers import csrf_token, login, post, wait_for_lock_waiter
+from tests.i18n.pages import latin_words, readable_text
+from tests.i18n.test_pages import ENGLISH_UI
 
 QUESTION_KO = "@hanbit 요금제 변경은 어디서 하나요?"
 COMPLAINT_KO = "@hanbit 인터넷이 또 끊겼어요…"
@@ -564,13 +566,21 @@ def test_next_stays_on_the_site(staff_client: FlaskClient) -> None:
 
 
 def test_the_inbox_speaks_korean(app: Flask, make_user: Callable[..., User]) -> None:
-    entry = logged(account(), COMPLAINT_KO)
+    acct = account()
+    entry = logged(acct, COMPLAINT_KO, handle="minji")
+    logged(acct, QUESTION_KO, handle="minji", state="routed", team_id=first_team().id)
     client = app.test_client()
     login(client, make_user("staff", name="김규", initials="KG", locale="ko"))
-    page = client.get("/staff/listening").get_data(as_text=True)
-    assert "리스닝 받은함" in page
-    assert "불만" in page
-    assert "답글 보내기" in page
+    client.get("/")  # the login flash is read
+    for path in ("/staff/listening", "/staff/listening?state=routed"):
+        html = client.get(path).get_data(as_text=True)
+        text = readable_text(html)  # the rules' names are code, not read as UI text
+        assert "리스닝 받은함" in text
+        assert [phrase for phrase in ENGLISH_UI if phrase in text] == []
+        assert latin_words(text) <= {"X", "hanbit", "minji", "KG", "KST", "IdeaBoard", "English"}
+    html = client.get("/staff/listening").get_data(as_text=True)
+    assert "불만" in html
+    assert "답글 보내기" in html
     answer = act(client, entry, "reply", text="가" * 139)
     assert "X에 올리기에 답글이 너무 깁니다" in answer.get_data(as_text=True)
 
