@@ -286,47 +286,65 @@ def test_a_follow_up_reply_after_reopening_gets_the_next_key(staff_client: Flask
     assert first_response is not None
 
 
-def test_two_staff_racing_to_reply_queue_one_row(
-    app: Flask, make_user: Callable[..., User], staff: User
-) -> None:
-    entry = logged(account())
-    path = f"/staff/listening/{entry.id}/reply"
-    other = make_user("staff", name="Lee Sun", initials="LS")
+def race(app: Flask, users: list[User], path: str, data: dict[str, str]) -> list[str]:
+    """POST the same form as each user at the same moment; return each one's flash."""
     clients = []
-    for user in (staff, other):
+    for user in users:
         client = app.test_client()
         login(client, user)
         clients.append((client, csrf_token(client)))
-    barrier = threading.Barrier(2)
-    answers: list[int] = []
+    barrier = threading.Barrier(len(clients))
+    flashes: list[str] = []
     errors: list[BaseException] = []
 
-    def send(client: FlaskClient, token: str, text: str) -> None:
+    def send(client: FlaskClient, token: str) -> None:
         try:
             barrier.wait(timeout=10)
-            answer = client.post(
-                path,
-                data={"state": "open", "text": text, "csrf_token": token},
-            )
-            answers.append(answer.status_code)
+            answer = client.post(path, data={**data, "csrf_token": token})
+            assert answer.status_code == 302, answer.status_code
+            page = client.get(answer.headers["Location"]).get_data(as_text=True)
+            flashes.append(" ".join(re.findall(r'class="flash[^"]*"[^>]*>([^<]*)<', page)))
         except BaseException as error:
             errors.append(error)
 
     db.session.commit()  # the test's own read ends: on SQLite it would hold off the writers
-    threads = [
-        threading.Thread(target=send, args=(c, t, f"answer {n}"))
-        for n, (c, t) in enumerate(clients)
-    ]
+    threads = [threading.Thread(target=send, args=pair) for pair in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert not errors
-    assert answers == [302, 302]  # the loser is sent back with "already handled by …"
+    assert not errors, errors
+    return flashes
+
+
+def test_two_staff_racing_to_reply_queue_one_row(
+    app: Flask, make_user: Callable[..., User], staff: User
+) -> None:
+    entry = logged(account())
+    other = make_user("staff", name="Lee Sun", initials="LS")
+    path = f"/staff/listening/{entry.id}/reply"
+    flashes = race(app, [staff, other], path, {"state": "open", "text": "확인해 볼게요"})
     rows = outbox_rows()
     assert len(rows) == 1
-    assert fresh(entry).handled_by_id in {staff.id, other.id}
-    assert rows[0].text.endswith("^KG" if fresh(entry).handled_by_id == staff.id else "^LS")
+    winner = fresh(entry).handled_by_id
+    assert rows[0].text == "확인해 볼게요 ^" + ("KG" if winner == staff.id else "LS")
+    winner_name = "Kim Gyu" if winner == staff.id else "Lee Sun"
+    # the loser is told who won; the winner is told its reply is queued
+    assert sorted("already handled by" in f for f in flashes) == [False, True]
+    assert any(f"already handled by {winner_name}" in f for f in flashes)
+
+
+def test_two_staff_racing_to_convert_make_one_idea_and_one_acknowledgement(
+    app: Flask, make_user: Callable[..., User], staff: User
+) -> None:
+    entry = logged(account(), "@hanbit 요금 고지서를 PDF로도 받을 수 있으면 좋겠어요")
+    other = make_user("staff", name="Lee Sun", initials="LS")
+    flashes = race(app, [staff, other], f"/staff/listening/{entry.id}/convert", {"state": "open"})
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == 1
+    (ack,) = outbox_rows()
+    assert ack.dedupe_key.startswith("x_reply:ack:")
+    assert fresh(entry).idea_id is not None
+    assert sum("already handled by" in f for f in flashes) == 1
 
 
 @pytest.mark.postgresql_only
