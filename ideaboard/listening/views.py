@@ -17,6 +17,7 @@ from ..accounts.models import User
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import SelectChoice
+from ..i18n import display_name
 from ..paging import page_number, paginate
 from ..redirects import safe_target
 from ..social.models import SocialAccount
@@ -158,7 +159,7 @@ def _act(entry_id: int, action: str) -> Response | tuple[str, int]:
         elif action == "route":
             team = inbox.get_team(cast(RouteForm, form).team.data)
             inbox.route(entry, team, me, expected)
-            done = _("Routed to %(team)s.", team=team.name)
+            done = _("Routed to %(team)s.", team=display_name(team))
         elif action == "dismiss":
             inbox.dismiss(entry, me, expected)
             done = _("Dismissed.")
