@@ -105,7 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     from .cli import bp as cli_bp
     from .ideas.views import bp as ideas_bp
     from .insights.views import bp as insights_bp
-    from .listening.views import bp as spikes_bp
+    from .listening.spike_views import bp as spikes_bp
+    from .listening.views import bp as listening_bp
     from .moderation.views import bp as moderation_bp
     from .social.reply_templates import bp as reply_templates_bp
     from .social.views import bp as social_bp
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(spikes_bp)
     app.register_blueprint(social_bp)
+    app.register_blueprint(listening_bp)
     app.register_blueprint(reply_templates_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(cli_bp)

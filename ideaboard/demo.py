@@ -284,7 +284,37 @@ def seed_sandbox(sandbox_app: Any) -> int:
         )
         if answer.status_code == 201:
             posted += 1  # else already there from an earlier demo load
+    for handle, name, text, post_id, minutes_ago in LISTENING_MENTIONS:
+        answer = client.post(
+            "/sandbox/mentions",
+            json={
+                "username": handle,
+                "name": name,
+                "text": text,
+                "created_at": (now - timedelta(minutes=minutes_ago)).isoformat(),
+                "id": post_id,
+            },
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        )
+        posted += answer.status_code == 201
     return posted
+
+
+# Mentions without an idea tag waiting in the X sandbox: the worker's first round logs them
+# and they open in the listening inbox (/staff/listening), classified, for staff to answer.
+# (handle, display name, text, post id, minutes ago)
+LISTENING_MENTIONS = [
+    ("seoyeon_k", "이서연", "@hanbit 요금제 변경은 어디서 하나요?",
+     "1865200000000000101", 95),
+    ("dohyun_p", "박도현", "@hanbit 인터넷이 또 끊겼어요… 벌써 이번 주에만 세 번째예요",
+     "1865200000000000102", 40),
+    ("alex_in_seoul", "Alex", "@hanbit How do I activate roaming before my trip to Japan?",
+     "1865200000000000103", 25),
+    ("jamie_r", "Jamie", "@hanbit My fiber has been down since this morning. Seriously?!",
+     "1865200000000000104", 12),
+    ("haneul_j", "정하늘", "@hanbit 가족 결합 할인에 부모님 회선도 넣을 수 있으면 좋겠어요",
+     "1865200000000000105", 6),
+]  # fmt: skip
 
 
 # Mentions waiting in the Bluesky and Mastodon sandboxes when `make run` starts: the worker's

@@ -12,7 +12,12 @@ Read-only. Hidden ideas (spam, abuse) never count. Every figure covers a bounded
   IDEABOARD_RESPONSE_TARGET_HOURS among those whose outcome is known: answered, or still
   waiting past the target (an idea waiting less than the target is not late yet);
 - ideas per week: the last WEEKS weeks (Monday 00:00 UTC), by source (web, X);
-- overdue now: no first answer, waiting longer than the target (triage.queries.overdue), per team.
+- overdue now: no first answer, waiting longer than the target (triage.queries.overdue), per team;
+- first response to mentions in the listening inbox (listening_first_responses): the mentions
+  fetched in the last WINDOW_DAYS days that opened in the inbox, from when the customer posted
+  to staff's first reply (or the acknowledgement of the idea staff made of it), with the same
+  target. A mention closed without an answer (dismissed, or converted without an
+  acknowledgement) needed none and does not count.
 
 Counts are grouped in SQL; medians and 90th percentiles are nearest-rank (insights.services)
 over the window's durations, read as plain integers and sorted in Python. That read grows with
@@ -32,8 +37,10 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..extensions import db
+from ..ideas.attribution import network_name
 from ..ideas.models import Comment, Idea, Source
 from ..insights.services import nearest_rank, week_start
+from ..social.models import InboxState, MentionLog, SocialAccount
 from ..triage.models import Stage, StatusChange, Team
 from ..triage.queries import overdue
 
@@ -107,6 +114,7 @@ class Dashboard:
     by_person: list[ResponseRow]
     weeks: list[WeekRow]
     overdue: list[OverdueRow]
+    listening: ListeningResponses | None = None
 
     @property
     def overdue_total(self) -> int:
@@ -283,6 +291,69 @@ def overdue_now(now: datetime, target: timedelta) -> list[OverdueRow]:
     return rows
 
 
+# --- the listening inbox's first responses ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListeningResponses:
+    """First responses to the listening inbox's mentions: all accounts, then each account."""
+
+    total: ResponseRow
+    by_account: list[ResponseRow]
+
+
+# Closed without an answer: nothing was owed (chatter dismissed, an idea made without an
+# acknowledgement), so neither an answer time nor a late one.
+_NO_ANSWER_NEEDED = (InboxState.DISMISSED.value, InboxState.CONVERTED.value)
+
+
+def listening_first_responses(now: datetime, target: timedelta) -> ListeningResponses:
+    """Median, 90th percentile and share within target of the first answer to mentions that
+    opened in the listening inbox in the window, for every account together and per account."""
+    since = now - timedelta(days=WINDOW_DAYS)
+    rows = db.session.execute(
+        select(
+            MentionLog.account_id,
+            MentionLog.posted_at,
+            MentionLog.fetched_at,
+            MentionLog.first_response_at,
+            MentionLog.inbox_state,
+        ).where(
+            MentionLog.inbox_state.is_not(None),
+            MentionLog.fetched_at >= since,
+            MentionLog.fetched_at <= now,
+        )
+    )
+    by_account: dict[int, list[_Answer]] = {}
+    for account_id, posted_at, fetched_at, answered_at, state in rows:
+        if answered_at is not None and answered_at > now:
+            answered_at = None  # answered after the moment the figures are for
+        if answered_at is None and state in _NO_ANSWER_NEEDED:
+            continue
+        # The customer's wait starts when they posted (a clock a few seconds off the network's
+        # cannot make it start after the mention was fetched).
+        start = min(posted_at, fetched_at) if posted_at is not None else fetched_at
+        waited = max(timedelta(0), answered_at - start) if answered_at is not None else None
+        by_account.setdefault(int(account_id), []).append(
+            _Answer(team_id=None, waited=waited, responder_id=None, created_at=start)
+        )
+    accounts = db.session.scalars(
+        select(SocialAccount)
+        .where(SocialAccount.id.in_(list(by_account)))
+        .order_by(SocialAccount.id)
+    )
+    everything = [answer for answers in by_account.values() for answer in answers]
+    return ListeningResponses(
+        total=_response_row("", None, everything, now, target),
+        by_account=[
+            _response_row(
+                f"@{a.username} ({network_name(a.network)})", None, by_account[a.id], now, target
+            )
+            for a in accounts
+        ],
+    )
+
+
 def dashboard(now: datetime, target: timedelta) -> Dashboard:
     """Every figure of the staff dashboard as of now."""
     by_team, by_person = first_responses(now, target)
@@ -294,4 +365,5 @@ def dashboard(now: datetime, target: timedelta) -> Dashboard:
         by_person=by_person,
         weeks=ideas_per_week(now),
         overdue=overdue_now(now, target),
+        listening=listening_first_responses(now, target),
     )

@@ -1,0 +1,43 @@
+"""Listening inbox fixtures: the sandbox X API on loopback, the brand account aimed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from sandboxes.x import SandboxStore, create_sandbox_app
+from tests.helpers import serve
+from tests.social.helpers import BRAND_ID, BRAND_USERNAME, x_settings
+
+
+@pytest.fixture
+def x_store(tmp_path: Any) -> Iterator[tuple[str, SandboxStore]]:
+    """Serve a fresh sandbox X API on 127.0.0.1; yield (base URL, its store)."""
+    path = str(tmp_path / "x_sandbox.sqlite")
+    sandbox = create_sandbox_app(path)
+    sandbox.config["TESTING"] = True
+    with serve(sandbox, name="x-sandbox") as url:
+        yield url, SandboxStore(path)
+
+
+@pytest.fixture
+def x_account(app: Flask, x_store: tuple[str, SandboxStore]) -> Any:
+    """The connected brand account @hanbit on the sandbox (publish, acknowledge, idea tags)."""
+    from ideaboard.extensions import db
+    from ideaboard.social.models import SocialAccount
+
+    app.config.update(x_settings(x_store[0]))
+    account = SocialAccount(
+        network="x",
+        remote_user_id=BRAND_ID,
+        username=BRAND_USERNAME,
+        display_name="Hanbit Telecom",
+        tags="idea,아이디어",
+        signature="IB",
+    )
+    db.session.add(account)
+    db.session.commit()
+    return account
