@@ -36,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 from . import heartbeat
+from .campaigns.announce import queue_announcements
 from .database import utcnow, write_intent
 from .extensions import db
 from .mail.jobs import run_scheduled
@@ -226,6 +227,7 @@ class Worker:
             if "error" in outcome and not outcome.get("fetch_failed"):
                 summary["errors"] += 1
         summary["mail_jobs"] = self._mail_jobs()
+        summary["campaign_posts"] = self._campaign_posts()
         summary["outbox"] = self._deliver()
         self.rounds += 1
         summary["seconds"] = round(time.monotonic() - started, 3)
@@ -295,6 +297,21 @@ class Worker:
         if any(queued.values()):
             logger.info("scheduled e-mails queued: %s", queued)
         return queued
+
+    def _campaign_posts(self) -> int:
+        """Queue the posts of campaigns that opened or closed since (campaigns/announce.py)."""
+        try:
+            with write_intent():
+                written = queue_announcements(utcnow())
+                db.session.commit()
+        except OperationalError:
+            db.session.rollback()
+            raise  # the database is away: the round waits and retries
+        except Exception:
+            db.session.rollback()
+            logger.exception("queueing the campaign announcements failed")
+            return 0
+        return written
 
     def _deliver(self) -> dict[str, int]:
         """Send every due row, in batches with a heartbeat between them."""
