@@ -42,9 +42,7 @@ def category(app: Any) -> Category:
 
 
 @pytest.fixture
-def make_campaign(
-    now: datetime, staff: User, category: Category
-) -> Callable[..., Campaign]:
+def make_campaign(now: datetime, staff: User, category: Category) -> Callable[..., Campaign]:
     """Create and commit a campaign through the service (open now, deadline in 7 days)."""
 
     def make(**values: Any) -> Campaign:

@@ -21,7 +21,8 @@ from tests.campaigns.conftest import DEADLINE, NOW
 
 def test_a_campaign_is_open_until_its_deadline_and_closed_from_it(make_campaign, clock):
     campaign = make_campaign()
-    assert campaign.hashtag == "5G아이디어" and campaign.hashtag_key == "5g아이디어"
+    assert campaign.hashtag == "5G아이디어"
+    assert campaign.hashtag_key == "5g아이디어"
     assert campaign.slug == "5g"  # made from the title's ASCII part
     assert campaign.description_html.startswith("<p><strong>5G</strong>")
     assert campaign.state is CampaignState.OPEN
@@ -31,7 +32,9 @@ def test_a_campaign_is_open_until_its_deadline_and_closed_from_it(make_campaign,
     assert campaign.state is CampaignState.CLOSED
 
 
-def test_a_campaign_with_a_later_opening_is_upcoming_and_not_public(make_campaign, clock, make_user):
+def test_a_campaign_with_a_later_opening_is_upcoming_and_not_public(
+    make_campaign, clock, make_user
+):
     campaign = make_campaign(opens_at=NOW + timedelta(days=1))
     assert campaign.state is CampaignState.UPCOMING
     with pytest.raises(NotFound):
@@ -92,15 +95,14 @@ def test_a_hashtag_names_one_campaign_that_is_not_closed(make_campaign, clock, s
     services.close_now(first, staff)
     db.session.commit()
     second = make_campaign(title="5G ideas, round two")
-    assert second.hashtag_key == first.hashtag_key and second.slug == "5g-ideas-round-two"
+    assert second.hashtag_key == first.hashtag_key
+    assert second.slug == "5g-ideas-round-two"
 
 
 def test_only_staff_create_edit_or_close(make_campaign, make_user):
     customer = make_user()
     with pytest.raises(PermissionDenied):
-        services.create_campaign(
-            customer, title="Mine", hashtag="#mine", closes_at=DEADLINE
-        )
+        services.create_campaign(customer, title="Mine", hashtag="#mine", closes_at=DEADLINE)
     campaign = make_campaign()
     with pytest.raises(PermissionDenied):
         services.close_now(campaign, customer)
@@ -127,9 +129,7 @@ def test_a_closed_campaign_reopens_with_a_new_deadline_in_the_future(make_campai
         "category_slug": None,
     }
     with pytest.raises(ValidationFailed, match="in the future"):
-        services.update_campaign(
-            campaign, staff, **values, closes_at=DEADLINE + timedelta(hours=1)
-        )
+        services.update_campaign(campaign, staff, **values, closes_at=DEADLINE + timedelta(hours=1))
     db.session.rollback()
     campaign.close_announced_at = DEADLINE
     services.update_campaign(campaign, staff, **values, closes_at=DEADLINE + timedelta(days=3))
@@ -143,7 +143,8 @@ def test_an_idea_submitted_to_a_campaign_takes_its_category(make_campaign, make_
     campaign = make_campaign()
     idea = ideas.submit_idea(make_user(), "5G 지하철 속도 개선", "", campaign=campaign)
     db.session.commit()
-    assert idea.campaign == campaign and idea.category == category
+    assert idea.campaign == campaign
+    assert idea.category == category
 
 
 def test_ideas_are_refused_after_the_deadline(make_campaign, make_user, clock):
@@ -152,7 +153,8 @@ def test_ideas_are_refused_after_the_deadline(make_campaign, make_user, clock):
     clock.set(DEADLINE)
     with pytest.raises(services.CampaignClosed, match="closed on") as refused:
         ideas.submit_idea(author, "A late 5G idea", "", campaign=campaign)
-    assert refused.value.status == 409 and refused.value.code == "campaign_closed"
+    assert refused.value.status == 409
+    assert refused.value.code == "campaign_closed"
     db.session.rollback()
     assert db.session.scalar(select(Idea.id)) is None
     with pytest.raises(services.CampaignClosed):
@@ -176,7 +178,9 @@ def test_votes_are_refused_after_the_deadline_and_counted_before(make_campaign, 
             attempt()
         db.session.rollback()
     db.session.expire_all()
-    assert idea.score == 1 and not idea.voting_open and idea.campaign_closed
+    assert idea.score == 1
+    assert not idea.voting_open
+    assert idea.campaign_closed
     assert db.session.scalar(select(Vote.user_id).where(Vote.idea_id == idea.id)) == voter.id
 
 

@@ -58,11 +58,15 @@ def test_staff_open_a_campaign_with_the_deadline_in_their_time_zone(staff_client
     campaign = db.session.scalar(select(Campaign))
     # 18:00 in Seoul is 09:00 UTC.
     assert campaign.closes_at == NOW + timedelta(days=7)
-    assert campaign.opens_at == NOW and campaign.announce and campaign.category == category
+    assert campaign.opens_at == NOW
+    assert campaign.announce
+    assert campaign.category == category
     listing = page_text(staff_client.get("/staff/campaigns"))
-    assert "5G 아이디어 모음" in listing and "#5G아이디어" in listing
+    assert "5G 아이디어 모음" in listing
+    assert "#5G아이디어" in listing
     edit = page_text(staff_client.get(f"/staff/campaigns/{campaign.id}/edit"))
-    assert 'value="2031-12-12T18:00"' in edit and "Asia/Seoul" in edit
+    assert 'value="2031-12-12T18:00"' in edit
+    assert "Asia/Seoul" in edit
 
 
 @pytest.mark.parametrize(
@@ -112,7 +116,8 @@ def test_close_now_ends_the_campaign(staff_client, make_campaign, clock):
     response = _post(staff_client, f"/staff/campaigns/{campaign.id}/close", {})
     assert response.status_code == 302
     db.session.expire_all()
-    assert campaign.closes_at == NOW + timedelta(minutes=30) and campaign.is_closed
+    assert campaign.closes_at == NOW + timedelta(minutes=30)
+    assert campaign.is_closed
 
 
 def test_the_public_page_lists_ideas_by_votes_with_the_deadline_in_the_readers_zone(
@@ -125,13 +130,14 @@ def test_the_public_page_lists_ideas_by_votes_with_the_deadline_in_the_readers_z
     ideas.vote_on(make_user(), high.id, 1)
     db.session.commit()
     html = page_text(client.get(f"/campaigns/{campaign.slug}", headers={"Accept-Language": "ko"}))
-    assert "5G 아이디어 모음" in html and "<strong>5G</strong>" in html
+    assert "5G 아이디어 모음" in html
+    assert "<strong>5G</strong>" in html
     assert "2031년 12월 12일 오후 6:00 KST" in html  # the deadline, in Seoul for a Korean reader
     assert html.index("5G 요금제 데이터 이월") < html.index("지하철 5G 속도 개선")
     assert f'id="idea-{low.id}"' in html
     assert "캠페인에 아이디어를 제출하려면 로그인하세요" in html  # no form for visitors
     english = page_text(client.get(f"/campaigns/{campaign.slug}"))
-    assert "Dec 12, 2031, 9:00:00\u202fAM UTC" in english or "Dec 12, 2031, 9:00:00 AM UTC" in english
+    assert re.search(r"Dec 12, 2031, 9:00:00\W?AM UTC", english)
 
 
 def test_a_customer_submits_an_idea_into_the_campaign_until_the_deadline(
@@ -146,16 +152,19 @@ def test_a_customer_submits_an_idea_into_the_campaign_until_the_deadline(
     )
     assert response.status_code == 302
     idea = db.session.scalar(select(Idea))
-    assert idea.campaign_id == campaign.id and idea.category == category
+    assert idea.campaign_id == campaign.id
+    assert idea.category == category
     db.session.rollback()
     shown = page_text(client.get(f"/ideas/{idea.id}"))
-    assert 'class="campaign-badge"' in shown and "#5G아이디어" in shown
+    assert 'class="campaign-badge"' in shown
+    assert "#5G아이디어" in shown
     # An empty title is a form error on the campaign page.
     response = _post(client, f"/campaigns/{campaign.slug}/ideas", {"title": "", "body": ""})
     assert response.status_code == 422
     clock.set(SOON)
     page = page_text(client.get(f"/campaigns/{campaign.slug}"))
-    assert "Submit an idea to this campaign" not in page and "This campaign closed on" in page
+    assert "Submit an idea to this campaign" not in page
+    assert "This campaign closed on" in page
     response = _post(client, f"/campaigns/{campaign.slug}/ideas", {"title": "A late 5G idea"})
     assert response.status_code == 409
     assert "it takes no more ideas" in page_text(response)
@@ -171,9 +180,7 @@ def test_votes_on_the_site_are_refused_after_the_deadline(client, make_campaign,
     assert client.post(path, data={"value": "1", "csrf_token": csrf_token(client)},
                        headers=JSON).status_code == 200  # fmt: skip
     clock.set(SOON + timedelta(minutes=1))
-    refused = client.post(
-        path, data={"value": "0", "csrf_token": csrf_token(client)}, headers=JSON
-    )
+    refused = client.post(path, data={"value": "0", "csrf_token": csrf_token(client)}, headers=JSON)
     assert refused.status_code == 409
     assert "campaign closed on" in refused.get_json()["error"]["message"]
     page = page_text(client.get(f"/ideas/{idea.id}"))
@@ -199,7 +206,8 @@ def test_the_results_page_shows_what_launched_by_stage_with_counts(
     html = page_text(client.get(f"/campaigns/{campaign.slug}/results"))
     assert "Interim results" not in html
     section = html.split('id="launched-heading"', 1)[1].split("</section>", 1)[0]
-    assert "5G 데이터 이월 서비스" in section and "5G 커버리지 지도" not in section
+    assert "5G 데이터 이월 서비스" in section
+    assert "5G 커버리지 지도" not in section
     assert "5G 커버리지 지도" in html  # in its stage's list
     assert re.search(r"<dt>Ideas</dt><dd>2</dd>", html)
     assert re.search(r"<dt>Launched</dt><dd>1</dd>", html)
@@ -210,7 +218,9 @@ def test_the_campaigns_page_lists_open_ones_first_and_the_nav_links_it(
     client, make_campaign, staff, clock, now
 ):
     assert 'href="/campaigns"' not in page_text(client.get("/"))
-    old = make_campaign(title="Roaming ideas", hashtag="#roaming", closes_at=NOW + timedelta(days=1))
+    old = make_campaign(
+        title="Roaming ideas", hashtag="#roaming", closes_at=NOW + timedelta(days=1)
+    )
     clock.set(NOW + timedelta(days=2))
     new = make_campaign(title="Family plan ideas", hashtag="#family",
                         closes_at=NOW + timedelta(days=9))  # fmt: skip
