@@ -62,6 +62,19 @@ def make_campaign(now: datetime, staff: User, category: Category) -> Callable[..
 
 
 @pytest.fixture
+def headers_for(make_user: Callable[..., User]) -> Callable[[str], dict[str, str]]:
+    """Bearer-token headers for a new user of the role."""
+    from ideaboard.api import services as api_services
+
+    def make(role: str) -> dict[str, str]:
+        _token, secret = api_services.issue_token(make_user(role), "test")
+        db.session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
+@pytest.fixture
 def account(app: Any) -> SocialAccount:
     """An active X brand account with the default idea tags."""
     row = SocialAccount(
