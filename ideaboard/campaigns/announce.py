@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone
 from flask import current_app
 from sqlalchemy import and_, or_, select
 
@@ -51,17 +51,11 @@ def campaign_url(campaign: Campaign, *, results: bool = False) -> str:
 
 
 def _deadline(campaign: Campaign, lang: str) -> str:
-    zone = default_zone(lang)
+    """The deadline in the board's zone for lang ("12월 12일 18:00 KST", "Dec 12, 09:00 UTC")."""
+    zone = get_timezone(default_zone(lang))
     fmt = "M월 d일 HH:mm" if lang == "ko" else "MMM d, HH:mm"
-    return f"{format_datetime(campaign.closes_at, fmt, tzinfo=zone, locale=lang)} " + zone_label(
-        campaign.closes_at, _tz(zone)
-    )
-
-
-def _tz(zone: str) -> object:
-    import pytz  # type: ignore[import-untyped]  # babel's zones are pytz's
-
-    return pytz.timezone(zone)
+    local = format_datetime(campaign.closes_at, fmt, tzinfo=zone, locale=lang)
+    return f"{local} {zone_label(campaign.closes_at, zone)}"
 
 
 def compose(campaign: Campaign, which: str, account: SocialAccount, lang: str) -> str:

@@ -324,11 +324,13 @@ def ensure_takes_ideas(campaign: Campaign) -> None:
 def voting_closed_message(idea: Idea) -> str:
     """Why the idea takes no votes: its campaign's deadline, or its stage."""
     if idea.campaign_closed and idea.campaign is not None:
-        return _(
-            "This idea's campaign closed on %(date)s: voting has ended.",
-            date=deadline_text(idea.campaign),
+        return str(
+            _(
+                "This idea's campaign closed on %(date)s: voting has ended.",
+                date=deadline_text(idea.campaign),
+            )
         )
-    return _("Voting on this idea is closed.")
+    return str(_("Voting on this idea is closed."))
 
 
 def find_for_submission(slug: str | None) -> Campaign | None:

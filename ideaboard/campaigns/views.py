@@ -183,7 +183,7 @@ def _save(form: CampaignForm, campaign: Campaign | None) -> Campaign | None:
     if not form.validate_on_submit():
         return None
     zone = staff_zone()
-    values = {
+    values: dict[str, Any] = {
         "title": form.title.data,
         "description": form.description.data or "",
         "hashtag": form.hashtag.data,

@@ -6,6 +6,9 @@
 - `ideas.campaign_id`: the campaign an idea was submitted to (NULL for most ideas), indexed
   with the score for the campaign page's list.
 
+The SQLite rebuild of `ideas` (batch mode, for the foreign key) drops the FTS5 triggers of
+the search, so they are created again, on upgrade and on downgrade (as b044bee2ae6b does).
+
 Revision ID: c7d3e4f5a6b7
 Revises: f1a2b3c4d5e6
 Create Date: 2026-12-05 03:45:00
@@ -20,6 +23,24 @@ revision = "c7d3e4f5a6b7"
 down_revision = "f1a2b3c4d5e6"
 branch_labels = None
 depends_on = None
+
+FTS_TRIGGERS = [
+    "CREATE TRIGGER IF NOT EXISTS ideas_fts_insert AFTER INSERT ON ideas BEGIN "
+    "INSERT INTO idea_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "CREATE TRIGGER IF NOT EXISTS ideas_fts_delete AFTER DELETE ON ideas BEGIN "
+    "INSERT INTO idea_fts(idea_fts, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); END",
+    "CREATE TRIGGER IF NOT EXISTS ideas_fts_update AFTER UPDATE OF title, body ON ideas BEGIN "
+    "INSERT INTO idea_fts(idea_fts, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); "
+    "INSERT INTO idea_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+]
+
+
+def restore_fts_triggers():
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in FTS_TRIGGERS:
+            op.execute(statement)
 
 
 def upgrade():
@@ -71,6 +92,7 @@ def upgrade():
         batch.create_index(
             "ix_ideas_campaign_score_id", ["campaign_id", "score", "id"], unique=False
         )
+    restore_fts_triggers()
 
 
 def downgrade():
@@ -78,6 +100,7 @@ def downgrade():
         batch.drop_index("ix_ideas_campaign_score_id")
         batch.drop_constraint("fk_ideas_campaign_id_campaigns", type_="foreignkey")
         batch.drop_column("campaign_id")
+    restore_fts_triggers()
     with op.batch_alter_table("campaigns") as batch:
         batch.drop_index("ix_campaigns_closes_at")
         batch.drop_index("ix_campaigns_hashtag_key")
