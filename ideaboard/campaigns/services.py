@@ -270,9 +270,7 @@ def close_now(campaign: Campaign, by: User) -> None:
 def get_campaign(slug: str, viewer: User | None = None) -> Campaign:
     """Return the campaign the viewer may see (upcoming ones are staff-only), or NotFound."""
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug[:SLUG_MAX]))
-    if campaign is None or (
-        campaign.state is CampaignState.UPCOMING and not can_triage(viewer)
-    ):
+    if campaign is None or (campaign.state is CampaignState.UPCOMING and not can_triage(viewer)):
         raise NotFound(_("There is no campaign at this address."))
     return campaign
 
