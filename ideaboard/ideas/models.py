@@ -116,9 +116,7 @@ class Idea(Model):
         ForeignKey("social_accounts.id", ondelete="SET NULL")
     )
     # The campaign it was submitted to (campaigns/): it takes votes only until the deadline.
-    campaign_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="SET NULL")
-    )
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The latest of: submitted, a comment, a stage change, an edit (ideas.services.
