@@ -111,7 +111,7 @@ def queue_announcements(now: datetime | None = None) -> int:
             ),
         )
         .order_by(Campaign.id)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Campaign)  # two workers: one posts
     ).all()
     written = 0
     for campaign in due:
