@@ -149,6 +149,8 @@ def _check_dates(
 
 def _check_hashtag_free(key: str, closes_at: datetime, now: datetime, own: int | None) -> None:
     """A hashtag names one campaign at a time: refuse one used by a campaign not closed."""
+    if closes_at <= now:
+        return  # a closed campaign names nothing any more: it may share its old hashtag
     query = select(Campaign.id).where(Campaign.hashtag_key == key, Campaign.closes_at > now)
     if own is not None:
         query = query.where(Campaign.id != own)
@@ -226,6 +228,9 @@ def update_campaign(
     tag = clean_hashtag(hashtag)
     category = _category(category_slug)
     new_slug = _clean_slug(slug, campaign)
+    # The form shows times to the minute: the same minute is the deadline left as it was.
+    if closes_at is not None and closes_at == campaign.closes_at.replace(second=0, microsecond=0):
+        closes_at = campaign.closes_at
     already_open = campaign.opens_at <= now
     # A campaign that opened keeps its opening; a deadline that is changed must lie ahead.
     start = campaign.opens_at if already_open else (opens_at or now)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from ideaboard.accounts.models import Role
+from ideaboard.campaigns import services
 from ideaboard.campaigns.models import Campaign
 from ideaboard.extensions import db
 from ideaboard.ideas import services as ideas
@@ -118,6 +119,27 @@ def test_close_now_ends_the_campaign(staff_client, make_campaign, clock):
     db.session.expire_all()
     assert campaign.closes_at == NOW + timedelta(minutes=30)
     assert campaign.is_closed
+
+
+def test_a_closed_campaigns_text_can_be_edited_without_touching_its_deadline(
+    staff_client, make_campaign, staff, clock
+):
+    campaign = make_campaign()
+    clock.advance(minutes=30, seconds=17)
+    services.close_now(campaign, staff)
+    db.session.commit()
+    make_campaign(title="5G ideas, round two")  # the hashtag is in use again
+    clock.advance(hours=3)
+    path = f"/staff/campaigns/{campaign.id}/edit"
+    form = page_text(staff_client.get(path))
+    closes = re.search(r'name="closes_at"[^>]*value="([^"]+)"', form).group(1)
+    db.session.rollback()
+    data = {**FORM, "title": "5G 아이디어 모음 (마감)", "closes_at": closes}
+    response = _post(staff_client, path, data)
+    assert response.status_code == 302, page_text(response)
+    db.session.expire_all()
+    assert campaign.title == "5G 아이디어 모음 (마감)"
+    assert campaign.closes_at == NOW + timedelta(minutes=30, seconds=17)
 
 
 def test_the_public_page_lists_ideas_by_votes_with_the_deadline_in_the_readers_zone(
