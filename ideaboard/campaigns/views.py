@@ -3,11 +3,23 @@ pages to create, edit and close campaigns."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from ..accounts.blocking import UserBlocked
@@ -29,6 +41,7 @@ from .forms import CampaignForm, CampaignIdeaForm, CloseForm, staff_zone, to_loc
 from .models import Campaign, CampaignState
 
 bp = Blueprint("campaigns", __name__)
+logger = logging.getLogger(__name__)
 
 IDEAS_PER_PAGE = 30
 
@@ -290,7 +303,21 @@ RATE_LIMITED_FORMS.update({"campaigns.submit": _submit_limited})
 @bp.app_context_processor
 def _campaign_helpers() -> dict[str, Any]:
     """`has_campaigns()` (the main nav's link) and `campaign_of(idea)` (the badge) in templates."""
-    return {"has_campaigns": services.any_public_campaign, "campaign_of": campaign_of}
+    return {"has_campaigns": _has_campaigns, "campaign_of": campaign_of}
+
+
+def _has_campaigns() -> bool:
+    """Whether the main nav links /campaigns: once per request; never an error of its own
+    (an error page drawn while the database is away still gets its navigation)."""
+    found: bool | None = g.get("_ib_has_campaigns")
+    if found is None:
+        try:
+            found = services.any_public_campaign()
+        except SQLAlchemyError:
+            logger.warning("could not tell whether campaigns exist", exc_info=True)
+            found = False
+        g._ib_has_campaigns = found
+    return found
 
 
 def campaign_of(idea: Idea) -> Campaign | None:
