@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,11 +15,8 @@ from ideaboard.campaigns.models import Campaign
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Category
 from ideaboard.social.models import SocialAccount
+from tests.campaigns.helpers import DEADLINE, NOW
 from tests.helpers import Clock
-
-# A fixed moment the tests stop the clock at: Friday 5 December 2031, 09:00 UTC (18:00 KST).
-NOW = datetime(2031, 12, 5, 9, 0, tzinfo=UTC)
-DEADLINE = NOW + timedelta(days=7)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social.models import SocialAccount
 from ideaboard.social.networks import limit_for
 from ideaboard.worker import Worker
-from tests.campaigns.conftest import DEADLINE, NOW
+from tests.campaigns.helpers import DEADLINE, NOW
 
 
 def rows() -> list[OutboxMessage]:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from ideaboard.extensions import db
 from ideaboard.ideas import services as ideas
 from ideaboard.ideas.models import Idea
-from tests.campaigns.conftest import DEADLINE
+from tests.campaigns.helpers import DEADLINE
 
 
 def test_an_idea_submitted_with_a_campaign_shows_its_slug(

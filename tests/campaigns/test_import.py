@@ -15,7 +15,7 @@ from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social import importer
 from ideaboard.social.connectors import Mention
 from ideaboard.social.models import InboxState, MentionLog
-from tests.campaigns.conftest import DEADLINE, NOW
+from tests.campaigns.helpers import DEADLINE, NOW
 
 _ids = count(9000)
 

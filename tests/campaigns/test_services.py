@@ -16,7 +16,7 @@ from ideaboard.errors import Conflict, NotFound, PermissionDenied, ValidationFai
 from ideaboard.extensions import db
 from ideaboard.ideas import services as ideas
 from ideaboard.ideas.models import Idea, Vote
-from tests.campaigns.conftest import DEADLINE, NOW
+from tests.campaigns.helpers import DEADLINE, NOW
 
 
 def test_a_campaign_is_open_until_its_deadline_and_closed_from_it(make_campaign, clock):

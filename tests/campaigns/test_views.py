@@ -17,7 +17,7 @@ from ideaboard.ideas import services as ideas
 from ideaboard.ideas.models import Idea
 from ideaboard.triage.models import StageRole, stage_with_role
 from ideaboard.triage.services import change_stage
-from tests.campaigns.conftest import DEADLINE, NOW
+from tests.campaigns.helpers import DEADLINE, NOW
 from tests.helpers import csrf_token
 from tests.ideas.helpers import JSON, field_error, page_text, redirects_to_login, sign_in
 
