@@ -102,6 +102,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .campaigns.views import bp as campaigns_bp
     from .cli import bp as cli_bp
     from .ideas.views import bp as ideas_bp
     from .insights.views import bp as insights_bp
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(campaigns_bp)
     app.register_blueprint(triage_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(spikes_bp)

@@ -14,6 +14,8 @@ from werkzeug.security import generate_password_hash
 from . import demo_data
 from .accounts.models import Role, User
 from .accounts.services import PASSWORD_METHOD, normalise_email
+from .campaigns import services as campaigns
+from .campaigns.models import Campaign
 from .database import utcnow
 from .extensions import db
 from .ideas import services as ideas
@@ -127,6 +129,7 @@ def load_demo(*, seed: int = 7, progress: Progress | None = None) -> dict[str, A
     with bar as specs:
         for spec in specs:
             _load_idea(spec, rng, now, customers, responder, counts)
+    counts["campaigns"] = _load_campaign(rng, now, customers, staff[0], counts)
     # The demo's stage history predates this install: its echo replies are not sent.
     db.session.execute(
         update(OutboxMessage)
@@ -134,6 +137,36 @@ def load_demo(*, seed: int = 7, progress: Progress | None = None) -> dict[str, A
         .values(state=OutboxState.CANCELLED.value, last_error="demo history, not sent")
     )
     return {**counts, "users": len(customers) + len(staff), "customer": customers[0].email}
+
+
+def _load_campaign(
+    rng: random.Random, now: datetime, customers: list[User], by: User, counts: dict[str, int]
+) -> int:
+    """Open the demo campaign (#5G아이디어) with a few ideas and votes; 0 if it exists."""
+    spec = demo_data.CAMPAIGN
+    if db.session.scalar(select(Campaign.id).where(Campaign.slug == spec["slug"])) is not None:
+        return 0
+    campaign = campaigns.create_campaign(
+        by,
+        title=spec["title"],
+        description=spec["description"],
+        hashtag=spec["hashtag"],
+        category_slug=spec["category"],
+        closes_at=now + timedelta(days=spec["closes_in_days"]),
+        slug=spec["slug"],
+    )
+    opened = now - timedelta(days=spec["opened_days_ago"])
+    campaign.opens_at = campaign.created_at = campaign.updated_at = opened
+    for n, item in enumerate(demo_data.CAMPAIGN_IDEAS):
+        author = customers[item["author"] % len(customers)]
+        idea = ideas.submit_idea(author, item["title"], item["body"], campaign=campaign)
+        created = opened + timedelta(hours=6 + 17 * n)
+        idea.created_at = idea.updated_at = idea.last_activity_at = created
+        db.session.flush()
+        counts["votes"] += _add_votes({"votes": item["votes"]}, rng, idea, author, customers)
+        idea.hot = hot_rank(idea.score, created)
+        counts["ideas"] += 1
+    return 1
 
 
 def _load_idea(

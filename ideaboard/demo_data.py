@@ -913,3 +913,40 @@ IDEAS: list[dict[str, Any]] = [
         ],
     },
 ]
+
+# One open campaign (IdeaStorm's Storm Sessions; docs/campaigns.md) and the ideas customers
+# submitted to it: its hashtag also imports posts that carry it.
+CAMPAIGN: dict[str, Any] = {
+    "slug": "5g-ideas",
+    "title": "5G 아이디어 모음: 더 빠른 5G를 함께 만들어요",
+    "description": (
+        "5G 서비스에 바라는 점을 알려 주세요. 요금제, 커버리지, 앱 기능 무엇이든 좋습니다.\n\n"
+        "- 가장 많은 표를 받은 아이디어는 팀이 먼저 검토합니다.\n"
+        "- X, 블루스카이, 마스토돈에서 **#5G아이디어** 태그를 달고 저희 계정을 언급해도 됩니다.\n\n"
+        "Tell us what would make our 5G better: plans, coverage, app features."
+    ),
+    "hashtag": "#5G아이디어",
+    "category": "mobile",
+    "opened_days_ago": 3,
+    "closes_in_days": 14,
+}
+CAMPAIGN_IDEAS: list[dict[str, Any]] = [
+    {
+        "title": "지하철 터널 구간 5G 끊김 줄여 주세요",
+        "body": "출퇴근길 2호선 터널에서 5G가 LTE로 자주 바뀝니다. 터널 구간 중계기를 늘려 주세요.",
+        "author": 1,
+        "votes": 9,
+    },
+    {
+        "title": "5G 요금제 남은 데이터 가족과 나누기",
+        "body": "다 못 쓴 5G 데이터를 가족 회선에 선물할 수 있으면 좋겠어요.",
+        "author": 4,
+        "votes": 6,
+    },
+    {
+        "title": "Show 5G coverage on a live map in the app",
+        "body": "A map of where 5G works (and where it does not yet) would help me pick a plan.",
+        "author": 11,
+        "votes": 4,
+    },
+]

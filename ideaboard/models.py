@@ -2,6 +2,7 @@
 
 from .accounts.models import Role, SignInFailures, User, UserSession
 from .api.models import ApiToken
+from .campaigns.models import Campaign
 from .heartbeat import WorkerHeartbeat
 from .ideas.models import Category, Comment, Follow, Idea, IdeaRevision, Notification, Vote
 from .listening.models import SpikeAlertRow
@@ -22,6 +23,7 @@ from .webhooks.models import Webhook
 
 __all__ = [
     "ApiToken",
+    "Campaign",
     "Webhook",
     "Category",
     "Comment",

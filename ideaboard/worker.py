@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 from . import heartbeat
+from .campaigns.announce import queue_announcements
 from .database import utcnow, write_intent
 from .extensions import db
 from .listening.alerts import find_spikes, record_spikes
@@ -229,6 +230,7 @@ class Worker:
                 summary["errors"] += 1
         summary["mail_jobs"] = self._mail_jobs()
         summary["spikes"] = self._spike_check()
+        summary["campaign_posts"] = self._campaign_posts()
         summary["outbox"] = self._deliver()
         self.rounds += 1
         summary["seconds"] = round(time.monotonic() - started, 3)
@@ -318,6 +320,21 @@ class Worker:
             logger.exception("spike check failed")
             return []
         return [item.alert.describe() for item in fired]
+
+    def _campaign_posts(self) -> int:
+        """Queue the posts of campaigns that opened or closed since (campaigns/announce.py)."""
+        try:
+            with write_intent():
+                written = queue_announcements(utcnow())
+                db.session.commit()
+        except OperationalError:
+            db.session.rollback()
+            raise  # the database is away: the round waits and retries
+        except Exception:
+            db.session.rollback()
+            logger.exception("queueing the campaign announcements failed")
+            return 0
+        return written
 
     def _deliver(self) -> dict[str, int]:
         """Send every due row, in batches with a heartbeat between them."""

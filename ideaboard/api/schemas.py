@@ -76,6 +76,14 @@ class IdeaCreate(Body):
         str | None,
         Field(max_length=40, description="A category slug (see the `category` of ideas)."),
     ] = None
+    campaign: Annotated[
+        str | None,
+        Field(
+            max_length=60,
+            description="An open campaign's slug: the idea joins it and takes its category "
+            "(409 `campaign_closed` after its deadline).",
+        ),
+    ] = None
 
 
 class VoteRequest(Body):
@@ -232,6 +240,10 @@ class IdeaOut(Out):
     comment_count: int
     source: Annotated[str, Field(description='Where it came from: "web", "x", …')]
     source_url: Annotated[str | None, Field(description="The original social post.")]
+    campaign: Annotated[
+        str | None,
+        Field(description="The slug of the campaign it was submitted to (null: none)."),
+    ] = None
     author: Author
     created_at: datetime
     updated_at: datetime

@@ -50,6 +50,7 @@ def idea_out(idea: Idea, viewer: Any = None, lang: str | None = None) -> IdeaOut
         comment_count=idea.comment_count,
         source=idea.source,
         source_url=idea.source_url,
+        campaign=idea.campaign.slug if idea.campaign_id is not None and idea.campaign else None,
         author=idea_author(idea),
         created_at=idea.created_at,
         updated_at=idea.updated_at,

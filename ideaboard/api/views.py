@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed
 
 from ..accounts.models import User
+from ..campaigns.services import find_for_submission
 from ..errors import Conflict
 from ..extensions import csrf, db, limiter
 from ..ideas import queries
@@ -109,11 +110,16 @@ def list_ideas(user: User | None, query: IdeaListQuery) -> IdeaPage:
 
 @operation(
     bp, "POST", "/ideas", tag="Ideas", summary="Submit an idea", access=Access.USER,
-    body=IdeaCreate, response=IdeaOut, status=201,
+    body=IdeaCreate, response=IdeaOut, status=201, errors=(409,),
 )  # fmt: skip
 def create_idea(user: User, body: IdeaCreate) -> IdeaOut:
-    """Submit an idea in the first stage; its author follows it."""
-    idea = ideas.submit_idea(user, body.title, body.body, body.category)
+    """Submit an idea in the first stage; its author follows it.
+
+    With `campaign`, the idea joins that campaign (and its category); after the campaign's
+    deadline: 409 `campaign_closed`.
+    """
+    campaign = find_for_submission(body.campaign)
+    idea = ideas.submit_idea(user, body.title, body.body, body.category, campaign=campaign)
     db.session.commit()
     return idea_out(idea, user)
 
@@ -134,7 +140,8 @@ def get_idea(user: User | None, idea_id: int) -> IdeaOut:
 def vote(user: User, idea_id: int, body: VoteRequest) -> VoteOut:
     """Set the caller's vote to 1, -1 or 0 (withdraw). Sending the same value again changes nothing.
 
-    Ideas in closed stages (launched, declined, duplicate) take no votes: 409 `voting_closed`.
+    Ideas in closed stages (launched, declined, duplicate) take no votes: 409 `voting_closed`;
+    nor do the ideas of a campaign after its deadline (409 `voting_closed`, saying so).
     """
     tally = ideas.vote_on(user, idea_id, body.value)
     db.session.commit()

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
+from ..campaigns.models import Campaign
 from ..database import UTCDateTime, utcnow
 from ..extensions import Model
 from ..triage.models import Stage, StatusChange, Team
@@ -67,6 +68,8 @@ class Idea(Model):
         Index("ix_ideas_assignee_id", "assignee_id"),
         # The staff inbox's "last activity" sort walks it.
         Index("ix_ideas_last_activity_id", "last_activity_at", "id"),
+        # A campaign's page lists its ideas by votes.
+        Index("ix_ideas_campaign_score_id", "campaign_id", "score", "id"),
         UniqueConstraint("source", "source_post_id", name="uq_ideas_source_post"),
     )
 
@@ -112,6 +115,8 @@ class Idea(Model):
     source_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("social_accounts.id", ondelete="SET NULL")
     )
+    # The campaign it was submitted to (campaigns/): it takes votes only until the deadline.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The latest of: submitted, a comment, a stage change, an edit (ideas.services.
@@ -124,6 +129,7 @@ class Idea(Model):
     team: Mapped[Team | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     merged_into: Mapped[Idea | None] = relationship(remote_side=[id])
+    campaign: Mapped[Campaign | None] = relationship()
     status_changes: Mapped[list[StatusChange]] = relationship(
         back_populates="idea", order_by="StatusChange.created_at, StatusChange.id"
     )
@@ -150,7 +156,13 @@ class Idea(Model):
 
     @property
     def voting_open(self) -> bool:
-        return self.stage.is_open and self.hidden_at is None
+        return self.stage.is_open and self.hidden_at is None and not self.campaign_closed
+
+    @property
+    def campaign_closed(self) -> bool:
+        """Whether its campaign's deadline has passed (its votes are closed then)."""
+        campaign = self.campaign if self.campaign_id is not None else None
+        return campaign is not None and campaign.is_closed
 
     @property
     def author_display_name(self) -> str:

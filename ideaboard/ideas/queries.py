@@ -18,6 +18,8 @@ from sqlalchemy.orm import defer, joinedload
 
 from .. import inputs
 from ..accounts.models import User
+from ..campaigns.models import Campaign
+from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..triage.models import Stage
@@ -305,7 +307,12 @@ def workflow_rows() -> list[tuple[Any, ...]]:
     """Every stage and category as plain values: part of what a board page shows (names,
     colours, the filters), read cheaply for its shared copy's key."""
     stages, categories = _workflow_rows_queries()
-    return [tuple(row) for query in (stages, categories) for row in db.session.execute(query)]
+    rows = [tuple(row) for query in (stages, categories) for row in db.session.execute(query)]
+    # The campaigns closed by now: their ideas' vote buttons close at the deadline, with no
+    # row changing then, so a kept copy of a page must not outlive it (memberpages.py).
+    closed = db.session.scalars(select(Campaign.id).where(Campaign.closes_at <= utcnow()))
+    rows.append(("closed campaigns", *closed))
+    return rows
 
 
 @lru_cache(maxsize=1)

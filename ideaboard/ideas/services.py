@@ -29,6 +29,8 @@ from sqlalchemy.orm.util import identity_key
 
 from ..accounts.blocking import ensure_may_contribute
 from ..accounts.models import User
+from ..campaigns.models import Campaign
+from ..campaigns.services import ensure_takes_ideas, voting_closed_message
 from ..database import UTCDateTime, rows_matched, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed, VotingClosed
 from ..events import (
@@ -166,12 +168,20 @@ def submit_idea(
     title: str,
     body: str = "",
     category_slug: str | None = None,
+    *,
+    campaign: Campaign | None = None,
 ) -> Idea:
-    """Create an idea by a site user in the first stage; the author follows it."""
+    """Create an idea by a site user in the first stage; the author follows it.
+
+    `campaign`: the campaign it is submitted to (refused unless open now); the idea takes
+    the campaign's category."""
     ensure_may_contribute(author)
     title = clean_title(title)
     body = clean_body(body)
     category = find_category(category_slug)
+    if campaign is not None:
+        ensure_takes_ideas(campaign)
+        category = campaign.category or category
     now = utcnow()
     idea = Idea(
         title=title,
@@ -185,6 +195,7 @@ def submit_idea(
         updated_at=now,
         last_activity_at=now,
         hot=hot_rank(0, now),
+        campaign=campaign,
     )
     db.session.add(idea)
     db.session.flush()
@@ -225,7 +236,7 @@ def cast_vote(user: User, idea: Idea, value: int, *, imported: bool = False) -> 
     # An imported vote comes from a social author's shadow user, who never signs in.
     allowed = idea.voting_open if imported else can_vote(user, idea)
     if not allowed:
-        raise VotingClosed(_("Voting on this idea is closed."))
+        raise VotingClosed(voting_closed_message(idea))
     if not _vote_in_one_statement():
         return _cast_vote_in_steps(user, idea, value)
     outcome = votesql.vote_in_one_statement(user.id, idea.id, value, follow=user.active)
@@ -271,8 +282,11 @@ def _tally(user_id: int, idea_id: int, value: int, outcome: votesql.VoteOutcome)
     """The tally of a vote made in one statement, after refusing one the idea does not take;
     objects already loaded in the session are brought in step with what the statement wrote
     (as the ORM-enabled statements of the SQLite path do)."""
-    if not outcome.open:  # hidden, or its stage closed (checked again under the lock)
-        raise VotingClosed(_("Voting on this idea is closed."))
+    if not outcome.open:  # hidden, its stage or campaign closed (checked again under the lock)
+        idea = db.session.get(Idea, idea_id)
+        raise VotingClosed(
+            voting_closed_message(idea) if idea is not None else _("Voting on this idea is closed.")
+        )
     if outcome.written:
         session = db.session()
         idea = session.identity_map.get(identity_key(Idea, idea_id))

@@ -39,7 +39,8 @@ from .ranking import EPOCH, SECONDS_PER_DECADE_OF_VOTES
 VOTE_STATEMENT = text(
     f"""
 WITH locked AS MATERIALIZED (
-    SELECT id, xmin AS version, score, up_count, down_count, created_at, stage_id, hidden_at
+    SELECT id, xmin AS version, score, up_count, down_count, created_at, stage_id, hidden_at,
+        campaign_id
     FROM ideas WHERE id = :idea_id
     FOR UPDATE
 ), seen AS MATERIALIZED (
@@ -48,7 +49,10 @@ WITH locked AS MATERIALIZED (
     SELECT l.*,
         l.version = (SELECT version FROM seen) AS fresh,
         l.hidden_at IS NULL
-            AND coalesce((SELECT is_open FROM stages WHERE id = l.stage_id), false) AS open,
+            AND coalesce((SELECT is_open FROM stages WHERE id = l.stage_id), false)
+            -- a campaign's ideas take votes until its deadline (campaigns/)
+            AND coalesce((SELECT closes_at > :now FROM campaigns WHERE id = l.campaign_id), true)
+            AS open,
         (SELECT value FROM votes WHERE user_id = :user_id AND idea_id = l.id) AS old
     FROM locked l
 ), change AS MATERIALIZED (
@@ -112,7 +116,7 @@ FROM change c
 class VoteOutcome:
     """What the statement found and did. `previous` is the vote before (0: none)."""
 
-    open: bool  # the idea takes votes (not hidden, its stage open); nothing is written if not
+    open: bool  # the idea takes votes (not hidden, its stage and campaign open); else no write
     hidden: bool
     previous: int
     score: int  # the tally after the vote (when open)

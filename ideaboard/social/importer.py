@@ -25,6 +25,8 @@ from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from ..accounts.models import Role, User
+from ..campaigns.models import Campaign
+from ..campaigns.services import campaign_for_hashtags
 from ..database import rows_matched, utcnow
 from ..events import IdeaApproved, IdeaSubmitted, publish
 from ..extensions import db
@@ -69,6 +71,7 @@ _LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 CLEAR_MATCH = matching.CLEAR_MATCH  # share of key words an idea must contain (social/matching)
 MATCH_CANDIDATES = 5
+CAMPAIGN_CLOSED = "campaign closed"  # the skip reason of a post for a campaign after its deadline
 
 
 @dataclass
@@ -399,12 +402,28 @@ def _skip_reason(
         return "the account's own post", None
     if mention.is_retweet:
         return "a retweet", None
-    if not matching_tags(mention, account.tag_list):
+    # A campaign's hashtag is an idea tag while it is open (campaigns/, docs/campaigns.md).
+    campaign = _campaign_of(mention)
+    if campaign is None and not matching_tags(mention, account.tag_list):
         return "no idea tag", None
     existing = _imported_from(mention.id, page, mention.network)
     if existing is not None:
         return "already imported", existing
+    if campaign is not None and campaign.closes_at <= _posted_at(mention):
+        return CAMPAIGN_CLOSED, None
     return None
+
+
+def _posted_at(mention: Mention) -> datetime:
+    """When the post was made (never later than now): a campaign's deadline is checked
+    against it, so a post made in time still counts when it is fetched late."""
+    now = utcnow()
+    return min(mention.created_at, now) if mention.created_at else now
+
+
+def _campaign_of(mention: Mention) -> Campaign | None:
+    """The campaign one of the post's hashtags names when it was posted (open or closed)."""
+    return campaign_for_hashtags(list(mention.hashtags), _posted_at(mention))
 
 
 def _vote_on_parent(
@@ -588,6 +607,13 @@ def new_idea(
     `stage`: the stage new ideas start in, when the caller has it at hand."""
     created = mention.created_at or now
     body = unicodedata.normalize("NFC", mention.text)
+    campaign = _campaign_of(mention)
+    if campaign is not None and campaign.closes_at <= _posted_at(mention):
+        campaign = None
+    if campaign is not None:  # its hashtag is a tag too: not part of the title
+        title = title_from_text(
+            mention.text, [*account.tag_list, campaign.hashtag], mention.author_handle
+        )
     idea = Idea(
         title=title,
         body=body,
@@ -608,6 +634,8 @@ def new_idea(
         held=held,
         hidden_at=now if held else None,
         hidden_reason="held for approval" if held else None,
+        campaign=campaign,
+        category=campaign.category if campaign is not None else None,
     )
     db.session.add(idea)
     db.session.flush()

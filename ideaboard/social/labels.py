@@ -75,6 +75,7 @@ def mention_reason(reason: str) -> str:
         "already imported": _("already imported"),
         "held for approval": _("held for approval"),
         "new idea": _("new idea"),
+        "campaign closed": _("campaign closed"),
     }
     if reason in fixed:
         return fixed[reason]

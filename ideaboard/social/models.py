@@ -115,7 +115,8 @@ class InboxState(enum.StrEnum):
 
 # What puts a logged mention in the inbox: no idea tag (a question, a complaint, chatter), or
 # an idea the account holds for approval.
-INBOX_REASONS = frozenset({"no idea tag"})
+# "campaign closed": a post for a campaign after its deadline waits for an answer too.
+INBOX_REASONS = frozenset({"no idea tag", "campaign closed"})
 
 
 class MentionLog(Model):
