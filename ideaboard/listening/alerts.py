@@ -46,16 +46,13 @@ from sqlalchemy.types import DateTime
 from ..database import utcnow
 from ..events import MentionSpike, publish
 from ..extensions import db
-from ..social.models import MentionLog
+from ..social.models import OWN_POST_REASON, MentionLog
 from .classify import LABELS, Label
 from .models import SpikeAlertRow
 from .spikes import DAY, HOUR, SpikeAlert, SpikeSettings, detect_spikes, utc_hour
 
 logger = logging.getLogger(__name__)
 
-# The importer logs the brand account's own posts with this reason (social/importer.py
-# _skip_reason); they are not what customers say.
-OWN_POST_REASON = "the account's own post"
 # The banner shows alerts nobody dismissed from the last day; older ones stay on the dashboard.
 BANNER_HOURS = 24
 BANNER_MAX = 3

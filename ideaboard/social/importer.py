@@ -53,6 +53,7 @@ from .compose import compose_ack
 from .connectors import Mention
 from .models import (
     INBOX_REASONS,
+    OWN_POST_REASON,
     InboxState,
     MentionLog,
     MentionOutcome,
@@ -399,7 +400,7 @@ def _skip_reason(
 ) -> tuple[str, Idea | None] | None:
     """Why the mention is not for the importer (and the idea it already is), or None."""
     if mention.author_id == account.remote_user_id:
-        return "the account's own post", None
+        return OWN_POST_REASON, None
     if mention.is_retweet:
         return "a retweet", None
     # A campaign's hashtag is an idea tag while it is open (campaigns/, docs/campaigns.md).

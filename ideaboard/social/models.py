@@ -113,6 +113,10 @@ class InboxState(enum.StrEnum):
     DISMISSED = "dismissed"  # nothing to do
 
 
+# The reason logged for the brand account's own posts: not what customers say, so spike alerts
+# leave them out (listening/alerts.py).
+OWN_POST_REASON = "the account's own post"
+
 # What puts a logged mention in the inbox: no idea tag (a question, a complaint, chatter), or
 # an idea the account holds for approval.
 # "campaign closed": a post for a campaign after its deadline waits for an answer too.

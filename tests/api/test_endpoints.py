@@ -19,6 +19,7 @@ from tests.helpers import PASSWORD
 IDEA_KEYS = {
     "id", "title", "body", "stage", "stage_name", "stage_names", "category", "score", "up", "down",
     "comment_count", "source", "source_url", "author", "created_at", "updated_at", "url",
+    "campaign",
 }  # fmt: skip
 
 # (method, path, body, expected status for anonymous, customer, staff, admin)
@@ -104,6 +105,7 @@ def test_idea_json_has_the_documented_shape(
     assert idea["stage"] == "new"
     assert idea["category"] == "app"
     assert idea["source"] == "web"
+    assert idea["campaign"] is None  # not in a campaign (tests/campaigns covers one that is)
     assert idea["url"] == f"https://ideas.example.com/ideas/{idea['id']}"
     assert idea["created_at"].endswith("Z")
     assert idea["author"]["handle"] is None
