@@ -31,16 +31,20 @@ class AccountForm(FlaskForm):
     )
 
 
+# The networks a brand account or a customer's handle can be on, as form choices.
+NETWORK_CHOICES = (
+    SelectChoice("x", "X"),
+    SelectChoice("bluesky", "Bluesky"),
+    SelectChoice("mastodon", "Mastodon"),
+)
+
+
 class AddAccountForm(FlaskForm):
     """Connect another brand account (its credentials come from the environment)."""
 
     network = SelectField(
         _l("Network"),
-        choices=[
-            SelectChoice("x", "X"),
-            SelectChoice("bluesky", "Bluesky"),
-            SelectChoice("mastodon", "Mastodon"),
-        ],
+        choices=list(NETWORK_CHOICES),
         default="x",
     )
     username = StringField(
@@ -73,11 +77,7 @@ class ClaimForm(FlaskForm):
 
     network = SelectField(
         _l("Network"),
-        choices=[
-            SelectChoice("x", "X"),
-            SelectChoice("bluesky", "Bluesky"),
-            SelectChoice("mastodon", "Mastodon"),
-        ],
+        choices=list(NETWORK_CHOICES),
     )
     handle = StringField(
         _l("Your handle"),

@@ -10,7 +10,7 @@ from flask import Flask
 
 from sandboxes.x import SandboxStore, create_sandbox_app
 from tests.helpers import serve
-from tests.social.helpers import BRAND_ID, BRAND_USERNAME, x_settings
+from tests.social.helpers import add_brand_account, x_settings
 
 
 @pytest.fixture
@@ -26,18 +26,5 @@ def x_store(tmp_path: Any) -> Iterator[tuple[str, SandboxStore]]:
 @pytest.fixture
 def x_account(app: Flask, x_store: tuple[str, SandboxStore]) -> Any:
     """The connected brand account @hanbit on the sandbox (publish, acknowledge, idea tags)."""
-    from ideaboard.extensions import db
-    from ideaboard.social.models import SocialAccount
-
     app.config.update(x_settings(x_store[0]))
-    account = SocialAccount(
-        network="x",
-        remote_user_id=BRAND_ID,
-        username=BRAND_USERNAME,
-        display_name="Hanbit Telecom",
-        tags="idea,아이디어",
-        signature="IB",
-    )
-    db.session.add(account)
-    db.session.commit()
-    return account
+    return add_brand_account()

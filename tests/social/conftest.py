@@ -12,7 +12,7 @@ from flask import Flask
 from ideaboard.social.x_client import make_x_client
 from sandboxes.x import SandboxStore, create_sandbox_app, post_mention
 from tests.helpers import serve
-from tests.social.helpers import BRAND_ID, BRAND_USERNAME, x_settings
+from tests.social.helpers import BRAND_ID, add_brand_account, x_settings
 
 
 @pytest.fixture
@@ -98,20 +98,7 @@ def x_app(app: Flask, sandbox_url: str) -> Flask:
 @pytest.fixture
 def brand_account(x_app: Flask) -> Any:
     """Return the connected brand account @hanbit (publish at once, acknowledge, default tags)."""
-    from ideaboard.extensions import db
-    from ideaboard.social.models import SocialAccount
-
-    account = SocialAccount(
-        network="x",
-        remote_user_id=BRAND_ID,
-        username=BRAND_USERNAME,
-        display_name="Hanbit Telecom",
-        tags="idea,아이디어",
-        signature="IB",
-    )
-    db.session.add(account)
-    db.session.commit()
-    return account
+    return add_brand_account()
 
 
 @pytest.fixture

@@ -24,3 +24,21 @@ def x_settings(sandbox_url: str) -> dict[str, Any]:
         "IDEABOARD_PUBLIC_URL": PUBLIC_URL,
         "IDEABOARD_X_TIMEOUT_SECONDS": 5.0,
     }
+
+
+def add_brand_account() -> Any:
+    """Connect the brand account @hanbit on X (publish at once, acknowledge, default tags)."""
+    from ideaboard.extensions import db
+    from ideaboard.social.models import SocialAccount
+
+    account = SocialAccount(
+        network="x",
+        remote_user_id=BRAND_ID,
+        username=BRAND_USERNAME,
+        display_name="Hanbit Telecom",
+        tags="idea,아이디어",
+        signature="IB",
+    )
+    db.session.add(account)
+    db.session.commit()
+    return account
