@@ -38,7 +38,7 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "ib_bench_listening"
 LABELS = ("question", "complaint", "suggestion", "other")
 WEIGHTS = (30, 25, 25, 20)
-PASSWORD = "bench-listening-1"
+PASSWORD = "bench-listening-1"  # noqa: S105 - a throwaway benchmark account
 
 
 def database_url(kind: str, folder: Path) -> str:
@@ -59,8 +59,8 @@ def seed(mentions: int, rng: random.Random) -> None:
     from sqlalchemy import insert
     from werkzeug.security import generate_password_hash
 
-    from ideaboard.accounts.services import PASSWORD_METHOD
     from ideaboard.accounts.models import Role, User
+    from ideaboard.accounts.services import PASSWORD_METHOD
     from ideaboard.database import utcnow
     from ideaboard.extensions import db
     from ideaboard.social.models import MentionLog, SocialAccount
@@ -141,7 +141,8 @@ def measure(kind: str, mentions: int, rounds: int) -> list[tuple[str, float, flo
             upgrade()
             started = time.perf_counter()
             seed(mentions, random.Random(19))
-            print(f"  {kind}: seeded {mentions:,} mentions in {time.perf_counter() - started:.0f} s")
+            took = time.perf_counter() - started
+            print(f"  {kind}: seeded {mentions:,} mentions in {took:.0f} s")
             now = utcnow()
 
             def spike_check() -> None:
@@ -166,9 +167,7 @@ def measure(kind: str, mentions: int, rounds: int) -> list[tuple[str, float, flo
                 ("chart data, 7 days", median_ms(chart("7d"), rounds), query_base),
             ]
         client = app.test_client()
-        answer = client.post(
-            "/login", data={"email": "staff@bench.example", "password": PASSWORD}
-        )
+        answer = client.post("/login", data={"email": "staff@bench.example", "password": PASSWORD})
         if answer.status_code != 302:
             raise SystemExit(f"{kind}: the staff login failed ({answer.status_code})")
 

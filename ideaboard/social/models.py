@@ -6,7 +6,7 @@ The messages sent to the networks are rows of the outbox (ideaboard/outbox).
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -123,6 +123,23 @@ OWN_POST_REASON = "the account's own post"
 INBOX_REASONS = frozenset({"no idea tag", "campaign closed"})
 
 
+def _counted_at(context: Any) -> datetime | None:
+    """When a mention counts for listening (spike alerts, the hourly chart): its post's time,
+    never after it was fetched; None for the brand account's own posts (not customers)."""
+    row = context.get_current_parameters()
+    if row.get("reason") == OWN_POST_REASON:
+        return None
+    fetched = row.get("fetched_at") or utcnow()
+    posted = row.get("posted_at")
+    if posted is None:
+        return fetched
+    return min(_aware(posted), _aware(fetched))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 class MentionLog(Model):
     """Every fetched mention and what the importer did with it (and why)."""
 
@@ -134,8 +151,10 @@ class MentionLog(Model):
         Index("ix_mention_log_idea_outcome", "idea_id", "outcome"),
         # The listening inbox: open mentions per account, newest first.
         Index("ix_mention_log_inbox", "inbox_state", "account_id", "fetched_at"),
-        # Spike alerts and the dashboard's chart: mentions per hour per class.
+        # Spike alerts and the dashboard's chart: mentions per hour per class (the first
+        # mention ever logged, by fetched_at; the counts, by counted_at, read from the index).
         Index("ix_mention_log_fetched_label", "fetched_at", "label"),
+        Index("ix_mention_log_counted_label", "counted_at", "label"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,6 +190,10 @@ class MentionLog(Model):
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # When staff first queued a reply to it (the dashboard's first-response time).
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The moment it counts in for listening: the post's time, never after its fetch (a post
+    # fetched late counts in the hour it was posted); None for the brand's own posts. Set on
+    # insert (_counted_at), so the spike check reads counts from one index.
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_counted_at)
 
 
 class ReplyTemplate(Model):

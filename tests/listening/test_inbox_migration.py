@@ -85,6 +85,12 @@ def test_upgrade_classifies_every_logged_mention_and_opens_only_the_recent_waiti
     # A month-old question was read (or not) long ago; ideas and the brand's own posts need
     # nobody; a held idea waits for approval.
     assert opened == {"recent-question", "recent-complaint", "recent-held"}
+    # a0b1c2d3e4f6 (on the way to head): each counts at its fetch (no post time was stored),
+    # the brand's own post never.
+    uncounted = db.session.execute(
+        text("SELECT post_id FROM mention_log WHERE counted_at IS NULL")
+    ).scalars()
+    assert set(uncounted) == {"own-post"}
 
     _run(app, "downgrade", migration.down_revision)
     columns = {c["name"] for c in inspect(db.engine).get_columns("mention_log")}
