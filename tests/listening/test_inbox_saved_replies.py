@@ -132,7 +132,8 @@ def test_without_js_the_chosen_reply_fills_that_rows_box_and_is_sent_signed(
     assert 'name="next" value="/staff/listening"' in page
     listed = page[page.index('class="listening-list"') :]
     nexts = re.findall(r'name="next" value="([^"]*)"', listed)
-    assert nexts and all("reply=" not in n and "mention=" not in n for n in nexts)
+    assert nexts
+    assert all("reply=" not in n and "mention=" not in n for n in nexts)
     sent = act(staff_client, entry, "reply", text=box_text(page, entry), next="/staff/listening")
     assert sent.status_code == 302
     (row,) = outbox_rows()
