@@ -17,13 +17,16 @@ from ..accounts.models import User
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import SelectChoice
-from ..i18n import display_name
+from ..i18n import current_language, display_name
+from ..inputs import parse_row_id
 from ..paging import page_number, paginate
 from ..redirects import safe_target
-from ..social.models import SocialAccount
+from ..social.models import MentionLog, SocialAccount
 from ..social.networks import limit_for
-from ..triage.models import Team
+from ..triage import queries as triage_queries
+from ..triage.models import SavedReply, Team
 from ..triage.permissions import staff_required
+from ..triage.services import REPLY_LANGUAGES
 from . import inbox
 from .classify import classify
 from .forms import InboxActionForm, ReplyForm, RouteForm
@@ -31,6 +34,9 @@ from .forms import InboxActionForm, ReplyForm, RouteForm
 bp = Blueprint("listening", __name__, url_prefix="/staff/listening")
 PAGE = 25  # mentions a page of the inbox shows
 NETWORK_SIGNS = {"x": "𝕏", "bluesky": "🦋", "mastodon": "🐘"}  # as the idea cards name them
+# The saved-reply picker's query (without JS): ?mention=<row>&reply=<saved reply>. They fill
+# one box once, so they are left out of the pager's links and of where the forms go back to.
+PICKER_ARGS = ("mention", "reply")
 
 
 def _me() -> User:
@@ -58,17 +64,34 @@ def _teams() -> list[Team]:
     return list(db.session.scalars(select(Team).order_by(Team.position, Team.id)))
 
 
-def _page(failed: Failed | None = None, args: Any = None, back: str | None = None) -> str:
+def _reader_language(entry: MentionLog) -> str:
+    """The language the mention's author reads: the mention's own, else the staff member's."""
+    return entry.lang if entry.lang in REPLY_LANGUAGES else current_language()
+
+
+def _page(
+    failed: Failed | None = None,
+    args: Any = None,
+    back: str | None = None,
+    filled: dict[int, str] | None = None,
+) -> str:
     args = args if args is not None else request.args
+    if any(name in args for name in PICKER_ARGS):
+        args = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in PICKER_ARGS])
+        back = back or url_for("listening.index", **args.to_dict())
     filters = inbox.InboxFilters.from_args(args)
     accounts = list(db.session.scalars(select(SocialAccount).order_by(SocialAccount.id)))
     teams = _teams()
     page = paginate(inbox.inbox_query(filters), page_number(args.get("page")), PAGE)
+    saved_replies = triage_queries.saved_replies()
     rows = [
         {
             "entry": entry,
             "why": classify(entry.text).describe(),
             "when": inbox.when(entry),
+            "saved_replies": triage_queries.group_saved_replies(
+                saved_replies, _reader_language(entry)
+            ),
         }
         for entry in page.items
     ]
@@ -98,6 +121,8 @@ def _page(failed: Failed | None = None, args: Any = None, back: str | None = Non
             "reopen": {s.value for s in inbox.REOPEN_FROM},
         },
         failed=failed,
+        filled=filled or {},
+        has_saved_replies=bool(saved_replies),
         page_args=args.to_dict(),
         back=back or request.full_path,
     )
@@ -105,9 +130,32 @@ def _page(failed: Failed | None = None, args: Any = None, back: str | None = Non
 
 @bp.get("")
 @staff_required
-def index() -> str:
+def index() -> str | tuple[str, int]:
     """The listening inbox: mentions that are not ideas, per account, newest first."""
-    return _page()
+    if not any(name in request.args for name in PICKER_ARGS):
+        return _page()
+    return _with_saved_reply()
+
+
+def _with_saved_reply() -> tuple[str, int]:
+    """The inbox with a saved reply in one mention's reply box: the picker without JS
+    (?mention=<id>&reply=<saved reply id>), as the staff idea page's picker fills its boxes.
+
+    An unknown mention is a 404; a saved reply that is gone (or a made-up number) is an
+    error on the mention's row. A saved reply too long for the mention's network, signed, is
+    put in the box with the error the send would give, so staff shorten it before sending."""
+    entry = inbox.get_entry(parse_row_id(request.args.get("mention")) or 0)
+    reply_id = parse_row_id(request.args.get("reply"))
+    saved = db.session.get(SavedReply, reply_id) if reply_id is not None else None
+    if saved is None:
+        message = _("There is no saved reply with this number.")
+        return _page(Failed(entry.id, "reply", message)), 422
+    account = db.session.get_one(SocialAccount, entry.account_id)
+    try:
+        inbox.check_reply(account, saved.body, _me(), entry.author_handle)
+    except ValidationFailed as error:
+        return _page(Failed(entry.id, "reply", error.message, saved.body)), 200
+    return _page(filled={entry.id: saved.body}), 200
 
 
 def _back(form: InboxActionForm) -> str:

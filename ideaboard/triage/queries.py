@@ -393,6 +393,17 @@ def saved_replies(first_lang: str | None = None) -> list[SavedReply]:
     return sorted(replies, key=lambda r: r.lang != first_lang)
 
 
+def group_saved_replies(
+    replies: list[SavedReply], first_lang: str | None
+) -> list[tuple[str, list[SavedReply]]]:
+    """The saved replies (by title) grouped by language, first_lang's group first: what the
+    saved-reply picker lists (the staff idea page, each reply box of the listening inbox)."""
+    groups: dict[str, list[SavedReply]] = {}
+    for reply in sorted(replies, key=lambda r: r.lang != first_lang):
+        groups.setdefault(reply.lang, []).append(reply)
+    return list(groups.items())
+
+
 MERGE_CANDIDATES = 10
 
 

@@ -341,10 +341,7 @@ def _prefill(idea: Idea, forms: dict[str, Any]) -> None:
 
 def _reply_groups(first_lang: str) -> list[tuple[str, list[SavedReply]]]:
     """The saved replies by language, the idea's language first, each by title."""
-    groups: dict[str, list[SavedReply]] = {}
-    for reply in queries.saved_replies(first_lang):
-        groups.setdefault(reply.lang, []).append(reply)
-    return list(groups.items())
+    return queries.group_saved_replies(queries.saved_replies(), first_lang)
 
 
 def _feed_labels() -> dict[str, str]:

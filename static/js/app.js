@@ -106,7 +106,7 @@ window.addEventListener("pageshow", (event) => {
     window.location.reload();
   }
 });
-/* --- staffpage: saved-reply picker and merge search on the staff idea page --- */
+/* --- staffpage: saved-reply picker (staff idea page, listening inbox) and merge search --- */
 // Both work without JS (a GET form that re-renders the page); with JS they act in place.
 
 function insertIntoBox(box, text) {
@@ -122,13 +122,14 @@ function insertIntoBox(box, text) {
   box.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
-function setupSavedReplyPicker() {
-  const form = document.querySelector("form[data-saved-reply-picker]");
-  if (!form) return;
+// The idea page has one picker with an "Insert into" select; the listening inbox has one per
+// reply box, naming its box in data-target.
+function setupSavedReplyPicker(form) {
   const boxes = { answer: "answer-body", stage: "stage-note", note: "note-body" };
   const status = form.querySelector("[data-picker-status]");
   form.addEventListener("submit", async (event) => {
-    const box = document.getElementById(boxes[form.elements.into.value]);
+    const into = form.elements.into;
+    const box = document.getElementById(form.dataset.target || (into && boxes[into.value]) || "");
     const id = form.elements.reply.value;
     if (!box || !/^\d+$/.test(id)) return; // let the server do it
     event.preventDefault();
@@ -222,7 +223,7 @@ function setupMergeSearch() {
   });
 }
 
-setupSavedReplyPicker();
+document.querySelectorAll("form[data-saved-reply-picker]").forEach(setupSavedReplyPicker);
 setupMergeSearch();
 
 // Every enhancement above is in place. The script runs deferred, after the page is parsed:

@@ -14,6 +14,7 @@ from ideaboard.extensions import db
 from ideaboard.listening.classify import classify
 from ideaboard.outbox.models import OutboxMessage
 from ideaboard.social.models import MentionLog, SocialAccount
+from ideaboard.triage import services
 from ideaboard.triage.models import Team
 from tests.browser.helpers import FAIL_ON, LiveServer, axe_violations, enhanced
 from tests.helpers import PASSWORD, UserBuilder
@@ -130,3 +131,78 @@ def test_staff_answer_dismiss_and_route_mentions_in_the_listening_inbox(
     (row,) = db.session.scalars(select(OutboxMessage))
     assert row.text == "마이페이지 > 요금제에서 바꾸실 수 있어요. ^KG"
     assert row.kind == "x_reply"
+
+
+PLAN_KO = "마이페이지 > 요금제 변경에서 바로 바꾸실 수 있어요."
+
+
+def _log_in(tab: Any, email: str) -> None:
+    tab.goto("/login")
+    tab.get_by_label("E-mail").fill(email)
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.locator("main form").get_by_role("button", name="Log in").click()
+    tab.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.mark.sqlite_only
+def test_staff_answer_a_mention_with_a_saved_reply_with_and_without_javascript(
+    page: Any,
+    browser: Any,
+    live_server: LiveServer,
+    axe_source: str,
+    make_user: UserBuilder,
+) -> None:
+    ids = _seed()
+    staff = make_user("staff", name="Kim Gyu", email="kg@example.com", initials="KG")
+    plan = services.add_saved_reply(staff, title="요금제 변경", body=PLAN_KO, lang="ko")
+    services.add_saved_reply(staff, title="Change of plan", body="See My page > Plan.", lang="en")
+    db.session.commit()
+    plan_id = str(plan.id)
+
+    _log_in(page, staff.email)
+    page.goto("/staff/listening")
+    question = page.locator(f"#mention-{ids['seoyeon_k']}")
+    enhanced(page)
+    picker = question.get_by_label("Saved reply")
+    expect(picker).to_have_value(plan_id)  # the mention is Korean: Korean replies first
+    question.get_by_role("button", name="Insert").click()
+    expect(question.get_by_label("Reply on X")).to_have_value(PLAN_KO)
+    assert "reply=" not in page.url  # inserted in place, not by reloading
+    violations = axe_violations(page, axe_source)
+    assert [v["id"] for v in violations if v["impact"] in FAIL_ON] == []
+    question.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_text("Reply queued")).to_be_visible()
+    expect(page.locator(f"#mention-{ids['seoyeon_k']}")).to_have_count(0)
+
+    db.session.rollback()  # a fresh read: the server's commits are after this test's snapshot
+    (row,) = db.session.scalars(select(OutboxMessage))
+    assert row.text == f"{PLAN_KO} ^KG"
+    assert row.target == str(1865300000000000000)
+
+    # Without JavaScript the picker reloads the inbox with that row's box filled.
+    plain = browser.new_context(base_url=live_server.url, locale="en-US", java_script_enabled=False)
+    try:
+        tab = plain.new_page()
+        _log_in(tab, staff.email)
+        tab.goto("/staff/listening")
+        complaint = tab.locator(f"#mention-{ids['dohyun_p']}")
+        complaint.get_by_label("Saved reply").select_option(plan_id)
+        complaint.get_by_role("button", name="Insert").click()
+        tab.wait_for_url(lambda url: f"mention={ids['dohyun_p']}" in url)
+        complaint = tab.locator(f"#mention-{ids['dohyun_p']}")
+        expect(complaint.get_by_label("Reply on X")).to_have_value(PLAN_KO)
+        expect(tab.locator(f"#mention-{ids['jamie_r']}").get_by_label("Reply on X")).to_have_value(
+            ""
+        )
+        complaint.get_by_role("button", name="Send reply").click()
+        expect(tab.get_by_text("Reply queued")).to_be_visible()
+        assert "reply=" not in tab.url
+    finally:
+        plain.close()
+
+    db.session.rollback()
+    rows = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert [(r.target, r.text) for r in rows] == [
+        (str(1865300000000000000), f"{PLAN_KO} ^KG"),
+        (str(1865300000000000001), f"{PLAN_KO} ^KG"),
+    ]
