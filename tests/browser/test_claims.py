@@ -109,7 +109,7 @@ def test_customer_claims_an_x_handle_and_its_idea_and_vote_become_theirs(
     page.goto("/me")
     linked = page.locator("#linked-identities")
     expect(linked).to_contain_text("X: @minsu_k")
-    expect(linked).to_contain_text("연결")
+    expect(linked.get_by_role("button", name="연결 해제 — X: @minsu_k")).to_be_visible()
     expect(page.locator("#claim-codes")).to_have_count(0)  # the code is used up
     expect(page.locator("main nav.tabs")).to_contain_text("내 아이디어 (1)")
     mine = page.locator("main ul.simple-list").first

@@ -504,7 +504,9 @@ def test_the_profile_shows_the_code_once_then_only_when_it_was_issued(
     again = client.get("/me").get_data(as_text=True)
     assert code not in again
     assert "code issued" in again
-    assert "New code" in again
+    # Each row's buttons say which handle they act on (a reader hears more than "New code").
+    assert 'New code<span class="visually-hidden"> — X: @minsu</span>' in again
+    assert 'Cancel<span class="visually-hidden"> — X: @minsu</span>' in again
 
     row = db.session.scalar(select(ClaimCode))
     renewed = post(client, f"/me/social/codes/{row.id}/renew").get_data(as_text=True)
@@ -562,11 +564,14 @@ def test_linked_handles_show_in_korean_and_unlink(client, brand, make_user) -> N
 def test_the_form_offers_only_the_networks_the_site_is_on(client, make_user) -> None:
     customer = make_user()
     login(client, customer)
-    assert 'action="/me/social' not in client.get("/me").get_data(as_text=True)
+    before = client.get("/me").get_data(as_text=True)
+    assert 'action="/me/social' not in before
+    assert "nothing to link for now" in before  # said, rather than a section with no form
     db.session.add(SocialAccount(network="x", remote_user_id="900", username="hanbit"))
     db.session.commit()
     page = client.get("/me").get_data(as_text=True)
     assert '<option value="x">X</option>' in page
+    assert "nothing to link for now" not in page
     assert 'value="bluesky"' not in page
     refused = post(client, "/me/social", {"network": "bluesky", "handle": "minsu.bsky.social"})
     assert refused.status_code == 422
