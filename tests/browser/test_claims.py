@@ -116,7 +116,7 @@ def test_customer_claims_an_x_handle_and_its_idea_and_vote_become_theirs(
     expect(mine.get_by_role("link", name=re.compile(TITLE_PART))).to_be_visible()
     _no_serious(page, axe_source)
 
-    # The idea page: the customer's own idea now (they may edit it), two votes, not three.
+    # The idea page: the customer's own idea now, with two votes, not three.
     mine.get_by_role("link", name=re.compile(TITLE_PART)).click()
     expect(page.locator("main h1")).to_contain_text(TITLE_PART)
     score = page.locator("main form[data-vote-form] [data-score-value]").first
