@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
@@ -174,13 +175,16 @@ def brand_handle(network: str) -> str | None:
 
 
 def _mastodon_host(account: SocialAccount) -> str | None:
-    """The domain of the instance a Mastodon brand account lives on (None if unknown)."""
-    from .jobs import mastodon_instance
+    """The domain of the instance a Mastodon brand account lives on (None if unknown, and
+    for the built-in sandbox, where every account is local and "@name" reaches the brand)."""
+    from .jobs import mastodon_instance, sandbox_url
 
     try:
         url = mastodon_instance(account)
     except RuntimeError:  # a misconfigured instance URL: the connector reports it
         url = account.service_url
+    if current_app.config.get("IDEABOARD_MASTODON_SANDBOX") and url == sandbox_url("mastodon"):
+        return None
     host = urlsplit(url or "").hostname
     return host.lower() if host else None
 

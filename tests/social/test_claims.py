@@ -645,3 +645,21 @@ def test_on_mastodon_the_post_names_the_brand_with_its_instance(app, client, mak
     account.username = "hanbit@mastodon.example"
     db.session.commit()
     assert claims.brand_handle("mastodon") == "@hanbit@mastodon.example"
+
+
+def test_on_the_built_in_mastodon_sandbox_the_brand_is_named_without_a_server(
+    app, make_user
+) -> None:
+    """The sandbox resolves only local names: "@hanbit" is the brand there."""
+    app.config.update(IDEABOARD_MASTODON_SANDBOX=True, IDEABOARD_PUBLIC_URL="http://127.0.0.1:5000")
+    db.session.add(
+        SocialAccount(
+            network="mastodon",
+            remote_user_id="1",
+            username="hanbit",
+            service_url="http://127.0.0.1:5000/mastodon-sandbox",
+        )
+    )
+    db.session.commit()
+    issued = claims.issue_code(make_user(), "mastodon", "minsu@mastodon.social", NOW)
+    assert issued.text_to_post == f"@hanbit claim {issued.code}"
