@@ -21,7 +21,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
@@ -151,14 +153,40 @@ def display_handle(handle: str) -> str:
 
 
 def brand_handle(network: str) -> str | None:
-    """The brand account customers mention on network (the first active one), with @."""
-    username = db.session.scalar(
-        select(SocialAccount.username)
+    """The brand account customers mention on network (the first active one), with @.
+
+    On Mastodon it is the full @name@instance: a customer on another server who posts
+    "@hanbit" would mention someone on their own server, not the brand.
+    """
+    account = db.session.scalars(
+        select(SocialAccount)
         .where(SocialAccount.network == network, SocialAccount.active.is_(True))
         .order_by(SocialAccount.id)
         .limit(1)
-    )
-    return f"@{username}" if username else None
+    ).first()
+    if account is None or not account.username:
+        return None
+    username = account.username.lstrip("@")
+    if network == "mastodon" and "@" not in username:
+        host = _mastodon_host(account)
+        if host:
+            username = f"{username}@{host}"
+    return f"@{username}"
+
+
+def _mastodon_host(account: SocialAccount) -> str | None:
+    """The domain of the instance a Mastodon brand account lives on (None if unknown, and
+    for the built-in sandbox, where every account is local and "@name" reaches the brand)."""
+    from .jobs import mastodon_instance, sandbox_url
+
+    try:
+        url = mastodon_instance(account)
+    except RuntimeError:  # a misconfigured instance URL: the connector reports it
+        url = account.service_url
+    if current_app.config.get("IDEABOARD_MASTODON_SANDBOX") and url == sandbox_url("mastodon"):
+        return None
+    host = urlsplit(url or "").hostname
+    return host.lower() if host else None
 
 
 def connected_networks() -> list[str]:

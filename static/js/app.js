@@ -226,6 +226,21 @@ function setupMergeSearch() {
 document.querySelectorAll("form[data-saved-reply-picker]").forEach(setupSavedReplyPicker);
 setupMergeSearch();
 
+/* --- claimsui: a page that answers a form far down (the profile's social section) --- */
+// The server marks what the reader must see first: a one-time code just issued (focused, so
+// a screen reader reads it and Tab goes on from it), or a form sent back with errors (its
+// first invalid field is focused). Without JS the form's #anchor still scrolls there.
+function focusOnLoad() {
+  const target = document.querySelector("[data-focus-on-load]");
+  if (!target) return;
+  const field = target.matches("form") ? target.querySelector('[aria-invalid="true"]') : target;
+  (field || target).focus();
+}
+
+// After "load": the browser's scroll to the #anchor comes first and would take focus back.
+if (document.readyState === "complete") focusOnLoad();
+else window.addEventListener("load", focusOnLoad, { once: true });
+
 // Every enhancement above is in place. The script runs deferred, after the page is parsed:
 // the browser tests wait for this mark before they type into a field that is enhanced.
 document.documentElement.dataset.enhanced = "true";

@@ -504,7 +504,9 @@ def test_the_profile_shows_the_code_once_then_only_when_it_was_issued(
     again = client.get("/me").get_data(as_text=True)
     assert code not in again
     assert "code issued" in again
-    assert "New code" in again
+    # Each row's buttons say which handle they act on (a reader hears more than "New code").
+    assert 'New code<span class="visually-hidden"> — X: @minsu</span>' in again
+    assert 'Cancel<span class="visually-hidden"> — X: @minsu</span>' in again
 
     row = db.session.scalar(select(ClaimCode))
     renewed = post(client, f"/me/social/codes/{row.id}/renew").get_data(as_text=True)
@@ -522,6 +524,7 @@ def test_the_profile_refuses_bad_handles_and_foreign_codes(client, brand, make_u
     bad = post(client, "/me/social", {"network": "x", "handle": "no spaces"})
     assert bad.status_code == 422
     assert "1 to 15 letters" in bad.get_data(as_text=True)
+    _assert_error_inline(bad.get_data(as_text=True), "1 to 15 letters")
     assert post(client, "/me/social", {"network": "facebook", "handle": "x"}).status_code == 422
     assert post(client, "/me/social", {"network": "x", "handle": "a" * 300}).status_code == 422
     assert client.post("/me/social", data={"network": "x", "handle": "ok"}).status_code == 400
@@ -561,12 +564,102 @@ def test_linked_handles_show_in_korean_and_unlink(client, brand, make_user) -> N
 def test_the_form_offers_only_the_networks_the_site_is_on(client, make_user) -> None:
     customer = make_user()
     login(client, customer)
-    assert 'action="/me/social"' not in client.get("/me").get_data(as_text=True)
+    before = client.get("/me").get_data(as_text=True)
+    assert 'action="/me/social' not in before
+    assert "nothing to link for now" in before  # said, rather than a section with no form
     db.session.add(SocialAccount(network="x", remote_user_id="900", username="hanbit"))
     db.session.commit()
     page = client.get("/me").get_data(as_text=True)
     assert '<option value="x">X</option>' in page
+    assert "nothing to link for now" not in page
     assert 'value="bluesky"' not in page
     refused = post(client, "/me/social", {"network": "bluesky", "handle": "minsu.bsky.social"})
     assert refused.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(ClaimCode)) == 0
+
+
+def _assert_error_inline(page: str, message: str) -> None:
+    """The form comes back in the social section with the error under the handle field,
+    tied to it for screen readers, and marked for its first invalid field to get focus."""
+    form = re.search(r'<form method="post" action="/me/social#social-accounts"[^>]*>', page)
+    assert form is not None
+    assert "data-focus-on-load" in form.group(0)
+    assert re.search(r'<input[^>]*aria-describedby="handle-help handle-error"[^>]*>', page)
+    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*>', page)
+    error = re.search(r'<p class="error" id="handle-error">([^<]*)</p>', page)
+    assert error is not None
+    assert message in error.group(1)
+    assert 'id="new-claim"' not in page
+
+
+def test_a_new_code_is_focused_and_a_refusal_is_shown_at_the_field(
+    client, brand, make_user
+) -> None:
+    customer, other = make_user(), make_user()
+    login(client, customer)
+    page = post(client, "/me/social", {"network": "x", "handle": "minsu"}).get_data(as_text=True)
+    notice = re.search(r'<div [^>]*id="new-claim"[^>]*>', page)
+    assert notice is not None
+    assert 'tabindex="-1"' in notice.group(0)
+    assert "data-focus-on-load" in notice.group(0)
+    assert page.count("data-focus-on-load") == 1  # the form, without errors, is not marked
+    # A handle linked to someone else: refused at the field (422), and no code shown.
+    theirs = claims.issue_code(other, "x", "jiwoo", NOW)
+    db.session.commit()
+    process(brand, mention(f"@hanbit claim {theirs.code}", author_id="222", handle="jiwoo"))
+    refused = post(client, "/me/social", {"network": "x", "handle": "@jiwoo"})
+    assert refused.status_code == 422
+    _assert_error_inline(
+        refused.get_data(as_text=True), "already linked to another account on this site"
+    )
+    empty = post(client, "/me/social", {"network": "x", "handle": ""})
+    assert empty.status_code == 422
+    _assert_error_inline(empty.get_data(as_text=True), "required")
+
+
+def test_on_mastodon_the_post_names_the_brand_with_its_instance(app, client, make_user) -> None:
+    db.session.add(
+        SocialAccount(
+            network="mastodon",
+            remote_user_id="1",
+            username="hanbit",
+            service_url="https://mastodon.example",
+        )
+    )
+    db.session.commit()
+    customer = make_user()
+    issued = claims.issue_code(customer, "mastodon", "minsu@mastodon.social", NOW)
+    db.session.commit()
+    assert issued.text_to_post == f"@hanbit@mastodon.example claim {issued.code}"
+    login(client, customer)
+    page = post(
+        client, "/me/social", {"network": "mastodon", "handle": "@minsu@mastodon.social"}
+    ).get_data(as_text=True)
+    text = re.search(r'id="new-claim-text">([^<]+)<', page)
+    assert text is not None
+    assert re.fullmatch(
+        r"@hanbit@mastodon\.example claim IB-[A-Z0-9]{4}-[A-Z0-9]{4}", text.group(1)
+    )
+    # A username stored with its instance already is not given a second one.
+    account = db.session.scalar(select(SocialAccount))
+    account.username = "hanbit@mastodon.example"
+    db.session.commit()
+    assert claims.brand_handle("mastodon") == "@hanbit@mastodon.example"
+
+
+def test_on_the_built_in_mastodon_sandbox_the_brand_is_named_without_a_server(
+    app, make_user
+) -> None:
+    """The sandbox resolves only local names: "@hanbit" is the brand there."""
+    app.config.update(IDEABOARD_MASTODON_SANDBOX=True, IDEABOARD_PUBLIC_URL="http://127.0.0.1:5000")
+    db.session.add(
+        SocialAccount(
+            network="mastodon",
+            remote_user_id="1",
+            username="hanbit",
+            service_url="http://127.0.0.1:5000/mastodon-sandbox",
+        )
+    )
+    db.session.commit()
+    issued = claims.issue_code(make_user(), "mastodon", "minsu@mastodon.social", NOW)
+    assert issued.text_to_post == f"@hanbit claim {issued.code}"
