@@ -100,7 +100,6 @@ def compose(campaign: Campaign, which: str, account: SocialAccount, lang: str) -
         logger.warning("the %s wording (%s) is too long for campaign %s on account %s; "
                        "using the built-in one", kind, lang, campaign.id, account.id)  # fmt: skip
         values["url"] = url
-        values.setdefault("launched", "0")
         default = reply_templates.default_text(kind, "", lang)
         text = fit(default, campaign.title, limit, **values)
     return " ".join(text.split())
