@@ -5,8 +5,10 @@ The worker calls `queue_announcements(now)`; it looks only at campaigns whose po
 not yet queued (`open_announced_at` / `close_announced_at` empty), writes one outbox row per
 account with the dedupe key `<post kind>:campaign:<id>:<open|close>:account:<account id>`
 (so a second worker, or a second round, queues nothing), and marks the campaign. The posts
-are in the board's default language (IDEABOARD_DEFAULT_LOCALE), carry the campaign's link and
-hashtag, and fit the account's post limit (the title is shortened first).
+are in the board's default language (IDEABOARD_DEFAULT_LOCALE), worded by the reply templates
+"campaign_opened" / "campaign_closed" (admin-editable per language and network; the defaults
+are in wording.py), always carry the hashtag (and the link unless the template leaves it out),
+and fit the account's post limit (only the title is shortened).
 """
 
 from __future__ import annotations
@@ -16,33 +18,26 @@ from datetime import datetime
 
 from babel.dates import format_datetime, get_timezone
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import supported_language
+from ..ideas.models import Idea
 from ..outbox.models import OutboxMessage
+from ..social import reply_templates
 from ..social.compose import fit
 from ..social.models import SocialAccount
 from ..social.networks import limit_for, network
 from ..timezones import default_zone, zone_label
+from ..triage.models import Stage, StageRole
 from ..urls import public_url
 from .models import Campaign
 from .services import campaign_counts
 
 logger = logging.getLogger(__name__)
 
-OPEN_POST = {
-    "ko": "[아이디어 캠페인] {title} — {deadline}까지 #{hashtag} 태그로 "
-    "아이디어를 보내 주세요! {url}",
-    "en": "[Idea campaign] {title}: share your ideas with #{hashtag} until {deadline}. {url}",
-}
-CLOSE_POST = {
-    "ko": "[캠페인 마감] {title} #{hashtag} 캠페인이 마감되었습니다. 아이디어 {count}개, "
-    "고맙습니다! 결과: {url}",
-    "en": "[Campaign closed] {title} #{hashtag} is closed: {count} ideas. Thank you! "
-    "Results: {url}",
-}
+KINDS = {"open": "campaign_opened", "close": "campaign_closed"}  # reply-template kinds
 
 
 def campaign_url(campaign: Campaign, *, results: bool = False) -> str:
@@ -58,16 +53,55 @@ def _deadline(campaign: Campaign, lang: str) -> str:
     return f"{local} {zone_label(campaign.closes_at, zone)}"
 
 
+def launched_count(campaign: Campaign) -> int:
+    """How many of the campaign's visible ideas are in the (public) launched stage."""
+    return int(
+        db.session.scalar(
+            select(func.count(Idea.id))
+            .join(Stage, Stage.id == Idea.stage_id)
+            .where(
+                Idea.campaign_id == campaign.id,
+                Idea.hidden_at.is_(None),
+                Stage.role == StageRole.LAUNCHED.value,
+                Stage.is_public,
+            )
+        )
+        or 0
+    )
+
+
 def compose(campaign: Campaign, which: str, account: SocialAccount, lang: str) -> str:
-    """The text of the open or close post for account, within its post limit."""
+    """The text of the open or close post for account, within its post limit.
+
+    The wording is the reply template in force for the account's network and lang (an
+    admin's, else the built-in one); without "include the link" {url} is empty. Only the
+    title is shortened; a custom wording that cannot fit even so (a long hashtag) gives way
+    to the built-in one.
+    """
+    kind = KINDS[which]
+    words = reply_templates.wording(kind, "", lang, account.network)
+    values = {"hashtag": campaign.hashtag, "signature": account.signature or "IB"}
     if which == "open":
-        template = OPEN_POST[lang]
-        values = {"deadline": _deadline(campaign, lang), "url": campaign_url(campaign)}
+        url = campaign_url(campaign)
+        values["deadline"] = _deadline(campaign, lang)
     else:
-        template = CLOSE_POST[lang]
-        count = campaign_counts(campaign)["ideas"]
-        values = {"count": str(count), "url": campaign_url(campaign, results=True)}
-    text = fit(template, campaign.title, limit_for(account), hashtag=campaign.hashtag, **values)
+        url = campaign_url(campaign, results=True)
+        values["ideas"] = str(campaign_counts(campaign)["ideas"])
+        if "{launched}" in words.text:
+            values["launched"] = str(launched_count(campaign))
+    values["url"] = url if words.include_link else ""
+    template = words.text
+    if "{hashtag}" not in template:  # saved wordings must have it; never post without it
+        template += " #{hashtag}"
+    limit = limit_for(account)
+    try:
+        text = fit(template, campaign.title, limit, **values)
+    except ValueError:
+        logger.warning("the %s wording (%s) is too long for campaign %s on account %s; "
+                       "using the built-in one", kind, lang, campaign.id, account.id)  # fmt: skip
+        values["url"] = url
+        default = reply_templates.default_text(kind, "", lang)
+        text = fit(default, campaign.title, limit, **values)
     return " ".join(text.split())
 
 

@@ -200,7 +200,9 @@ class ReplyTemplate(Model):
     """An admin's wording for a reply, overriding the built-in default for (kind, stage, lang).
 
     kind: "stage" (a stage change; stage_slug says which), "ack_imported", "ack_matched",
-    "launch_announcement" (a post on the brand account when an idea launches).
+    "launch_announcement" (a post on the brand account when an idea launches), "ack_launched",
+    "ack_declined", "campaign_opened", "campaign_closed" (the posts when a campaign opens and
+    closes); reply_templates.KINDS lists them.
     """
 
     __tablename__ = "reply_templates"

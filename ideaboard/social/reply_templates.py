@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from ..campaigns.wording import CAMPAIGN_CLOSED, CAMPAIGN_OPENED
 from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -34,6 +35,7 @@ from .networks import NETWORKS
 LANGS = SUPPORTED_LOCALES
 KINDS = (
     "stage", "ack_imported", "ack_matched", "launch_announcement", "ack_launched", "ack_declined",
+    "campaign_opened", "campaign_closed",
 )  # fmt: skip
 PLACEHOLDERS = {
     "stage": {"title", "url", "signature", "stage", "note"},
@@ -43,7 +45,17 @@ PLACEHOLDERS = {
     # A mention repeating a launched or declined idea (social/answers.py).
     "ack_launched": {"title", "url", "signature"},
     "ack_declined": {"title", "url", "note", "signature"},
+    # Posts on the brand accounts when a campaign opens and closes (campaigns/announce.py).
+    "campaign_opened": {"title", "hashtag", "deadline", "url", "signature"},
+    "campaign_closed": {"title", "hashtag", "ideas", "launched", "url", "signature"},
 }
+# Placeholders a kind's wording must use: a campaign post without its hashtag asks for ideas
+# nobody can tag (the link may be left out, the hashtag may not).
+REQUIRED = {
+    "campaign_opened": {"hashtag"},
+    "campaign_closed": {"hashtag"},
+}
+CAMPAIGN_DEFAULTS = {"campaign_opened": CAMPAIGN_OPENED, "campaign_closed": CAMPAIGN_CLOSED}
 
 bp = Blueprint("reply_templates", __name__, url_prefix="/staff/reply-templates")
 
@@ -62,6 +74,8 @@ def default_text(kind: str, stage_slug: str, lang: str) -> str:
         return STAGE_TEMPLATES.get(stage_slug, FALLBACK_TEMPLATE)[lang]
     if kind == "launch_announcement":
         return LAUNCH_ANNOUNCEMENT[lang]
+    if kind in CAMPAIGN_DEFAULTS:
+        return CAMPAIGN_DEFAULTS[kind][lang]
     if kind in ("ack_launched", "ack_declined"):
         return ANSWER_TEMPLATES[kind.removeprefix("ack_")][lang]
     return ACK_TEMPLATES[kind.removeprefix("ack_")][lang]
@@ -144,9 +158,18 @@ def validate_template(kind: str, text: str, network: str = "") -> str:
     if not text:
         raise ValidationFailed(_("The template is empty."), field="text")
     try:
-        placeholders.check(text, PLACEHOLDERS[kind])
+        used = placeholders.check(text, PLACEHOLDERS[kind])
     except placeholders.TemplateError as error:
         raise ValidationFailed(_template_problem(kind, error), field="text") from None
+    missing = REQUIRED.get(kind, set()) - used
+    if missing:
+        raise ValidationFailed(
+            _(
+                "The wording must contain %(names)s.",
+                names=", ".join("{" + n + "}" for n in sorted(missing)),
+            ),
+            field="text",
+        )
     sample = placeholders.render(
         text,
         {
@@ -156,6 +179,11 @@ def validate_template(kind: str, text: str, network: str = "") -> str:
             "stage": "Stage",
             "note": "…",
             "author": "x",
+            # A campaign: a hashtag of a usual length, the longest deadline format, counts.
+            "hashtag": "가" * 12,
+            "deadline": "12월 31일 23:59 GMT+05:30",
+            "ideas": "1000",
+            "launched": "100",
         },
     )
     limit = NETWORKS[network].limit if network in NETWORKS else X_LIMIT

@@ -160,7 +160,10 @@ PAGES = {
         ("Allowed moves", "허용된 이동"), ("Open (voting allowed)", "열림(투표 가능)"),
         ("No members yet.", "아직 팀원이 없습니다."), ("Add to the team", "팀에 추가")]),
     "reply templates": dict(who="admin", request=("GET", "/staff/reply-templates/"), status=200,
-        texts=[("Acknowledgement: new idea", "접수 답글: 새 아이디어")]),
+        texts=[("Acknowledgement: new idea", "접수 답글: 새 아이디어"),
+               ("Campaign closed: announcement on the brand accounts",
+                "캠페인 마감: 브랜드 계정의 안내"),
+               ("how many of them launched", "그중 출시된 수")]),
 }  # fmt: skip
 # Pages that show English content on purpose: the English wording of X replies.
 CONTENT_IN_ENGLISH = {"reply templates"}
