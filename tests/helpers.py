@@ -423,3 +423,27 @@ def wait_for_lock_waiter(
         assert not errors, f"the other thread failed before it waited: {errors!r}"
         assert time.monotonic() < deadline, "the other backend never waited for the lock"
         time.sleep(0.01)
+
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+
+
+def migration_module(pattern: str) -> Any:
+    """Load the migration file matching `pattern` (e.g. "*_staff_inbox.py") as a module."""
+    import importlib.util
+
+    path = next(MIGRATIONS.glob(pattern))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def flask_db(app: Flask, *args: str) -> None:
+    """Run `flask db <args>` (upgrade, downgrade REV) on the test app's database."""
+    db.session.remove()  # no lock of this session may wait on the migration's ALTERs
+    result = app.test_cli_runner().invoke(args=["db", *args])
+    assert result.exit_code == 0, result.output
+    db.session.remove()

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
+from ideaboard.accounts.models import User
 from sandboxes.x import SandboxStore, create_sandbox_app
-from tests.helpers import serve
+from tests.helpers import login, serve
 from tests.social.helpers import add_brand_account, x_settings
+
+
+@pytest.fixture
+def staff(make_user: Callable[..., User]) -> User:
+    """A staff member who signs replies ^KG."""
+    return make_user("staff", name="Kim Gyu", initials="KG")
+
+
+@pytest.fixture
+def staff_client(app: Flask, staff: User) -> FlaskClient:
+    client = app.test_client()
+    login(client, staff)
+    return client
 
 
 @pytest.fixture

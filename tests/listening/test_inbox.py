@@ -81,18 +81,6 @@ def logged(
     return entry
 
 
-@pytest.fixture
-def staff(make_user: Callable[..., User]) -> User:
-    return make_user("staff", name="Kim Gyu", initials="KG")
-
-
-@pytest.fixture
-def staff_client(app: Flask, staff: User) -> FlaskClient:
-    client = app.test_client()
-    login(client, staff)
-    return client
-
-
 def act(
     client: FlaskClient,
     entry: MentionLog,

@@ -3,31 +3,21 @@ that wait for an answer (no idea tag, or held), and nothing else."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import inspect, text
 
 from ideaboard.extensions import db
 from ideaboard.listening.classify import classify
-
-VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+from tests.helpers import flask_db, migration_module
 
 
 def _migration():
-    path = next(VERSIONS.glob("*_listening_inbox.py"))
-    spec = importlib.util.spec_from_file_location("listening_inbox_migration", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_module("*_listening_inbox.py")
 
 
 def _run(app, *args):
-    db.session.remove()  # no lock of this session may wait on the migration's ALTERs
-    result = app.test_cli_runner().invoke(args=["db", *args])
-    assert result.exit_code == 0, result.output
-    db.session.remove()
+    flask_db(app, *args)
 
 
 MENTIONS = [

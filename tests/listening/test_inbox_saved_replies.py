@@ -25,18 +25,6 @@ PLAN_EN = "You can change your plan under My page > Plan."
 
 
 @pytest.fixture
-def staff(make_user: Callable[..., User]) -> User:
-    return make_user("staff", name="Kim Gyu", initials="KG")
-
-
-@pytest.fixture
-def staff_client(app: Flask, staff: User) -> FlaskClient:
-    client = app.test_client()
-    login(client, staff)
-    return client
-
-
-@pytest.fixture
 def replies(staff: User) -> tuple[SavedReply, SavedReply]:
     """A saved reply in Korean and one in English (titled so English sorts first by title)."""
     ko = services.add_saved_reply(staff, title="요금제 변경", body=PLAN_KO, lang="ko")

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
 
 from ideaboard.extensions import db
-
-VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+from tests.helpers import flask_db, migration_module
 
 
 def _migration():
-    path = next(VERSIONS.glob("*_staff_inbox.py"))
-    spec = importlib.util.spec_from_file_location("staff_inbox_migration", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_module("*_staff_inbox.py")
 
 
 def _run(app, *args):
-    db.session.remove()  # no lock of this session may wait on the migration's ALTERs
-    result = app.test_cli_runner().invoke(args=["db", *args])
-    assert result.exit_code == 0, result.output
-    db.session.remove()
+    flask_db(app, *args)
 
 
 def _insert_idea(title: str, created: str) -> int:
